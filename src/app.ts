@@ -1,0 +1,86 @@
+// Builds the whole service from a Config: database, services, HTTP infrastructure, GraphQL and
+// every module's REST routes. main.ts listens; tests call buildApp in-process and use inject().
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { Config } from './config.ts';
+import { openDatabase, type Database, type OpenOptions } from './db/client.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { BlobStore } from './storage/blobs.ts';
+import { PrincipalResolver } from './auth/principal.ts';
+import { createPubSub } from 'graphql-yoga';
+import type { PubSubTopics, Services } from './services.ts';
+import { registerHttpInfrastructure, requestIdFrom } from './http/plugin.ts';
+import { registerGraphQL, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES } from './graphql/yoga.ts';
+import { registerHealthRoutes } from './http/health.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export interface BuildOptions {
+  /** Use this database instead of opening config.databaseUrl (tests share one per worker). */
+  database?: Database;
+  databaseOptions?: OpenOptions;
+  clock?: Clock;
+  /** Apply pending migrations at start (default true). */
+  migrate?: boolean;
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const db = options.database ?? (await openDatabase(config.databaseUrl, options.databaseOptions));
+  if (options.migrate !== false) await db.migrate();
+
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: requestIdFrom,
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  const services = await createServices(config, db, app.log, options.clock);
+  app.decorate('services', services);
+  app.addHook('onClose', async () => {
+    for (const close of services.onClose.reverse()) await close();
+    if (!options.database) await db.close();
+  });
+
+  await registerHttpInfrastructure(app, services);
+  await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_UPLOAD_FILES + 1 } });
+  registerHealthRoutes(app, services);
+  registerGraphQL(app, services);
+  return app;
+}
+
+/** The shared services of one process (the server, or the CLI when no server holds the data). */
+export async function createServices(config: Config, db: Database, log: FastifyBaseLogger, clock: Clock = systemClock): Promise<Services> {
+  const onClose: Services['onClose'] = [];
+  return {
+    config,
+    db,
+    prisma: db.prisma,
+    blobs: new BlobStore(config.storageDir),
+    pubsub: await createEventPubSub(config, onClose),
+    clock,
+    principals: new PrincipalResolver(db.prisma, clock),
+    log,
+    onClose,
+  };
+}
+
+/** In-process pub/sub by default; with REDIS_URL every instance sees every event. */
+async function createEventPubSub(config: Config, onClose: Services['onClose']) {
+  if (!config.redisUrl) return createPubSub<PubSubTopics>();
+  const { Redis } = await import('ioredis');
+  const { createRedisEventTarget } = await import('@graphql-yoga/redis-event-target');
+  const publishClient = new Redis(config.redisUrl);
+  const subscribeClient = new Redis(config.redisUrl);
+  onClose.push(() => {
+    publishClient.disconnect();
+    subscribeClient.disconnect();
+  });
+  return createPubSub<PubSubTopics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+}

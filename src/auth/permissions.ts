@@ -1,0 +1,122 @@
+// One authorisation check for every skin: services call it at the top of each method.
+import type { Project, Workspace } from '../generated/prisma/client.ts';
+import { FeatureRestricted, Forbidden, NotFound, Unauthenticated, ValidationFailed } from '../errors.ts';
+import { isReadPermission, type Ability, type Feature, type Permission } from './abilities.ts';
+import type { Principal, UserWithMemberships } from './principal.ts';
+
+export interface ProjectRule {
+  /** What a person (or a token acting as one) needs. */
+  permission: Permission;
+  /** A project/workspace token may do this when it carries this ability. */
+  tokenAbility?: Ability;
+  /** Refuse people: reserved for external systems (e.g. error ingest). */
+  tokenOnly?: boolean;
+  /** A project token's owner must also hold this permission. */
+  ownerPermission?: Permission;
+}
+
+type ProjectScope = Pick<Project, 'id' | 'workspaceId'>;
+
+export function requireAuthenticated(principal: Principal): asserts principal is Exclude<Principal, { kind: 'anonymous' }> {
+  if (principal.kind === 'anonymous') throw new Unauthenticated();
+}
+
+export const isAdmin = (principal: Principal): boolean => principal.kind === 'user' && principal.user.role === 'ADMIN';
+
+/** Can this person do `permission` on the project? Admins and project owners bypass. */
+export function userMay(user: UserWithMemberships, project: ProjectScope, permission: Permission): boolean {
+  if (user.role === 'ADMIN') return true;
+  const relevant = user.memberships.filter(
+    (m) => m.workspaceId === project.workspaceId && (m.projectId === null || m.projectId === project.id),
+  );
+  return relevant.some((m) => (m.isOwner && m.projectId === project.id) || m.permissions.includes(permission));
+}
+
+/** May the person see the project at all (any membership in it or its workspace)? */
+export function userSees(user: UserWithMemberships, project: ProjectScope): boolean {
+  return (
+    user.role === 'ADMIN' ||
+    user.memberships.some((m) => m.workspaceId === project.workspaceId && (m.projectId === null || m.projectId === project.id))
+  );
+}
+
+export function authorizeProject(principal: Principal, project: ProjectScope, rule: ProjectRule): void {
+  switch (principal.kind) {
+    case 'anonymous':
+      throw new Unauthenticated();
+    case 'user': {
+      if (rule.tokenOnly) throw new Forbidden('Personal access tokens cannot call this endpoint; use a project token.');
+      if (!userSees(principal.user, project)) throw new NotFound('Project');
+      const needed = isReadPermission(rule.permission) ? ['read', 'write'] : ['write'];
+      if (!needed.some((a) => principal.abilities.includes(a))) throw new Forbidden(`The token lacks the ${needed.at(-1)} ability.`);
+      if (!userMay(principal.user, project, rule.permission)) throw new Forbidden(`Missing the ${rule.permission} permission.`);
+      return;
+    }
+    case 'project-token': {
+      if (!rule.tokenAbility) throw new Forbidden('Project tokens cannot call this endpoint.');
+      if (principal.projectId !== project.id) {
+        // kendo documents a token for another project as a validation failure (422), not 403.
+        throw ValidationFailed.field('token', 'The token is not linked to this project.');
+      }
+      if (!principal.abilities.includes(rule.tokenAbility)) throw new Forbidden(`The token lacks the ${rule.tokenAbility} ability.`);
+      if (rule.ownerPermission && principal.owner && !userMay(principal.owner, project, rule.ownerPermission)) {
+        throw new Forbidden(`The token's owner lacks the ${rule.ownerPermission} permission.`);
+      }
+      return;
+    }
+    case 'workspace-token': {
+      if (principal.workspaceId !== project.workspaceId) throw new NotFound('Project');
+      if (rule.tokenAbility && principal.abilities.includes(rule.tokenAbility)) return;
+      if (rule.tokenOnly) throw new Forbidden(`The token lacks the ${rule.tokenAbility ?? 'required'} ability.`);
+      const needed = isReadPermission(rule.permission) ? ['read', 'write'] : ['write'];
+      if (!needed.some((a) => principal.abilities.includes(a))) throw new Forbidden(`The token lacks the ${needed.at(-1)} ability.`);
+      return;
+    }
+  }
+}
+
+export function requireFeature(workspace: Pick<Workspace, 'features'>, feature: Feature): void {
+  if (!workspace.features.includes(feature)) throw new FeatureRestricted(feature);
+}
+
+/** Admin-only operations (workspace and project creation, user management). */
+export function requireAdmin(principal: Principal): void {
+  requireAuthenticated(principal);
+  if (!isAdmin(principal)) throw new Forbidden('Only administrators may do this.');
+}
+
+/** May this principal see the project at all (board, GraphQL lookups)? */
+export function canSeeProject(principal: Principal, project: ProjectScope): boolean {
+  switch (principal.kind) {
+    case 'anonymous':
+      return false;
+    case 'user':
+      return userSees(principal.user, project);
+    case 'project-token':
+      return principal.projectId === project.id;
+    case 'workspace-token':
+      return principal.workspaceId === project.workspaceId;
+  }
+}
+
+/** Prisma filter for the projects a principal may see (lists). */
+export function visibleProjectsWhere(principal: Principal): { id?: number; workspaceId?: string | { in: string[] }; OR?: object[] } {
+  switch (principal.kind) {
+    case 'anonymous':
+      return { id: -1 };
+    case 'project-token':
+      return { id: principal.projectId };
+    case 'workspace-token':
+      return { workspaceId: principal.workspaceId };
+    case 'user': {
+      if (principal.user.role === 'ADMIN') return {};
+      const m = principal.user.memberships;
+      return {
+        OR: [
+          { workspaceId: { in: m.filter((x) => x.projectId === null).map((x) => x.workspaceId) } },
+          { id: { in: m.flatMap((x) => (x.projectId === null ? [] : [x.projectId])) } },
+        ],
+      };
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// Every request resolves to exactly one principal before any domain code runs. Domains receive
+// the principal, never a header.
+import type { ApiToken, Membership, User } from '../generated/prisma/client.ts';
+import type { Prisma } from '../db/client.ts';
+import type { Clock } from '../clock.ts';
+import { Unauthenticated } from '../errors.ts';
+import type { Ability } from './abilities.ts';
+import { hashSecret, looksLikeSecret } from './tokens.ts';
+
+export type UserWithMemberships = User & { memberships: Membership[] };
+
+export type Principal =
+  | { kind: 'anonymous' }
+  /** A person, via a personal token (or the local CLI operator, token null, who acts as admin). */
+  | { kind: 'user'; user: UserWithMemberships; token: ApiToken | null; abilities: readonly string[] }
+  /** A project token: one project; acts within its abilities and its owner's permissions. */
+  | { kind: 'project-token'; token: ApiToken; projectId: number; owner: UserWithMemberships | null; abilities: readonly string[] }
+  | { kind: 'workspace-token'; token: ApiToken; workspaceId: string; abilities: readonly string[] };
+
+export const ANONYMOUS: Principal = { kind: 'anonymous' };
+
+export const hasAbility = (principal: Principal, ability: Ability): boolean =>
+  principal.kind !== 'anonymous' && principal.abilities.includes(ability);
+
+type TokenRow = ApiToken & { user: UserWithMemberships | null; createdBy: UserWithMemberships | null };
+
+/** Verified tokens are cached briefly so hot ingest paths do not pay a query per request. */
+const CACHE_TTL_MS = 5_000;
+const CACHE_MAX = 10_000;
+/** lastUsedAt is written at most once a minute per token: an ingest burst must not become writes. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export class PrincipalResolver {
+  private cache = new Map<string, { row: TokenRow; expires: number }>();
+
+  constructor(
+    private prisma: Prisma,
+    private clock: Clock,
+  ) {}
+
+  /** Missing credential → anonymous; a credential that does not verify → 401, whatever the route. */
+  async resolve(secret: string | undefined): Promise<Principal> {
+    if (!secret) return ANONYMOUS;
+    if (!looksLikeSecret(secret)) throw new Unauthenticated('Unauthenticated: the token is invalid.');
+    const row = await this.tokenRow(hashSecret(secret));
+    const now = this.clock.now();
+    if (!row) throw new Unauthenticated('Unauthenticated: the token is invalid.');
+    if (row.revokedAt) throw new Unauthenticated('Unauthenticated: the token was revoked.');
+    if (row.expiresAt && row.expiresAt <= now) throw new Unauthenticated('Unauthenticated: the token has expired.');
+    this.touch(row, now);
+    return principalOf(row);
+  }
+
+  /** Drop cached verifications (after a revocation in this process). */
+  forget(): void {
+    this.cache.clear();
+  }
+
+  private async tokenRow(secretHash: string): Promise<TokenRow | null> {
+    const cached = this.cache.get(secretHash);
+    if (cached && cached.expires > Date.now()) return cached.row;
+    const row = await this.prisma.apiToken.findUnique({
+      where: { secretHash },
+      include: { user: { include: { memberships: true } }, createdBy: { include: { memberships: true } } },
+    });
+    if (row) {
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(secretHash, { row, expires: Date.now() + CACHE_TTL_MS });
+    }
+    return row;
+  }
+
+  private touch(row: TokenRow, now: Date): void {
+    if (row.lastUsedAt && now.getTime() - row.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+    row.lastUsedAt = now;
+    // Fire and forget: bookkeeping must never fail or slow the request it describes.
+    this.prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } }).catch(() => {});
+  }
+}
+
+function principalOf(row: TokenRow): Principal {
+  switch (row.kind) {
+    case 'PERSONAL':
+      if (!row.user) throw new Unauthenticated('Unauthenticated: the token has no user.');
+      return { kind: 'user', user: row.user, token: row, abilities: row.abilities };
+    case 'PROJECT':
+      if (row.projectId === null) throw new Unauthenticated('Unauthenticated: the token has no project.');
+      return { kind: 'project-token', token: row, projectId: row.projectId, owner: row.createdBy, abilities: row.abilities };
+    case 'WORKSPACE':
+      if (!row.workspaceId) throw new Unauthenticated('Unauthenticated: the token has no workspace.');
+      return { kind: 'workspace-token', token: row, workspaceId: row.workspaceId, abilities: row.abilities };
+  }
+}
+
+/** The local operator (CLI on this machine): full access, like the owner of the data directory. */
+export function operatorPrincipal(): Principal {
+  const now = new Date(0);
+  const user: UserWithMemberships = {
+    id: 'usr_operator', email: 'operator@localhost', name: 'Local operator', role: 'ADMIN',
+    avatarUrl: null, createdAt: now, updatedAt: now, memberships: [],
+  };
+  return { kind: 'user', user, token: null, abilities: ['read', 'write'] };
+}

@@ -1,0 +1,74 @@
+// `intake` — the operator CLI. On PostgreSQL (or memory://) it opens the database itself. On an
+// embedded data directory it either takes the lock and opens it, or, when `npm start` already
+// holds it, sends the command to that server over its socket: two processes never open one
+// PGlite directory.
+import pino from 'pino';
+import { loadConfig, isEmbeddedPath, type Config } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { acquireDataDirLock, DataDirBusy, lockHolder, socketPath } from './db/lock.ts';
+import { createServices } from './app.ts';
+import { errorJson, executeCommand, parseCommand, usage, UsageError, type Command, type CommandResult } from './cli/commands.ts';
+import { sendToServer } from './cli/socket.ts';
+
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+async function runLocally(config: Config, command: Command): Promise<CommandResult> {
+  const lock = isEmbeddedPath(config.databaseUrl) ? acquireDataDirLock(config.runtimeDir) : undefined;
+  try {
+    const db = await openDatabase(config.databaseUrl);
+    try {
+      if (command.path !== 'migrate') await db.migrate();
+      const services = await createServices(config, db, pino({ level: 'silent' }));
+      try {
+        return await executeCommand(services, command);
+      } finally {
+        for (const close of services.onClose) await close();
+      }
+    } finally {
+      await db.close();
+    }
+  } finally {
+    lock?.release();
+  }
+}
+
+async function run(config: Config, command: Command): Promise<CommandResult> {
+  if (!isEmbeddedPath(config.databaseUrl)) return runLocally(config, command);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (lockHolder(config.runtimeDir) !== undefined) {
+      const reply = await sendToServer(socketPath(config.runtimeDir), command);
+      if (reply.ok) return reply.result;
+      throw Object.assign(new Error(reply.error.message), { remote: reply.error });
+    }
+    try {
+      return await runLocally(config, command);
+    } catch (error) {
+      if (!(error instanceof DataDirBusy)) throw error; // a server started meanwhile: go through it
+    }
+  }
+  throw new Error('the embedded database is busy; try again');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const wantsJson = argv.includes('--json');
+  if (argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage());
+    return argv.length === 0 ? EXIT_USAGE : 0;
+  }
+  try {
+    const command = parseCommand(argv);
+    const result = await run(loadConfig(), command);
+    const { summary, ...data } = result;
+    console.log(command.json ? JSON.stringify({ ok: true, ...data }) : summary);
+    return 0;
+  } catch (error) {
+    const remote = (error as { remote?: ReturnType<typeof errorJson> }).remote;
+    const described = remote ?? errorJson(error);
+    if (wantsJson) console.log(JSON.stringify({ ok: false, error: described }));
+    else console.error(`intake: ${described.message}`);
+    return error instanceof UsageError || described.code === 'usage' ? EXIT_USAGE : EXIT_FAILURE;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,67 @@
+// Environment → typed configuration, read in one place. Tests build a Config directly.
+import path from 'node:path';
+
+/** Rate-limit families: each documented limit is configurable as RATE_LIMIT_<FAMILY>_PER_MINUTE. */
+export const RATE_LIMIT_DEFAULTS = {
+  default: 120,
+  reports: 120,
+  error_events: 1000,
+  bug_reports: 300,
+  graphql: 600,
+} as const;
+export type RateLimitFamily = keyof typeof RATE_LIMIT_DEFAULTS;
+
+export interface Config {
+  host: string;
+  port: number;
+  /** `postgres://…` → PostgreSQL; `memory://` → in-memory PGlite; anything else → PGlite data dir. */
+  databaseUrl: string;
+  storageDir: string;
+  /** Where the embedded server keeps its lock file and CLI socket (beside the PGlite data dir). */
+  runtimeDir: string;
+  redisUrl: string | undefined;
+  publicUrl: string;
+  logLevel: string;
+  /** Largest JSON/multipart request body accepted, in bytes. */
+  bodyLimitBytes: number;
+  rateLimits: Record<RateLimitFamily, number>;
+  /** Error groups whose last_seen_at is older than this are pruned. */
+  errorRetentionDays: number;
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const databaseUrl = env.DATABASE_URL || './data/pglite';
+  const host = env.HOST || '127.0.0.1';
+  const port = intFromEnv(env, 'PORT', 4000);
+  const rateLimits = Object.fromEntries(
+    Object.entries(RATE_LIMIT_DEFAULTS).map(([family, fallback]) => [
+      family,
+      intFromEnv(env, `RATE_LIMIT_${family.toUpperCase()}_PER_MINUTE`, fallback),
+    ]),
+  ) as Record<RateLimitFamily, number>;
+  return {
+    host,
+    port,
+    databaseUrl,
+    storageDir: env.STORAGE_DIR || './data/blobs',
+    runtimeDir: isEmbeddedPath(databaseUrl) ? path.dirname(path.resolve(databaseUrl)) : path.resolve('./data'),
+    redisUrl: env.REDIS_URL || undefined,
+    publicUrl: (env.PUBLIC_URL || `http://${host}:${port}`).replace(/\/$/, ''),
+    logLevel: env.LOG_LEVEL || 'info',
+    bodyLimitBytes: intFromEnv(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024),
+    rateLimits,
+    errorRetentionDays: intFromEnv(env, 'ERROR_RETENTION_DAYS', 90),
+  };
+}
+
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+/** A PGlite data directory on disk (not PostgreSQL, not in-memory). */
+export const isEmbeddedPath = (url: string) => !isPostgresUrl(url) && !url.startsWith('memory://');

@@ -1,0 +1,95 @@
+// The one Pothos builder: plugins, context, scalars. Each module's schema.ts adds its types;
+// graphql/schema.ts imports them all and calls toSchema().
+import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ValidationPlugin from '@pothos/plugin-validation';
+import { DateTimeResolver, JSONResolver, NonNegativeIntResolver } from 'graphql-scalars';
+import type PrismaTypes from '../generated/pothos-types.ts';
+import { getDatamodel } from '../generated/pothos-types.ts';
+import type { Principal } from '../auth/principal.ts';
+import { isAdmin } from '../auth/permissions.ts';
+import { BadRequest, Forbidden, Unauthenticated, ValidationFailed, type FieldErrors } from '../errors.ts';
+import type { Actor, Services } from '../services.ts';
+import type { Loaders } from '../loaders/index.ts';
+
+export interface GraphQLContext extends Actor {
+  services: Services;
+  principal: Principal;
+  loaders: Loaders;
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  PrismaTypes: PrismaTypes;
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: true;
+  AuthScopes: { authenticated: boolean; admin: boolean };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+    NonNegativeInt: { Input: number; Output: number };
+    File: { Input: File; Output: never };
+  };
+}>({
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, ValidationPlugin, PrismaPlugin, RelayPlugin, DataloaderPlugin, ComplexityPlugin],
+  defaultFieldNullability: false,
+  defaultInputFieldRequiredness: true,
+  scopeAuth: {
+    authScopes: (ctx) => ({ authenticated: ctx.principal.kind !== 'anonymous', admin: isAdmin(ctx.principal) }),
+    unauthorizedError: (_parent, ctx, _info, result) =>
+      ctx.principal.kind === 'anonymous' ? new Unauthenticated() : new Forbidden(result.message),
+  },
+  errors: {
+    // Only listed DomainErrors become data; anything else is masked by Yoga.
+    defaultTypes: [],
+    defaultResultOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Success` },
+    defaultUnionOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Result` },
+  },
+  validation: {
+    validationError: (result) => {
+      const fields: FieldErrors = {};
+      for (const issue of result.issues) {
+        const key = (issue.path ?? []).map((p) => (typeof p === 'object' ? String(p.key) : String(p))).join('.') || 'input';
+        (fields[key] ??= []).push(issue.message);
+      }
+      return new ValidationFailed(fields);
+    },
+  },
+  prisma: {
+    client: (ctx) => ctx.services.prisma,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+  relay: { clientMutationId: 'omit', cursorType: 'String' },
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    limit: { complexity: 5_000, depth: 12, breadth: 200 },
+    complexityError: (kind, result) => {
+      const measure = String(kind).toLowerCase() as 'depth' | 'breadth' | 'complexity';
+      const limits = { depth: result.maxDepth, breadth: result.maxBreadth, complexity: result.maxComplexity };
+      return new BadRequest(`Query exceeds the maximum ${measure} (${measure}: ${result[measure]}, max: ${limits[measure]}).`);
+    },
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('JSON', JSONResolver);
+builder.addScalarType('NonNegativeInt', NonNegativeIntResolver);
+builder.scalarType('File', {
+  description: 'A file uploaded with the GraphQL multipart request spec (handled natively by Yoga).',
+  serialize: () => {
+    throw new Error('File is an input-only scalar');
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});

@@ -1,0 +1,66 @@
+// The error catalogue as GraphQL types: mutations list the ones they can return (plugin-errors);
+// anything else thrown from a resolver keeps its catalogue code in `extensions.code`.
+import { GraphQLError } from 'graphql';
+import {
+  Conflict, DomainError, FeatureRestricted, Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed,
+} from '../errors.ts';
+import { builder } from './builder.ts';
+
+export const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({
+  description: 'An expected failure. `code` is the stable catalogue code shared with the REST APIs.',
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    code: t.exposeString('code'),
+  }),
+});
+
+const FieldError = builder.objectRef<{ field: string; messages: string[] }>('FieldError').implement({
+  fields: (t) => ({ field: t.exposeString('field'), messages: t.exposeStringList('messages') }),
+});
+
+builder.objectType(ValidationFailed, {
+  name: 'ValidationError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    fieldErrors: t.field({
+      type: [FieldError],
+      resolve: (error) => Object.entries(error.fields).map(([field, messages]) => ({ field, messages })),
+    }),
+  }),
+});
+builder.objectType(NotFound, { name: 'NotFoundError', interfaces: [ErrorInterface] });
+builder.objectType(Forbidden, { name: 'ForbiddenError', interfaces: [ErrorInterface] });
+builder.objectType(Conflict, { name: 'ConflictError', interfaces: [ErrorInterface] });
+builder.objectType(Unauthenticated, { name: 'UnauthenticatedError', interfaces: [ErrorInterface] });
+builder.objectType(FeatureRestricted, {
+  name: 'FeatureRestrictedError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ feature: t.exposeString('feature') }),
+});
+builder.objectType(RateLimited, {
+  name: 'RateLimitedError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+
+/** The usual set for a mutation that changes something in a project. */
+export const MUTATION_ERRORS = [ValidationFailed, NotFound, Forbidden, Unauthenticated, FeatureRestricted, Conflict];
+
+/** Yoga's maskError: catalogue errors keep message and code; everything else is masked. */
+export function maskGraphQLError(error: unknown, message: string): Error {
+  // Duck-typed: graphql may be loaded twice (ESM and CJS), so instanceof GraphQLError is unreliable.
+  const wrapper = error as Partial<GraphQLError> & Error;
+  const original = wrapper?.originalError ?? error;
+  if (original instanceof DomainError) {
+    return new GraphQLError(original.message, {
+      nodes: wrapper.nodes,
+      path: wrapper.path,
+      extensions: {
+        code: original.code,
+        ...(original instanceof ValidationFailed ? { fields: original.fields } : {}),
+      },
+    });
+  }
+  if (wrapper && 'locations' in wrapper && !wrapper.originalError) return wrapper; // parse/validation errors
+  return new GraphQLError(message, { extensions: { code: 'internal' } });
+}

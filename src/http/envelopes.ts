@@ -1,0 +1,72 @@
+// Each REST family answers errors in its documented envelope. This is the one place that maps
+// the error catalogue to bodies and statuses per family.
+import { DomainError, HTTP_STATUS, RateLimited, ValidationFailed, FeatureRestricted, type ErrorCode } from '../errors.ts';
+
+/**
+ * kendo: Laravel-style `{message, errors}` (+ `feature_restricted: true`);
+ * raven (bug reports): `{success:false, status, error:{code, message, details}}`;
+ * kaizen: `{error:{code, message, details}}`; intake: our own routes, same shape as kaizen.
+ */
+export type ErrorFamily = 'kendo' | 'raven' | 'kaizen' | 'intake' | 'graphql';
+
+export interface ErrorReply {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+const RAVEN_CODES: Record<ErrorCode, string> = {
+  bad_request: 'INVALID_PARAMETER',
+  unauthenticated: 'UNAUTHORIZED',
+  forbidden: 'FORBIDDEN',
+  feature_restricted: 'FORBIDDEN',
+  not_found: 'NOT_FOUND',
+  conflict: 'ALREADY_EXISTS',
+  validation_failed: 'VALIDATION_ERROR',
+  payload_too_large: 'PAYLOAD_TOO_LARGE',
+  unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
+  rate_limited: 'RATE_LIMITED',
+  unavailable: 'SERVICE_UNAVAILABLE',
+  internal: 'INTERNAL_ERROR',
+};
+
+function details(error: DomainError): Record<string, unknown> | undefined {
+  if (error instanceof ValidationFailed) return { fields: error.fields };
+  if (error instanceof RateLimited) return { limit: error.limit, retry_after: error.retryAfterSeconds };
+  if (error instanceof FeatureRestricted) return { feature: error.feature };
+  return undefined;
+}
+
+export function errorReply(family: ErrorFamily, error: DomainError): ErrorReply {
+  const status = HTTP_STATUS[error.code];
+  const headers: Record<string, string> = {};
+  if (error instanceof RateLimited) headers['retry-after'] = String(error.retryAfterSeconds);
+  switch (family) {
+    case 'kendo': {
+      const body: Record<string, unknown> = { message: error.message };
+      if (error instanceof ValidationFailed) body.errors = error.fields;
+      if (error instanceof FeatureRestricted) body.feature_restricted = true;
+      return { status, body, headers };
+    }
+    case 'raven':
+      return {
+        status,
+        body: { success: false, status, error: { code: RAVEN_CODES[error.code], message: error.message, details: details(error) ?? {} } },
+        headers,
+      };
+    case 'graphql':
+      return { status, body: { errors: [{ message: error.message, extensions: { code: error.code, ...details(error) } }] }, headers };
+    case 'kaizen':
+    case 'intake':
+      return { status, body: { error: { code: error.code, message: error.message, details: details(error) ?? {} } }, headers };
+  }
+}
+
+/** Which family an unmatched URL belongs to (404s and errors raised before routing). */
+export function familyOfUrl(url: string): ErrorFamily {
+  if (/^\/api(\/v1)?\/bug-reports(\/|$|\?)/.test(url)) return 'raven';
+  if (url.startsWith('/api/projects')) return 'kendo';
+  if (url.startsWith('/graphql')) return 'graphql';
+  if (url.startsWith('/api/v1')) return 'kaizen';
+  return 'intake';
+}

@@ -1,0 +1,25 @@
+// DataLoaders, created per request (never shared across operations: they cache). Lists load
+// their relations through these or through plugin-prisma's `t.relation`, so the number of SQL
+// statements of a page does not grow with its size.
+import DataLoader from 'dataloader';
+import type { Project, Workspace } from '../generated/prisma/client.ts';
+import type { Prisma } from '../db/client.ts';
+
+function byKey<K, V>(rows: V[], keyOf: (row: V) => K, keys: readonly K[]): (V | null)[] {
+  const map = new Map(rows.map((row) => [keyOf(row), row]));
+  return keys.map((key) => map.get(key) ?? null);
+}
+
+export function createLoaders(prisma: Prisma) {
+  return {
+    project: new DataLoader<number, Project | null>(async (ids) =>
+      byKey(await prisma.project.findMany({ where: { id: { in: [...ids] } } }), (p) => p.id, ids),
+    ),
+    workspace: new DataLoader<string, Workspace | null>(async (ids) =>
+      byKey(await prisma.workspace.findMany({ where: { id: { in: [...ids] } } }), (w) => w.id, ids),
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
+export { byKey };

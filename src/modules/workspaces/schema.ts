@@ -1,0 +1,171 @@
+import { canSeeProject, visibleProjectsWhere } from '../../auth/permissions.ts';
+import { NotFound, ValidationFailed } from '../../errors.ts';
+import { builder } from '../../graphql/builder.ts';
+import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { PROJECT_ABILITIES } from '../../auth/abilities.ts';
+import { createProject, createToken, createWorkspace, findProject, revokeToken, type CreatedToken } from './service.ts';
+
+export const Workspace = builder.prismaObject('Workspace', {
+  description: 'A tenant: owns projects and members.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    slug: t.exposeString('slug'),
+    name: t.exposeString('name'),
+    features: t.exposeStringList('features', { description: 'Enabled feature flags.' }),
+    projects: t.relation('projects', {
+      query: (_args, ctx) => ({ where: visibleProjectsWhere(ctx.principal), orderBy: { id: 'asc' } }),
+    }),
+  }),
+});
+
+export const Project = builder.prismaObject('Project', {
+  description: 'A software project that reports are about.',
+  fields: (t) => ({
+    id: t.exposeInt('id', { description: 'Numeric id, as used by the kendo REST routes.' }),
+    publicId: t.exposeString('publicId', { description: 'Stable opaque id (prj_…).' }),
+    slug: t.exposeString('slug'),
+    name: t.exposeString('name'),
+    workspace: t.relation('workspace'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const Viewer = builder.prismaObject('User', {
+  name: 'User',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    email: t.exposeString('email'),
+    name: t.exposeString('name'),
+    isAdmin: t.boolean({ resolve: (user) => user.role === 'ADMIN' }),
+    avatarUrl: t.exposeString('avatarUrl', { nullable: true }),
+  }),
+});
+
+const TokenKindEnum = builder.enumType('TokenKind', { values: ['PROJECT', 'WORKSPACE', 'PERSONAL'] as const });
+
+const ApiTokenType = builder.prismaObject('ApiToken', {
+  description: 'An API credential. The secret itself is only ever returned once, by the mutation that creates it.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    kind: t.field({ type: TokenKindEnum, resolve: (token) => token.kind }),
+    prefix: t.exposeString('prefix', { description: 'The start of the secret, for telling tokens apart.' }),
+    abilities: t.exposeStringList('abilities'),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const CreatedTokenType = builder.objectRef<CreatedToken>('CreatedToken').implement({
+  fields: (t) => ({
+    token: t.field({ type: ApiTokenType, resolve: (created) => created.token }),
+    secret: t.exposeString('secret', { description: 'The bearer secret. Shown once; store it now.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  viewer: t.prismaField({
+    type: 'User',
+    nullable: true,
+    description: 'The person behind the request (null for tokens that are not personal).',
+    resolve: (query, _root, _args, ctx) =>
+      ctx.principal.kind === 'user' ? ctx.services.prisma.user.findUnique({ ...query, where: { id: ctx.principal.user.id } }) : null,
+  }),
+  workspaces: t.prismaField({
+    type: ['Workspace'],
+    authScopes: { authenticated: true },
+    resolve: (query, _root, _args, ctx) =>
+      ctx.services.prisma.workspace.findMany({
+        ...query,
+        where: { projects: ctx.principal.kind === 'user' && ctx.principal.user.role === 'ADMIN' ? undefined : { some: visibleProjectsWhere(ctx.principal) } },
+        orderBy: { slug: 'asc' },
+      }),
+  }),
+  projects: t.prismaField({
+    type: ['Project'],
+    authScopes: { authenticated: true },
+    args: { workspace: t.arg.string({ required: false, description: 'Workspace slug or id.' }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.prisma.project.findMany({
+        ...query,
+        where: {
+          AND: [
+            visibleProjectsWhere(ctx.principal),
+            args.workspace ? { workspace: args.workspace.startsWith('ws_') ? { id: args.workspace } : { slug: args.workspace } } : {},
+          ],
+        },
+        orderBy: { id: 'asc' },
+      }),
+  }),
+  project: t.prismaField({
+    type: 'Project',
+    nullable: true,
+    authScopes: { authenticated: true },
+    description: 'A project by numeric id or prj_ id (`id`), or by `slug` (`<workspace>/<slug>` when ambiguous).',
+    args: { id: t.arg.id({ required: false }), slug: t.arg.string({ required: false }) },
+    resolve: async (query, _root, args, ctx) => {
+      const ref = args.id ?? args.slug;
+      if (ref === undefined || ref === null) throw ValidationFailed.field('id', 'Give an id or a slug.');
+      const found = await findProject(ctx.services.prisma, String(ref)).catch((error) => {
+        if (error instanceof NotFound) return null;
+        throw error;
+      });
+      if (!found || !canSeeProject(ctx.principal, found)) return null;
+      return ctx.services.prisma.project.findUnique({ ...query, where: { id: found.id } });
+    },
+  }),
+}));
+
+const FeatureEnum = builder.enumType('Feature', {
+  values: { REPORTS: { value: 'reports' }, ERROR_TRACKING: { value: 'error-tracking' }, TEST_REPORTS: { value: 'test-reports' }, TASK_REPORTS: { value: 'task-reports' } } as const,
+});
+const ProjectAbilityEnum = builder.enumType('ProjectAbility', {
+  values: Object.fromEntries(PROJECT_ABILITIES.map((a) => [a.replace(/[^a-z]+/gi, '_').toUpperCase(), { value: a }])) as Record<string, { value: string }>,
+});
+
+builder.mutationFields((t) => ({
+  createWorkspace: t.field({
+    type: Workspace,
+    description: 'Administrators only.',
+    errors: { types: MUTATION_ERRORS },
+    args: {
+      slug: t.arg.string(),
+      name: t.arg.string(),
+      features: t.arg({ type: [FeatureEnum], required: false }),
+    },
+    resolve: (_root, args, ctx) => createWorkspace(ctx, { slug: args.slug, name: args.name, features: args.features ?? undefined }),
+  }),
+  createProject: t.field({
+    type: Project,
+    description: 'Administrators only.',
+    errors: { types: MUTATION_ERRORS },
+    args: { workspace: t.arg.string({ description: 'Workspace slug or id.' }), slug: t.arg.string(), name: t.arg.string() },
+    resolve: (_root, args, ctx) => createProject(ctx, args),
+  }),
+  createProjectToken: t.field({
+    type: CreatedTokenType,
+    description: 'Mint a token bound to one project. The secret is returned once.',
+    errors: { types: MUTATION_ERRORS },
+    args: {
+      project: t.arg.id({ description: 'Numeric id, prj_ id, or slug.' }),
+      name: t.arg.string(),
+      abilities: t.arg({ type: [ProjectAbilityEnum] }),
+      expiresAt: t.arg({ type: 'DateTime', required: false }),
+    },
+    resolve: (_root, args, ctx) =>
+      createToken(ctx, {
+        kind: 'PROJECT', name: args.name, project: String(args.project), abilities: args.abilities as string[],
+        expiresAt: args.expiresAt ?? undefined,
+      }),
+  }),
+  revokeToken: t.field({
+    type: ApiTokenType,
+    errors: { types: MUTATION_ERRORS },
+    args: { id: t.arg.id() },
+    resolve: (_root, args, ctx) => revokeToken(ctx, String(args.id)),
+  }),
+}));
+
+export { Viewer };

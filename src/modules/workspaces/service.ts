@@ -1,0 +1,257 @@
+// Workspaces, projects, people and their tokens: the identity every other module leans on.
+import { z } from 'zod';
+import type { ApiToken, Project, User, Workspace } from '../../generated/prisma/client.ts';
+import type { TokenKind } from '../../generated/prisma/enums.ts';
+import {
+  ACCESS_ABILITIES, FEATURES, PERMISSIONS, PROJECT_ABILITIES, isAbility, isFeature, type Permission,
+} from '../../auth/abilities.ts';
+import { authorizeProject, isAdmin, requireAdmin, requireAuthenticated } from '../../auth/permissions.ts';
+import { mintSecret } from '../../auth/tokens.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import type { Prisma } from '../../db/client.ts';
+import { Conflict, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import type { Actor } from '../../services.ts';
+import { parseInput, slugSchema } from '../../validation.ts';
+
+/** What a plain workspace member may do: read everything (kendo's Member system role). */
+export const MEMBER_PERMISSIONS: Permission[] = PERMISSIONS.filter((p) => p.endsWith(':read'));
+
+const featureList = z.array(z.string()).refine((list) => list.every(isFeature), {
+  message: `unknown feature; known: ${FEATURES.join(', ')}`,
+});
+
+export async function findWorkspace(prisma: Prisma, ref: string): Promise<Workspace> {
+  const workspace = await prisma.workspace.findFirst({ where: ref.startsWith('ws_') ? { id: ref } : { slug: ref } });
+  if (!workspace) throw new NotFound(`Workspace "${ref}"`);
+  return workspace;
+}
+
+/** A project by numeric id, `prj_…`, `<workspace>/<slug>` or a slug unique across workspaces. */
+export async function findProject(prisma: Prisma, ref: string | number): Promise<Project & { workspace: Workspace }> {
+  const text = String(ref).trim();
+  const include = { workspace: true } as const;
+  let candidates: Array<Project & { workspace: Workspace }>;
+  if (/^\d+$/.test(text)) {
+    const id = Number(text);
+    candidates = Number.isSafeInteger(id) && id <= 2_147_483_647 ? await prisma.project.findMany({ where: { id }, include }) : [];
+  } else if (text.startsWith('prj_')) {
+    candidates = await prisma.project.findMany({ where: { publicId: text }, include });
+  } else if (text.includes('/')) {
+    const [workspaceSlug, slug] = text.split('/', 2);
+    candidates = await prisma.project.findMany({ where: { slug, workspace: { slug: workspaceSlug } }, include });
+  } else {
+    candidates = await prisma.project.findMany({ where: { slug: text }, include, take: 2 });
+    if (candidates.length > 1) throw ValidationFailed.field('project', `"${text}" names projects in several workspaces; use <workspace>/${text}.`);
+  }
+  if (candidates.length === 0) throw new NotFound(`Project "${text}"`);
+  return candidates[0]!;
+}
+
+const createWorkspaceInput = z.object({
+  slug: slugSchema,
+  name: z.string().trim().min(1).max(255),
+  features: featureList.optional(),
+});
+
+export async function createWorkspace(actor: Actor, input: z.input<typeof createWorkspaceInput>): Promise<Workspace> {
+  requireAdmin(actor.principal);
+  const data = parseInput(createWorkspaceInput, input);
+  try {
+    return await actor.services.prisma.workspace.create({
+      data: { id: newId('ws'), slug: data.slug, name: data.name, ...(data.features ? { features: data.features } : {}) },
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new Conflict(`A workspace with slug "${data.slug}" already exists.`);
+    throw error;
+  }
+}
+
+const featureChange = z.object({ enable: featureList.default([]), disable: featureList.default([]) });
+
+export async function setWorkspaceFeatures(actor: Actor, ref: string, change: z.input<typeof featureChange>): Promise<Workspace> {
+  requireAdmin(actor.principal);
+  const { enable, disable } = parseInput(featureChange, change);
+  const both = enable.filter((f) => disable.includes(f));
+  if (both.length) throw ValidationFailed.field('features', `Cannot both enable and disable ${both.join(', ')}.`);
+  const prisma = actor.services.prisma;
+  return prisma.$transaction(async (tx) => {
+    const workspace = await findWorkspace(tx as Prisma, ref);
+    const features = [...new Set([...workspace.features, ...enable])].filter((f) => !disable.includes(f));
+    return tx.workspace.update({ where: { id: workspace.id }, data: { features } });
+  });
+}
+
+const createProjectInput = z.object({
+  workspace: z.string().min(1),
+  slug: slugSchema,
+  name: z.string().trim().min(1).max(255),
+});
+
+export async function createProject(actor: Actor, input: z.input<typeof createProjectInput>): Promise<Project> {
+  requireAdmin(actor.principal);
+  const data = parseInput(createProjectInput, input);
+  const workspace = await findWorkspace(actor.services.prisma, data.workspace);
+  try {
+    return await actor.services.prisma.project.create({
+      data: { publicId: newId('prj'), workspaceId: workspace.id, slug: data.slug, name: data.name },
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new Conflict(`Workspace "${workspace.slug}" already has a project "${data.slug}".`);
+    throw error;
+  }
+}
+
+const permissionList = z.array(z.enum(PERMISSIONS));
+
+const createUserInput = z.object({
+  email: z.string().trim().toLowerCase().pipe(z.email()),
+  name: z.string().trim().min(1).max(255),
+  admin: z.boolean().default(false),
+  workspace: z.string().min(1).optional(),
+  /** Membership permissions in `workspace`; members read everything by default. */
+  permissions: permissionList.optional(),
+});
+
+export async function createUser(actor: Actor, input: z.input<typeof createUserInput>): Promise<User> {
+  requireAdmin(actor.principal);
+  const data = parseInput(createUserInput, input);
+  const workspace = data.workspace ? await findWorkspace(actor.services.prisma, data.workspace) : undefined;
+  try {
+    return await actor.services.prisma.user.create({
+      data: {
+        id: newId('usr'),
+        email: data.email,
+        name: data.name,
+        role: data.admin ? 'ADMIN' : 'MEMBER',
+        ...(workspace
+          ? { memberships: { create: { workspaceId: workspace.id, permissions: data.permissions ?? MEMBER_PERMISSIONS } } }
+          : {}),
+      },
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new Conflict(`A user with email "${data.email}" already exists.`);
+    throw error;
+  }
+}
+
+const grantInput = z.object({
+  user: z.string().min(1),
+  project: z.union([z.string(), z.number()]),
+  owner: z.boolean().default(false),
+  permissions: permissionList.default([]),
+});
+
+/** Give a person access to one project (owners bypass permission checks there). */
+export async function grantProjectAccess(actor: Actor, input: z.input<typeof grantInput>) {
+  requireAdmin(actor.principal);
+  const data = parseInput(grantInput, input);
+  const prisma = actor.services.prisma;
+  const project = await findProject(prisma, data.project);
+  const user = await findUser(prisma, data.user);
+  const key = { userId: user.id, workspaceId: project.workspaceId, projectId: project.id };
+  const existing = await prisma.membership.findFirst({ where: key });
+  const values = { isOwner: data.owner, permissions: data.permissions };
+  return existing
+    ? prisma.membership.update({ where: { id: existing.id }, data: values })
+    : prisma.membership.create({ data: { ...key, ...values } });
+}
+
+export async function findUser(prisma: Prisma, ref: string): Promise<User> {
+  const user = await prisma.user.findFirst({ where: ref.startsWith('usr_') ? { id: ref } : { email: ref.trim().toLowerCase() } });
+  if (!user) throw new NotFound(`User "${ref}"`);
+  return user;
+}
+
+const createTokenInput = z.object({
+  name: z.string().trim().min(1).max(255),
+  kind: z.enum(['PROJECT', 'WORKSPACE', 'PERSONAL']),
+  project: z.union([z.string(), z.number()]).optional(),
+  workspace: z.string().optional(),
+  user: z.string().optional(),
+  abilities: z.array(z.string()).default([]),
+  expiresAt: z.date().optional(),
+});
+
+export interface CreatedToken {
+  token: ApiToken;
+  /** Shown once; only its sha256 is stored. */
+  secret: string;
+}
+
+export async function createToken(actor: Actor, input: z.input<typeof createTokenInput>): Promise<CreatedToken> {
+  requireAuthenticated(actor.principal);
+  const data = parseInput(createTokenInput, input);
+  const prisma = actor.services.prisma;
+  const unknown = data.abilities.filter((a) => !isAbility(a));
+  if (unknown.length) {
+    throw ValidationFailed.field('abilities', `Unknown ability ${unknown.map((a) => `"${a}"`).join(', ')}; known: ${[...PROJECT_ABILITIES, ...ACCESS_ABILITIES].join(', ')}.`);
+  }
+  if (data.expiresAt && data.expiresAt <= actor.services.clock.now()) throw ValidationFailed.field('expiresAt', 'The expiry must be in the future.');
+  const binding = await tokenBinding(actor, data.kind, data);
+  const abilities = [...new Set(data.abilities.length ? data.abilities : binding.defaultAbilities)];
+  const allowed: readonly string[] = binding.allowedAbilities;
+  const misplaced = abilities.filter((a) => !allowed.includes(a));
+  if (misplaced.length) throw ValidationFailed.field('abilities', `A ${data.kind.toLowerCase()} token cannot carry ${misplaced.join(', ')}.`);
+  if (abilities.length === 0) throw ValidationFailed.field('abilities', `A project token needs at least one ability: ${PROJECT_ABILITIES.join(', ')}.`);
+  const minted = mintSecret(data.kind);
+  const createdById = actor.principal.kind === 'user' && actor.principal.token ? actor.principal.user.id : null;
+  const token = await prisma.apiToken.create({
+    data: {
+      id: newId('tok'), name: data.name, kind: data.kind, prefix: minted.prefix, secretHash: minted.secretHash,
+      abilities, projectId: binding.projectId, workspaceId: binding.workspaceId, userId: binding.userId, createdById,
+      expiresAt: data.expiresAt ?? null,
+    },
+  });
+  return { token, secret: minted.secret };
+}
+
+interface TokenBinding {
+  projectId: number | null;
+  workspaceId: string | null;
+  userId: string | null;
+  defaultAbilities: string[];
+  allowedAbilities: readonly string[];
+}
+
+async function tokenBinding(actor: Actor, kind: TokenKind, data: { project?: string | number; workspace?: string; user?: string }): Promise<TokenBinding> {
+  const prisma = actor.services.prisma;
+  const targets = [data.project, data.workspace, data.user].filter((v) => v !== undefined).length;
+  if (targets !== 1) throw ValidationFailed.field('token', 'Bind the token to exactly one of a project, a workspace or a user.');
+  if (kind === 'PROJECT') {
+    if (data.project === undefined) throw ValidationFailed.field('project', 'A project token needs a project.');
+    const project = await findProject(prisma, data.project);
+    // People who manage the project (admins, owners, projects:manage) mint its tokens.
+    authorizeProject(actor.principal, project, { permission: 'projects:manage' });
+    return { projectId: project.id, workspaceId: null, userId: null, defaultAbilities: [], allowedAbilities: PROJECT_ABILITIES };
+  }
+  if (kind === 'WORKSPACE') {
+    if (!data.workspace) throw ValidationFailed.field('workspace', 'A workspace token needs a workspace.');
+    requireAdmin(actor.principal);
+    const workspace = await findWorkspace(prisma, data.workspace);
+    return { projectId: null, workspaceId: workspace.id, userId: null, defaultAbilities: [...ACCESS_ABILITIES], allowedAbilities: [...PROJECT_ABILITIES, ...ACCESS_ABILITIES] };
+  }
+  if (!data.user) throw ValidationFailed.field('user', 'A personal token needs a user.');
+  const user = await findUser(prisma, data.user);
+  const self = actor.principal.kind === 'user' && actor.principal.user.id === user.id;
+  if (!self && !isAdmin(actor.principal)) throw new Forbidden('Only administrators may mint tokens for other people.');
+  return { projectId: null, workspaceId: null, userId: user.id, defaultAbilities: [...ACCESS_ABILITIES], allowedAbilities: ACCESS_ABILITIES };
+}
+
+export async function revokeToken(actor: Actor, tokenId: string): Promise<ApiToken> {
+  requireAuthenticated(actor.principal);
+  const prisma = actor.services.prisma;
+  const token = await prisma.apiToken.findUnique({ where: { id: tokenId }, include: { project: true } });
+  if (!token) throw new NotFound(`Token "${tokenId}"`);
+  const own = actor.principal.kind === 'user' && token.userId === actor.principal.user.id;
+  if (!own && !isAdmin(actor.principal)) {
+    if (!token.project) throw new NotFound(`Token "${tokenId}"`);
+    authorizeProject(actor.principal, token.project, { permission: 'projects:manage' });
+  }
+  // Revoking twice keeps the first revocation time: the audit trail says when it stopped working.
+  const revoked = token.revokedAt
+    ? token
+    : await prisma.apiToken.update({ where: { id: token.id }, data: { revokedAt: actor.services.clock.now() } });
+  actor.services.principals.forget();
+  return revoked;
+}

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, graphql, type TestApp } from './helpers.ts';
+import { seedWorkspace } from './fixtures.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ bodyLimitBytes: 64 * 1024 });
+});
+afterAll(() => t.close());
+
+describe('the service skeleton', () => {
+  it('reports database health', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/healthz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ status: 'ok', database: { status: 'ok', kind: t.db.kind } });
+  });
+
+  it('answers { __typename } through the whole GraphQL stack', async () => {
+    const result = await graphql(t.app, '{ __typename }');
+    expect(result).toMatchObject({ status: 200, data: { __typename: 'Query' } });
+  });
+
+  it('serves a self-contained GraphiQL page (no CDN)', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('<title>Intake GraphiQL</title>');
+    expect(response.body).not.toMatch(/<script[^>]+src="https?:\/\//);
+  });
+
+  it('gives every response a request id, keeping a sane client-supplied one', async () => {
+    const given = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const minted = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id\u0000' } });
+    expect(minted.headers['x-request-id']).toMatch(/^req_/);
+  });
+
+  it('answers unknown routes with a 404 in the family envelope', async () => {
+    const kendo = await t.app.inject({ method: 'GET', url: '/api/projects/1/nothing-here' });
+    expect(kendo.statusCode).toBe(404);
+    expect(kendo.json()).toEqual({ message: 'Route not found.' });
+    const raven = await t.app.inject({ method: 'POST', url: '/api/bug-reports/nothing-here' });
+    expect(raven.statusCode).toBe(404);
+    expect(raven.json()).toMatchObject({ success: false, status: 404, error: { code: 'NOT_FOUND' } });
+    const ours = await t.app.inject({ method: 'GET', url: '/nothing' });
+    expect(ours.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('rejects malformed JSON with 400 and a message, never a 500', async () => {
+    const response = await t.app.inject({
+      method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json' }, payload: '{"query": ',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors[0].extensions.code).toBe('bad_request');
+  });
+
+  it('rejects oversize bodies with 413', async () => {
+    const response = await t.app.inject({
+      method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ query: `{ __typename } #${'x'.repeat(70 * 1024)}` }),
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().errors[0].extensions.code).toBe('payload_too_large');
+  });
+
+  it('refuses queries deeper than the limit', async () => {
+    const deep = `{ workspaces { ${'projects { workspace { '.repeat(7)}id${' } }'.repeat(7)} } }`;
+    const { adminToken } = await seedWorkspace(t.operator);
+    const result = await graphql(t.app, deep, {}, adminToken);
+    expect(result.errors?.[0]).toMatchObject({ message: expect.stringMatching(/maximum depth/), extensions: { code: 'bad_request' } });
+  });
+
+  it('tells anonymous callers of protected fields they are unauthenticated', async () => {
+    const result = await graphql(t.app, '{ workspaces { slug } }');
+    expect(result.errors?.[0]?.extensions?.code).toBe('unauthenticated');
+  });
+
+  it('rejects an unknown bearer token with 401 on every surface', async () => {
+    const response = await t.app.inject({
+      method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' },
+      payload: { query: '{ __typename }' },
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.json().errors[0].extensions.code).toBe('unauthenticated');
+  });
+});

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashSecret } from '../src/auth/tokens.ts';
+import { createTestApp, graphql, successData, type TestApp } from './helpers.ts';
+import { projectToken, seedWorkspace } from './fixtures.ts';
+import { graphql as gql } from './gql/index.ts';
+
+let t: TestApp;
+let seed: Awaited<ReturnType<typeof seedWorkspace>>;
+beforeAll(async () => {
+  t = await createTestApp();
+  seed = await seedWorkspace(t.operator);
+});
+afterAll(() => t.close());
+
+const CREATE_PROJECT_TOKEN = gql(`
+  mutation CreateProjectToken($project: ID!, $name: String!, $abilities: [ProjectAbility!]!, $expiresAt: DateTime) {
+    createProjectToken(project: $project, name: $name, abilities: $abilities, expiresAt: $expiresAt) {
+      __typename
+      ... on CreateProjectTokenSuccess { data { secret token { id prefix abilities kind } } }
+      ... on Error { code message }
+    }
+  }`);
+const REVOKE_TOKEN = gql(`
+  mutation RevokeToken($id: ID!) {
+    revokeToken(id: $id) { __typename ... on RevokeTokenSuccess { data { id revokedAt } } ... on Error { code message } }
+  }`);
+const VIEWER = gql(`query Viewer { viewer { email isAdmin } projects { id slug } }`);
+const CREATE_WORKSPACE = gql(`
+  mutation CreateWorkspace($slug: String!, $name: String!) {
+    createWorkspace(slug: $slug, name: $name) { __typename ... on Error { code message } ... on CreateWorkspaceSuccess { data { slug features } } }
+  }`);
+
+describe('tokens and principals', () => {
+  it('mints a project token once and stores only its hash', async () => {
+    const result = await graphql(t.app, CREATE_PROJECT_TOKEN, { project: String(seed.project.id), name: 'CI', abilities: ['REPORT_CREATE'] }, seed.adminToken);
+    const { secret, token } = successData(result.data.createProjectToken);
+    expect(secret).toMatch(/^intake_prj_/);
+    expect(token).toMatchObject({ kind: 'PROJECT', abilities: ['report:create'] });
+    expect(secret.startsWith(token.prefix)).toBe(true);
+    const stored = await t.db.prisma.apiToken.findUniqueOrThrow({ where: { id: token.id } });
+    expect(stored.secretHash).toBe(hashSecret(secret));
+    expect(JSON.stringify(stored)).not.toContain(secret);
+  });
+
+  it('resolves a personal token to its person and scopes what they see', async () => {
+    const admin = await graphql(t.app, VIEWER, {}, seed.adminToken);
+    expect(admin.data.viewer).toEqual({ email: seed.admin.email, isAdmin: true });
+    const member = await graphql(t.app, VIEWER, {}, seed.memberToken);
+    expect(member.data.viewer?.isAdmin).toBe(false);
+    expect(member.data.projects.map((p: { id: number }) => p.id)).toEqual([seed.project.id]);
+    const anonymous = await graphql(t.app, '{ viewer { email } }');
+    expect(anonymous.data.viewer).toBeNull();
+  });
+
+  it('records lastUsedAt when a token is used', async () => {
+    const { token, secret } = await projectToken(t.operator, seed.project.id, ['report:create']);
+    expect(token.lastUsedAt).toBeNull();
+    await graphql(t.app, '{ __typename }', {}, secret);
+    await new Promise((r) => setTimeout(r, 100));
+    const used = await t.db.prisma.apiToken.findUniqueOrThrow({ where: { id: token.id } });
+    expect(used.lastUsedAt).not.toBeNull();
+  });
+
+  it('rejects a revoked token with 401', async () => {
+    const { token, secret } = await projectToken(t.operator, seed.project.id, ['report:create']);
+    expect((await graphql(t.app, '{ __typename }', {}, secret)).status).toBe(200);
+    const revoked = await graphql(t.app, REVOKE_TOKEN, { id: token.id }, seed.adminToken);
+    expect(revoked.data.revokeToken.__typename).toBe('RevokeTokenSuccess');
+    const after = await graphql(t.app, '{ __typename }', {}, secret);
+    expect(after.status).toBe(401);
+    expect(after.errors?.[0]?.message).toMatch(/revoked/);
+  });
+
+  it('rejects an expired token with 401', async () => {
+    const { secret } = await projectToken(t.operator, seed.project.id, ['report:create'], { expiresAt: new Date(t.clock.now().getTime() + 60_000) });
+    expect((await graphql(t.app, '{ __typename }', {}, secret)).status).toBe(200);
+    t.clock.advance(61_000);
+    t.app.services.principals.forget();
+    const after = await graphql(t.app, '{ __typename }', {}, secret);
+    expect(after.status).toBe(401);
+    expect(after.errors?.[0]?.message).toMatch(/expired/);
+  });
+
+  it('refuses project tokens where their abilities do not reach', async () => {
+    const { secret } = await projectToken(t.operator, seed.project.id, ['report:create']);
+    const result = await graphql(t.app, CREATE_PROJECT_TOKEN, { project: String(seed.project.id), name: 'x', abilities: ['ERROR_EVENTS_WRITE'] }, secret);
+    expect(result.data.createProjectToken).toMatchObject({ __typename: 'ForbiddenError', code: 'forbidden' });
+  });
+
+  it('lets only administrators create workspaces, with typed errors', async () => {
+    const denied = await graphql(t.app, CREATE_WORKSPACE, { slug: 'nope-ws', name: 'No' }, seed.memberToken);
+    expect(denied.data.createWorkspace).toMatchObject({ __typename: 'ForbiddenError', code: 'forbidden' });
+    const created = await graphql(t.app, CREATE_WORKSPACE, { slug: 'yes-ws', name: 'Yes' }, seed.adminToken);
+    expect(successData(created.data.createWorkspace).features).toEqual(['reports', 'error-tracking', 'test-reports', 'task-reports']);
+    const duplicate = await graphql(t.app, CREATE_WORKSPACE, { slug: 'yes-ws', name: 'Again' }, seed.adminToken);
+    expect(duplicate.data.createWorkspace).toMatchObject({ __typename: 'ConflictError', code: 'conflict' });
+    const invalid = await graphql(t.app, CREATE_WORKSPACE, { slug: 'Not A Slug', name: 'x' }, seed.adminToken);
+    expect(invalid.data.createWorkspace).toMatchObject({ __typename: 'ValidationError', code: 'validation_failed' });
+  });
+});

@@ -1,0 +1,104 @@
+// Black-box test harness: a real app on a real database (PGlite clone, or a PostgreSQL database
+// cloned from the template when TEST_DATABASE_URL is set), driven through inject().
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { print } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { buildApp } from '../src/app.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { openDatabase, type Database } from '../src/db/client.ts';
+import { ManualClock } from '../src/clock.ts';
+import { operatorPrincipal } from '../src/auth/principal.ts';
+import type { Actor } from '../src/services.ts';
+
+export const usingPostgres = Boolean(process.env.TEST_DATABASE_URL);
+
+/** A fresh, migrated, empty database for one test file. */
+export async function cloneTestDatabase(options: { countStatements?: boolean } = {}): Promise<{ db: Database; drop(): Promise<void> }> {
+  const template = inject('templateDatabaseUrl');
+  if (template) {
+    const name = `intake_t_${crypto.randomBytes(6).toString('hex')}`;
+    const adminUrl = template.replace(/\/[^/]*$/, '/postgres');
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${new URL(template).pathname.slice(1)}"`);
+    await admin.end();
+    const db = await openDatabase(template.replace(/\/[^/]*$/, `/${name}`), options);
+    return {
+      db,
+      async drop() {
+        const client = new pg.Client({ connectionString: adminUrl });
+        await client.connect();
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await client.end();
+      },
+    };
+  }
+  const snapshot = fs.readFileSync(inject('pgliteSnapshotFile')!);
+  const db = await openDatabase('memory://', { ...options, loadDataDir: new Blob([snapshot]) });
+  return { db, drop: async () => {} };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  config: Config;
+  clock: ManualClock;
+  db: Database;
+  /** The local operator, for seeding through the domain services. */
+  operator: Actor;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(overrides: Partial<Config> = {}, options: { countStatements?: boolean } = {}): Promise<TestApp> {
+  const { db, drop } = await cloneTestDatabase(options);
+  const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-blobs-'));
+  const config: Config = { ...loadConfig({}), logLevel: 'silent', storageDir, databaseUrl: 'memory://', ...overrides };
+  const clock = new ManualClock();
+  const app = await buildApp(config, { database: db, clock });
+  await app.ready();
+  return {
+    app,
+    config,
+    clock,
+    db,
+    operator: { services: app.services, principal: operatorPrincipal() },
+    async close() {
+      await app.close();
+      await db.close();
+      await drop();
+      fs.rmSync(storageDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+
+/** POST a GraphQL operation; returns the parsed body and the HTTP status. */
+export async function graphql<T = any, V = Record<string, unknown>>(
+  app: FastifyInstance,
+  query: string | TypedDocumentNode<T, V>,
+  variables: V | Record<string, unknown> = {},
+  secret?: string,
+): Promise<{ status: number; data: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: { 'content-type': 'application/json', ...(secret ? bearer(secret) : {}) },
+    payload: { query: typeof query === 'string' ? query : print(query), variables: variables as Record<string, unknown> },
+  });
+  const body = response.json();
+  return { status: response.statusCode, data: body.data, errors: body.errors };
+}
+
+export const uniqueSlug = (prefix = 's') => `${prefix}-${crypto.randomBytes(4).toString('hex')}`;
+
+/** Unwraps a `<Field>Success` payload of a mutation's result union, failing on a typed error. */
+export function successData<T extends { __typename: string }>(payload: T): Extract<T, { data: unknown }>['data'] {
+  if (!('data' in payload)) throw new Error(`expected a success payload, got ${JSON.stringify(payload)}`);
+  return (payload as Extract<T, { data: unknown }>).data;
+}
