@@ -12,6 +12,7 @@ import type { PubSubTopics, Services } from './services.ts';
 import { registerHttpInfrastructure, requestIdFrom } from './http/plugin.ts';
 import { registerGraphQL, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES } from './graphql/yoga.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { registerModuleRoutes } from './modules/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,6 +53,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_UPLOAD_FILES + 1 } });
   registerHealthRoutes(app, services);
   registerGraphQL(app, services);
+  await registerModuleRoutes(app);
   return app;
 }
 
