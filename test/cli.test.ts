@@ -1,0 +1,182 @@
+// The CLI contract of ARCHITECTURE.md, run as a real process: `node bin/intake.mjs …` on a fresh
+// embedded data directory, standalone and while `npm start`'s server holds that directory.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..');
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-cli-'));
+  env = { ...process.env, DATABASE_URL: path.join(dir, 'pglite'), STORAGE_DIR: path.join(dir, 'blobs'), LOG_LEVEL: 'silent' };
+  delete env.REDIS_URL;
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+function intake(...args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(root, 'bin/intake.mjs'), ...args], { cwd: root, env }, (error, stdout, stderr) => {
+      const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
+      let json: unknown;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({ code, stdout, stderr, json });
+    });
+  });
+}
+
+describe('intake CLI on an embedded database', () => {
+  let token: { id: string; secret: string };
+
+  it('applies migrations and reports them once', async () => {
+    const first = await intake('migrate', '--json');
+    expect(first.code).toBe(0);
+    expect(first.json.ok).toBe(true);
+    expect(first.json.applied.length).toBeGreaterThan(0);
+    const again = await intake('migrate', '--json');
+    expect(again.json).toEqual({ ok: true, applied: [] });
+  });
+
+  it('creates a workspace, refuses a duplicate slug with exit 1', async () => {
+    const created = await intake('workspace', 'create', '--slug', 'acme', '--name', 'Acme', '--features', 'reports,error-tracking', '--json');
+    expect(created.code).toBe(0);
+    expect(created.json.workspace).toMatchObject({ slug: 'acme', name: 'Acme', features: ['reports', 'error-tracking'] });
+    const duplicate = await intake('workspace', 'create', '--slug', 'acme', '--name', 'Again', '--json');
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.json).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    const plain = await intake('workspace', 'create', '--slug', 'acme', '--name', 'Again');
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/^intake: .*acme/);
+  });
+
+  it('toggles workspace features', async () => {
+    const toggled = await intake('workspace', 'features', 'acme', '--enable', 'test-reports', '--disable', 'error-tracking', '--json');
+    expect(toggled.code).toBe(0);
+    expect(toggled.json.workspace.features).toEqual(['reports', 'test-reports']);
+  });
+
+  it('creates a project, naming an unknown workspace as the reason to refuse', async () => {
+    const unknown = await intake('project', 'create', '--workspace', 'nope', '--slug', 'x', '--name', 'X', '--json');
+    expect(unknown.code).toBe(1);
+    expect(unknown.json.error.code).toBe('not_found');
+    expect(unknown.json.error.message).toMatch(/workspace/i);
+    const created = await intake('project', 'create', '--workspace', 'acme', '--slug', 'acme-web', '--name', 'Acme Web', '--json');
+    expect(created.code).toBe(0);
+    expect(created.json.project).toMatchObject({ slug: 'acme-web', name: 'Acme Web', id: expect.any(Number), publicId: expect.stringMatching(/^prj_/) });
+  });
+
+  it('creates users and project tokens, refusing unknown abilities', async () => {
+    const user = await intake('user', 'create', '--email', 'ada@example.com', '--name', 'Ada', '--admin', '--json');
+    expect(user.json.user).toMatchObject({ email: 'ada@example.com', role: 'ADMIN' });
+    const bad = await intake('token', 'create', '--name', 'CI', '--project', 'acme-web', '--ability', 'report:destroy', '--json');
+    expect(bad.code).toBe(1);
+    expect(bad.json.error.code).toBe('validation_failed');
+    const created = await intake('token', 'create', '--name', 'CI', '--project', 'acme-web', '--ability', 'report:create', '--json');
+    expect(created.code).toBe(0);
+    expect(created.json.secret).toMatch(/^intake_prj_/);
+    expect(created.json.token).toMatchObject({ kind: 'PROJECT', abilities: ['report:create'] });
+    token = { id: created.json.token.id, secret: created.json.secret };
+  });
+
+  it('revokes a token', async () => {
+    const revoked = await intake('token', 'revoke', token.id, '--json');
+    expect(revoked.code).toBe(0);
+    expect(revoked.json.token.revokedAt).not.toBeNull();
+    const unknown = await intake('token', 'revoke', 'tok_nope', '--json');
+    expect(unknown.code).toBe(1);
+  });
+
+  it('exits 2 on usage errors', async () => {
+    const unknown = await intake('frobnicate', '--json');
+    expect(unknown.code).toBe(2);
+    expect(unknown.json).toMatchObject({ ok: false, error: { code: 'usage' } });
+    const missing = await intake('project', 'create', '--workspace', 'acme', '--json');
+    expect(missing.code).toBe(2);
+  });
+});
+
+describe('intake CLI while the server holds the embedded database', () => {
+  let server: ChildProcess;
+  let port: number;
+  let serverExit: Promise<number | null>;
+
+  beforeAll(async () => {
+    port = await freePort();
+    server = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
+      cwd: root,
+      env: { ...env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    serverExit = new Promise((resolve) => server.on('exit', (code) => resolve(code)));
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
+  });
+  afterAll(() => {
+    if (server.exitCode === null) server.kill('SIGKILL');
+  });
+
+  it('sends commands to the running server, whose HTTP API sees the result at once', async () => {
+    expect(fs.existsSync(path.join(dir, 'intake.lock'))).toBe(true);
+    const created = await intake('token', 'create', '--name', 'me', '--user', 'ada@example.com', '--json');
+    expect(created.code).toBe(0);
+    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${created.json.secret}` },
+      body: JSON.stringify({ query: '{ viewer { email isAdmin } }' }),
+    });
+    expect(await response.json()).toEqual({ data: { viewer: { email: 'ada@example.com', isAdmin: true } } });
+    const duplicate = await intake('project', 'create', '--workspace', 'acme', '--slug', 'acme-web', '--name', 'Again', '--json');
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.json.error.code).toBe('conflict');
+  });
+
+  it('refuses a second server on the same data directory', async () => {
+    const second = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], { cwd: root, env: { ...env, PORT: String(port + 1) } }, (error, _stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code) : 0, stderr }),
+      );
+    });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/in use by process \d+/);
+  });
+
+  it('shuts down cleanly on SIGTERM, releasing the directory for the CLI', async () => {
+    server.kill('SIGTERM');
+    expect(await serverExit).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'intake.lock'))).toBe(false);
+    const after = await intake('workspace', 'features', 'acme', '--json');
+    expect(after.code).toBe(0);
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(ready: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await ready().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the server did not become healthy in time');
+}
