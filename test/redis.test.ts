@@ -1,0 +1,45 @@
+// With REDIS_URL, several instances share rate-limit counters and pub/sub events. Runs when
+// TEST_REDIS_URL points at a Redis server (.ci/run sets it when one answers); skips, saying so,
+// otherwise.
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './helpers.ts';
+
+const redisUrl = process.env.TEST_REDIS_URL;
+if (!redisUrl) console.warn('SKIP test/redis.test.ts: TEST_REDIS_URL is not set, Redis-backed rate limits and pub/sub are not tested');
+
+describe.skipIf(!redisUrl)('two instances sharing Redis', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    const overrides = { redisUrl, rateLimits: { ...(await import('../src/config.ts')).RATE_LIMIT_DEFAULTS, graphql: 3 } };
+    a = await createTestApp(overrides);
+    b = await createTestApp(overrides);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('count one credential against one limit across instances', async () => {
+    // Limits apply before the token is checked, so an unknown token still spends its budget.
+    const headers = { authorization: `Bearer intake_pat_${crypto.randomBytes(16).toString('hex')}`, 'content-type': 'application/json' };
+    const ask = (app: TestApp) => app.app.inject({ method: 'POST', url: '/graphql', headers, payload: { query: '{ __typename }' } });
+    expect((await ask(a)).statusCode).toBe(401);
+    expect((await ask(b)).statusCode).toBe(401);
+    expect((await ask(a)).statusCode).toBe(401);
+    const limited = await ask(b);
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('deliver an event published on one instance to a subscriber on the other', async () => {
+    const projectId = crypto.randomInt(1_000_000, 2_000_000);
+    const events = b.app.services.pubsub.subscribe('reportQueueChanged', projectId)[Symbol.asyncIterator]();
+    const next = events.next();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // let the Redis SUBSCRIBE land
+    a.app.services.pubsub.publish('reportQueueChanged', projectId, { projectId, reportId: 7, change: 'created' });
+    expect((await next).value).toEqual({ projectId, reportId: 7, change: 'created' });
+    await events.return?.();
+  });
+});
