@@ -2,7 +2,8 @@
 // uploads (Yoga implements the GraphQL multipart request spec natively, so no
 // graphql-upload middleware), SSE subscriptions, and errors masked to the catalogue.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createYoga } from 'graphql-yoga';
+import { createYoga, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import { getOperationAST, type ExecutionResult } from 'graphql';
 import { createFetch } from '@whatwg-node/fetch';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Services } from '../services.ts';
@@ -26,6 +27,8 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
     renderGraphiQL,
     graphiql: { title: 'Intake GraphiQL' },
     logging: false,
+    cors: false, // same-origin board; API clients are not browsers
+    landingPage: false,
     maskedErrors: { maskError: maskGraphQLError },
     fetchAPI: createFetch({ formDataLimits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_UPLOAD_FILES, fieldSize: 1024 * 1024 } }),
     // A fresh context (and fresh loaders) per operation: complexity and loaders cache on it.
@@ -37,11 +40,61 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
     method: ['GET', 'POST', 'OPTIONS'],
     config: { family: 'graphql', rateLimitFamily: 'graphql' },
     handler: async (req, reply) => {
-      const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
+      const response = (await executeJsonPost(yoga, req, reply)) ?? (await yoga.handleNodeRequestAndResponse(req, reply, { req, reply }));
       response.headers.forEach((value, key) => reply.header(key, value));
       reply.status(response.status);
-      reply.send(response.body);
-      return reply;
+      // Streams only for subscriptions and incremental delivery; a single result is sent whole,
+      // which is much cheaper than piping a one-chunk stream.
+      const streamed = /text\/event-stream|multipart\/mixed/.test(response.headers.get('content-type') ?? '');
+      return reply.send(streamed ? response.body : await response.text());
     },
   });
+}
+
+/**
+ * The common case — a JSON POST of one query or mutation — runs Yoga's own envelop pipeline
+ * (parse/validate caches, masked errors, our context) and Yoga's own response shaping, but skips
+ * its fetch-API request adaptation, which costs more than the operation itself
+ * (bench/graphql-hello.ts). Everything else (GET, uploads, SSE, subscriptions, batches, and any
+ * request that fails to parse or validate, so its error reads exactly as Yoga words it) returns
+ * undefined and goes through Yoga whole.
+ */
+async function executeJsonPost(yoga: YogaServerInstance<ServerContext, GraphQLContext>, req: FastifyRequest, reply: FastifyReply): Promise<Response | undefined> {
+  const accept = req.headers.accept ?? '';
+  if (req.method !== 'POST' || !isPlainParams(req.body) || /text\/event-stream|multipart\/mixed/.test(accept)) return undefined;
+  const params = req.body;
+  const { parse, validate, contextFactory, execute, schema } = yoga.getEnveloped({ req, reply, params } as never);
+  let document;
+  try {
+    document = parse(params.query);
+  } catch {
+    return undefined;
+  }
+  const operation = getOperationAST(document, params.operationName);
+  if (!operation || operation.operation === 'subscription' || validate(schema, document).length > 0) return undefined;
+  const result = (await execute({
+    schema,
+    document,
+    contextValue: await contextFactory(),
+    variableValues: params.variables,
+    operationName: params.operationName,
+  })) as ExecutionResult;
+  const mediaType = accept.includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
+  return processRegularResult(result, yoga.fetchAPI, mediaType);
+}
+
+interface GraphQLParams {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+function isPlainParams(body: unknown): body is GraphQLParams {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { query, variables, operationName } = body as Record<string, unknown>;
+  return (
+    typeof query === 'string' &&
+    (variables == null || (typeof variables === 'object' && !Array.isArray(variables))) &&
+    (operationName == null || typeof operationName === 'string')
+  );
 }

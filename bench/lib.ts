@@ -1,0 +1,110 @@
+// Shared by the benchmarks: Intake (or a bare Fastify baseline) in a child process on a
+// throw-away database, autocannon runs from this process, figures summarised one way, and the
+// server's peak RSS read from /proc. Benchmarks print figures; they never assert.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+/** `--postgres` or BENCH_DATABASE_URL selects PostgreSQL (a scratch database, recreated). */
+export function benchDatabaseUrl(name: string): string | undefined {
+  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
+  return process.argv.includes('--postgres') ? `postgres://postgres@127.0.0.1:5432/intake_bench_${name}` : undefined;
+}
+
+async function recreatePostgres(url: string) {
+  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, '/postgres') });
+  await admin.connect();
+  const name = new URL(url).pathname.slice(1);
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+}
+
+export interface BenchServer {
+  url: string;
+  database: string;
+  /** Peak resident set size of the server process so far, in MB. */
+  peakRssMb(): number;
+  close(): Promise<void>;
+}
+
+function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', path.join(root, 'bench/serve.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    readline.createInterface({ input: child.stdout! }).once('line', (line) => resolve({ child, url: JSON.parse(line).url }));
+  });
+}
+
+function serverHandle(child: ChildProcess, url: string, database: string): BenchServer {
+  return {
+    url,
+    database,
+    peakRssMb() {
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    },
+    async close() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A listening Intake on a fresh database (PGlite, or PostgreSQL with --postgres), rate limits lifted. */
+export async function startIntake(name: string, env: NodeJS.ProcessEnv = {}): Promise<BenchServer> {
+  const postgres = benchDatabaseUrl(name);
+  if (postgres) await recreatePostgres(postgres);
+  const { child, url } = await serve(['intake'], { ...env, ...(postgres ? { DATABASE_URL: postgres } : {}) });
+  return serverHandle(child, url, postgres ? 'PostgreSQL' : 'PGlite');
+}
+
+/** A bare Fastify server answering every request with a fixed status and body. */
+export async function startBareRoute(statusCode: number, body: string): Promise<BenchServer> {
+  const { child, url } = await serve(['bare'], { BARE_STATUS: String(statusCode), BARE_BODY: body });
+  return serverHandle(child, url, 'none');
+}
+
+export interface Figures {
+  label: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  total: number;
+}
+
+export async function load(label: string, options: autocannon.Options): Promise<Figures> {
+  const result = await autocannon({ connections: 50, duration: 10, ...options });
+  return {
+    label,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    total: result.requests.total,
+  };
+}
+
+/** Warm the server up for two seconds, then measure. */
+export async function measure(label: string, options: autocannon.Options): Promise<Figures> {
+  await load('warm-up', { ...options, duration: 2 });
+  return load(label, options);
+}
+
+export function report(figures: Figures[], extra: Record<string, string | number> = {}) {
+  console.table(figures.map((f) => ({ run: f.label, 'req/s': f.requestsPerSecond, 'p50 ms': f.p50, 'p99 ms': f.p99, non2xx: f.non2xx, errors: f.errors, total: f.total })));
+  for (const [key, value] of Object.entries(extra)) console.log(`${key}: ${value}`);
+}

@@ -1,0 +1,38 @@
+// Child process of the benchmarks: serves Intake (or a bare Fastify route) so that load generation
+// and server never share one event loop. Prints one JSON line `{ "url": … }` once listening.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify from 'fastify';
+import { buildApp } from '../src/app.ts';
+import { loadConfig, RATE_LIMIT_DEFAULTS, type Config } from '../src/config.ts';
+
+const [kind = 'intake'] = process.argv.slice(2);
+
+async function listen(): Promise<string> {
+  if (kind === 'bare') {
+    // The ceiling of this machine and runtime: answers any method and path with a fixed body.
+    const status = Number(process.env.BARE_STATUS ?? 200);
+    const body = process.env.BARE_BODY ?? '';
+    const app = Fastify({ logger: false });
+    app.all('/*', async (_request, reply) => reply.code(status).header('content-type', 'application/json').send(body));
+    return app.listen({ host: '127.0.0.1', port: 0 });
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-bench-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const unlimited = Object.fromEntries(Object.keys(RATE_LIMIT_DEFAULTS).map((family) => [family, 1_000_000_000])) as Config['rateLimits'];
+  const base = loadConfig(process.env);
+  const config: Config = {
+    ...base,
+    databaseUrl: process.env.DATABASE_URL || path.join(dir, 'pglite'),
+    storageDir: path.join(dir, 'blobs'),
+    runtimeDir: dir,
+    logLevel: 'silent',
+    rateLimits: process.env.BENCH_KEEP_RATE_LIMITS ? base.rateLimits : unlimited,
+  };
+  const app = await buildApp(config);
+  return app.listen({ host: '127.0.0.1', port: 0 });
+}
+
+console.log(JSON.stringify({ url: await listen() }));
+process.on('SIGTERM', () => process.exit(0));
