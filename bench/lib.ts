@@ -3,6 +3,7 @@
 // server's peak RSS read from /proc. Benchmarks print figures; they never assert.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
@@ -31,6 +32,21 @@ export interface BenchServer {
   /** Peak resident set size of the server process so far, in MB. */
   peakRssMb(): number;
   close(): Promise<void>;
+}
+
+/**
+ * Creates and migrates a PGlite data directory in a separate process first, as a restarted server
+ * finds it: PGlite's first-run initdb leaves a process at ~0.8 GB RSS, an existing directory opens
+ * at ~0.3 GB, and the server's footprint is what we measure.
+ */
+async function prepareDataDir(): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-bench-'));
+  const databaseUrl = path.join(dir, 'pglite');
+  await new Promise<void>((resolve, reject) => {
+    const cli = spawn(process.execPath, [path.join(root, 'bin/intake.mjs'), 'migrate'], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'ignore' });
+    cli.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`intake migrate exited with ${code}`))));
+  });
+  return dir;
 }
 
 function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
@@ -65,8 +81,10 @@ function serverHandle(child: ChildProcess, url: string, database: string): Bench
 export async function startIntake(name: string, env: NodeJS.ProcessEnv = {}): Promise<BenchServer> {
   const postgres = benchDatabaseUrl(name);
   if (postgres) await recreatePostgres(postgres);
-  const { child, url } = await serve(['intake'], { ...env, ...(postgres ? { DATABASE_URL: postgres } : {}) });
-  return serverHandle(child, url, postgres ? 'PostgreSQL' : 'PGlite');
+  const dir = postgres ? undefined : await prepareDataDir();
+  const { child, url } = await serve(['intake'], { ...env, BENCH_DIR: dir, ...(postgres ? { DATABASE_URL: postgres } : {}) });
+  const server = serverHandle(child, url, postgres ? 'PostgreSQL' : 'PGlite');
+  return dir ? { ...server, close: () => server.close().finally(() => fs.rmSync(dir, { recursive: true, force: true })) } : server;
 }
 
 /** A bare Fastify server answering every request with a fixed status and body. */

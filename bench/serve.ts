@@ -18,8 +18,7 @@ async function listen(): Promise<string> {
     app.all('/*', async (_request, reply) => reply.code(status).header('content-type', 'application/json').send(body));
     return app.listen({ host: '127.0.0.1', port: 0 });
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-bench-'));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = process.env.BENCH_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'intake-bench-'));
   const unlimited = Object.fromEntries(Object.keys(RATE_LIMIT_DEFAULTS).map((family) => [family, 1_000_000_000])) as Config['rateLimits'];
   const base = loadConfig(process.env);
   const config: Config = {
