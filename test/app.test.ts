@@ -82,4 +82,25 @@ describe('the service skeleton', () => {
     expect(response.statusCode).toBe(401);
     expect(response.json().errors[0].extensions.code).toBe('unauthenticated');
   });
+
+  it('answers a JSON POST exactly as Yoga answers the same operation sent as GET', async () => {
+    const { adminToken } = await seedWorkspace(t.operator);
+    const cases = [
+      { query: 'query Mine { viewer { email } workspaces { slug } }', operationName: 'Mine' },
+      { query: '{ workspaces { slug } }', secret: undefined },
+      { query: '{ noSuchField }' },
+      { query: '{ workspaces { ' },
+    ];
+    for (const { query, operationName, secret = adminToken } of cases as Array<{ query: string; operationName?: string; secret?: string }>) {
+      const headers = { authorization: `Bearer ${secret}`, accept: 'application/graphql-response+json' };
+      if (!secret) delete (headers as Record<string, string>).authorization;
+      const post = await t.app.inject({ method: 'POST', url: '/graphql', headers: { ...headers, 'content-type': 'application/json' }, payload: { query, operationName } });
+      const get = await t.app.inject({ method: 'GET', url: '/graphql', headers, query: { query, ...(operationName ? { operationName } : {}) } });
+      expect({ status: post.statusCode, type: post.headers['content-type'], body: post.json() }).toEqual({
+        status: get.statusCode,
+        type: get.headers['content-type'],
+        body: get.json(),
+      });
+    }
+  });
 });
