@@ -4,6 +4,8 @@ import { buildApp } from './app.ts';
 import { isEmbeddedPath, loadConfig } from './config.ts';
 import { acquireDataDirLock, DataDirBusy, type DataDirLock } from './db/lock.ts';
 import { serveCliSocket } from './cli/socket.ts';
+import { RECURRING_JOBS } from './jobs/index.ts';
+import { startJobScheduler } from './jobs/scheduler.ts';
 
 const config = loadConfig();
 let lock: DataDirLock | undefined;
@@ -16,6 +18,7 @@ try {
 }
 
 const app = await buildApp(config);
+startJobScheduler(app.services, RECURRING_JOBS);
 const closeSocket = lock ? serveCliSocket(app.services, lock.socketPath) : async () => {};
 
 let closing = false;

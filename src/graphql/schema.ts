@@ -4,6 +4,7 @@ import { builder } from './builder.ts';
 import './errors.ts';
 import '../modules/workspaces/schema.ts';
 import '../modules/issues/schema.ts';
+import '../modules/errors/schema.ts';
 
 export const schema = builder.toSchema();
 

@@ -1,5 +1,8 @@
 // Every module's REST compatibility routes, registered after the HTTP infrastructure. Add a
 // module's rest.ts here.
 import type { FastifyInstance } from 'fastify';
+import { errorEventRoutes } from './errors/rest.ts';
 
-export async function registerModuleRoutes(_app: FastifyInstance): Promise<void> {}
+export async function registerModuleRoutes(app: FastifyInstance): Promise<void> {
+  await errorEventRoutes(app);
+}

@@ -18,12 +18,24 @@ type Documents = {
     "\n  mutation RevokeToken($id: ID!) {\n    revokeToken(id: $id) { __typename ... on RevokeTokenSuccess { data { id revokedAt } } ... on Error { code message } }\n  }": typeof types.RevokeTokenDocument,
     "query Viewer { viewer { email isAdmin } projects { id slug } }": typeof types.ViewerDocument,
     "\n  mutation CreateWorkspace($slug: String!, $name: String!) {\n    createWorkspace(slug: $slug, name: $name) { __typename ... on Error { code message } ... on CreateWorkspaceSuccess { data { slug features } } }\n  }": typeof types.CreateWorkspaceDocument,
+    "\n  query ErrorGroups($project: ID!, $environment: String, $status: ErrorGroupStatus, $search: String, $orderBy: ErrorGroupOrder, $first: Int, $after: String) {\n    project(id: $project) {\n      errorGroups(environment: $environment, status: $status, search: $search, orderBy: $orderBy, first: $first, after: $after) {\n        edges { node { id exceptionClass environment occurrenceCount status isRegression issue { id } } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }": typeof types.ErrorGroupsDocument,
+    "mutation Resolve($id: Int!) { resolveErrorGroup(id: $id) { __typename ... on Error { code message } ... on ResolveErrorGroupSuccess { data { id status resolvedAt } } } }": typeof types.ResolveDocument,
+    "mutation Ignore($id: Int!) { ignoreErrorGroup(id: $id) { __typename ... on Error { code } ... on IgnoreErrorGroupSuccess { data { status } } } }": typeof types.IgnoreDocument,
+    "mutation Reopen($id: Int!) { reopenErrorGroup(id: $id) { __typename ... on Error { code } ... on ReopenErrorGroupSuccess { data { status } } } }": typeof types.ReopenDocument,
+    "\n  mutation Promote($id: Int!, $title: String) {\n    promoteErrorGroup(id: $id, title: $title) {\n      __typename\n      ... on Error { code message }\n      ... on PromoteErrorGroupSuccess { data { group { id issue { id } } issue { id title status } } }\n    }\n  }": typeof types.PromoteDocument,
+    "query ErrorGroup($id: Int!) { errorGroup(id: $id) { id exceptionClass regressedAt isRegression } }": typeof types.ErrorGroupDocument,
 };
 const documents: Documents = {
     "\n  mutation CreateProjectToken($project: ID!, $name: String!, $abilities: [ProjectAbility!]!, $expiresAt: DateTime) {\n    createProjectToken(project: $project, name: $name, abilities: $abilities, expiresAt: $expiresAt) {\n      __typename\n      ... on CreateProjectTokenSuccess { data { secret token { id prefix abilities kind } } }\n      ... on Error { code message }\n    }\n  }": types.CreateProjectTokenDocument,
     "\n  mutation RevokeToken($id: ID!) {\n    revokeToken(id: $id) { __typename ... on RevokeTokenSuccess { data { id revokedAt } } ... on Error { code message } }\n  }": types.RevokeTokenDocument,
     "query Viewer { viewer { email isAdmin } projects { id slug } }": types.ViewerDocument,
     "\n  mutation CreateWorkspace($slug: String!, $name: String!) {\n    createWorkspace(slug: $slug, name: $name) { __typename ... on Error { code message } ... on CreateWorkspaceSuccess { data { slug features } } }\n  }": types.CreateWorkspaceDocument,
+    "\n  query ErrorGroups($project: ID!, $environment: String, $status: ErrorGroupStatus, $search: String, $orderBy: ErrorGroupOrder, $first: Int, $after: String) {\n    project(id: $project) {\n      errorGroups(environment: $environment, status: $status, search: $search, orderBy: $orderBy, first: $first, after: $after) {\n        edges { node { id exceptionClass environment occurrenceCount status isRegression issue { id } } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }": types.ErrorGroupsDocument,
+    "mutation Resolve($id: Int!) { resolveErrorGroup(id: $id) { __typename ... on Error { code message } ... on ResolveErrorGroupSuccess { data { id status resolvedAt } } } }": types.ResolveDocument,
+    "mutation Ignore($id: Int!) { ignoreErrorGroup(id: $id) { __typename ... on Error { code } ... on IgnoreErrorGroupSuccess { data { status } } } }": types.IgnoreDocument,
+    "mutation Reopen($id: Int!) { reopenErrorGroup(id: $id) { __typename ... on Error { code } ... on ReopenErrorGroupSuccess { data { status } } } }": types.ReopenDocument,
+    "\n  mutation Promote($id: Int!, $title: String) {\n    promoteErrorGroup(id: $id, title: $title) {\n      __typename\n      ... on Error { code message }\n      ... on PromoteErrorGroupSuccess { data { group { id issue { id } } issue { id title status } } }\n    }\n  }": types.PromoteDocument,
+    "query ErrorGroup($id: Int!) { errorGroup(id: $id) { id exceptionClass regressedAt isRegression } }": types.ErrorGroupDocument,
 };
 
 /**
@@ -56,6 +68,30 @@ export function graphql(source: "query Viewer { viewer { email isAdmin } project
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CreateWorkspace($slug: String!, $name: String!) {\n    createWorkspace(slug: $slug, name: $name) { __typename ... on Error { code message } ... on CreateWorkspaceSuccess { data { slug features } } }\n  }"): (typeof documents)["\n  mutation CreateWorkspace($slug: String!, $name: String!) {\n    createWorkspace(slug: $slug, name: $name) { __typename ... on Error { code message } ... on CreateWorkspaceSuccess { data { slug features } } }\n  }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ErrorGroups($project: ID!, $environment: String, $status: ErrorGroupStatus, $search: String, $orderBy: ErrorGroupOrder, $first: Int, $after: String) {\n    project(id: $project) {\n      errorGroups(environment: $environment, status: $status, search: $search, orderBy: $orderBy, first: $first, after: $after) {\n        edges { node { id exceptionClass environment occurrenceCount status isRegression issue { id } } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }"): (typeof documents)["\n  query ErrorGroups($project: ID!, $environment: String, $status: ErrorGroupStatus, $search: String, $orderBy: ErrorGroupOrder, $first: Int, $after: String) {\n    project(id: $project) {\n      errorGroups(environment: $environment, status: $status, search: $search, orderBy: $orderBy, first: $first, after: $after) {\n        edges { node { id exceptionClass environment occurrenceCount status isRegression issue { id } } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation Resolve($id: Int!) { resolveErrorGroup(id: $id) { __typename ... on Error { code message } ... on ResolveErrorGroupSuccess { data { id status resolvedAt } } } }"): (typeof documents)["mutation Resolve($id: Int!) { resolveErrorGroup(id: $id) { __typename ... on Error { code message } ... on ResolveErrorGroupSuccess { data { id status resolvedAt } } } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation Ignore($id: Int!) { ignoreErrorGroup(id: $id) { __typename ... on Error { code } ... on IgnoreErrorGroupSuccess { data { status } } } }"): (typeof documents)["mutation Ignore($id: Int!) { ignoreErrorGroup(id: $id) { __typename ... on Error { code } ... on IgnoreErrorGroupSuccess { data { status } } } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation Reopen($id: Int!) { reopenErrorGroup(id: $id) { __typename ... on Error { code } ... on ReopenErrorGroupSuccess { data { status } } } }"): (typeof documents)["mutation Reopen($id: Int!) { reopenErrorGroup(id: $id) { __typename ... on Error { code } ... on ReopenErrorGroupSuccess { data { status } } } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Promote($id: Int!, $title: String) {\n    promoteErrorGroup(id: $id, title: $title) {\n      __typename\n      ... on Error { code message }\n      ... on PromoteErrorGroupSuccess { data { group { id issue { id } } issue { id title status } } }\n    }\n  }"): (typeof documents)["\n  mutation Promote($id: Int!, $title: String) {\n    promoteErrorGroup(id: $id, title: $title) {\n      __typename\n      ... on Error { code message }\n      ... on PromoteErrorGroupSuccess { data { group { id issue { id } } issue { id title status } } }\n    }\n  }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ErrorGroup($id: Int!) { errorGroup(id: $id) { id exceptionClass regressedAt isRegression } }"): (typeof documents)["query ErrorGroup($id: Int!) { errorGroup(id: $id) { id exceptionClass regressedAt isRegression } }"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

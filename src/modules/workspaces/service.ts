@@ -13,6 +13,7 @@ import { Conflict, Forbidden, NotFound, ValidationFailed } from '../../errors.ts
 import { newId } from '../../ids.ts';
 import type { Actor } from '../../services.ts';
 import { parseInput, slugSchema } from '../../validation.ts';
+import { forgetProjectScopes } from './project-scope.ts';
 
 /** What a plain workspace member may do: read everything (kendo's Member system role). */
 export const MEMBER_PERMISSIONS: Permission[] = PERMISSIONS.filter((p) => p.endsWith(':read'));
@@ -75,11 +76,13 @@ export async function setWorkspaceFeatures(actor: Actor, ref: string, change: z.
   const both = enable.filter((f) => disable.includes(f));
   if (both.length) throw ValidationFailed.field('features', `Cannot both enable and disable ${both.join(', ')}.`);
   const prisma = actor.services.prisma;
-  return prisma.$transaction(async (tx) => {
+  const updated = await prisma.$transaction(async (tx) => {
     const workspace = await findWorkspace(tx as Prisma, ref);
     const features = [...new Set([...workspace.features, ...enable])].filter((f) => !disable.includes(f));
     return tx.workspace.update({ where: { id: workspace.id }, data: { features } });
   });
+  forgetProjectScopes(actor.services);
+  return updated;
 }
 
 const createProjectInput = z.object({
@@ -152,9 +155,11 @@ export async function grantProjectAccess(actor: Actor, input: z.input<typeof gra
   const key = { userId: user.id, workspaceId: project.workspaceId, projectId: project.id };
   const existing = await prisma.membership.findFirst({ where: key });
   const values = { isOwner: data.owner, permissions: data.permissions };
-  return existing
-    ? prisma.membership.update({ where: { id: existing.id }, data: values })
-    : prisma.membership.create({ data: { ...key, ...values } });
+  const membership = existing
+    ? await prisma.membership.update({ where: { id: existing.id }, data: values })
+    : await prisma.membership.create({ data: { ...key, ...values } });
+  actor.services.principals.forget(); // cached principals carry memberships
+  return membership;
 }
 
 export async function findUser(prisma: Prisma, ref: string): Promise<User> {

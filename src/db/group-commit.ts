@@ -1,0 +1,60 @@
+// Group commit for ingest paths: concurrent submissions are gathered while the previous batch
+// commits (or for at most `maxWaitMs`), written by one `flush` (one transaction), and each
+// submitter is answered only after that commit — or rejected with its error. Nothing
+// acknowledged is lost, and throughput is not bounded by one round trip per request.
+
+export interface GroupCommitOptions {
+  /** Longest a lone submission waits for company before its batch is flushed. */
+  maxWaitMs: number;
+  /** A batch this large is flushed at once. */
+  maxBatch: number;
+}
+
+interface Pending<T> {
+  item: T;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export class GroupCommit<T> {
+  private queue: Pending<T>[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly flush: (items: T[]) => Promise<void>,
+    private readonly options: GroupCommitOptions,
+  ) {}
+
+  /** Resolves once the item is committed; rejects if its batch failed. */
+  submit(item: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (this.queue.length >= this.options.maxBatch) this.kick();
+      else this.timer ??= setTimeout(() => this.kick(), this.options.maxWaitMs);
+    });
+  }
+
+  /** Waits until everything submitted so far is committed (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.flushing) {
+      this.kick();
+      await this.flushing;
+    }
+  }
+
+  // One batch in flight at a time: while it commits, the next one fills up.
+  private kick(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.flushing || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.options.maxBatch);
+    this.flushing = this.flush(batch.map((p) => p.item)).then(
+      () => batch.forEach((p) => p.resolve()),
+      (error) => batch.forEach((p) => p.reject(error)),
+    ).finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+}

@@ -1,0 +1,11 @@
+// The recurring jobs of the service. Add a module's job here.
+import { pruneStaleErrorGroups } from '../modules/errors/service.ts';
+import type { RecurringJob } from './scheduler.ts';
+
+export const RECURRING_JOBS: readonly RecurringJob[] = [
+  {
+    name: 'error-groups.retention',
+    everyMs: 60 * 60 * 1000,
+    run: async (services) => `pruned ${await pruneStaleErrorGroups(services)} error group(s)`,
+  },
+];

@@ -1,0 +1,100 @@
+import { builder } from '../../graphql/builder.ts';
+import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { IssueType } from '../issues/schema.ts';
+import { errorGroupsWhere, findErrorGroup, promoteErrorGroup, setErrorGroupStatus } from './service.ts';
+
+const ErrorGroupStatusEnum = builder.enumType('ErrorGroupStatus', { values: ['UNRESOLVED', 'RESOLVED', 'IGNORED'] as const });
+const ErrorGroupOrderEnum = builder.enumType('ErrorGroupOrder', {
+  values: { LAST_SEEN: { description: 'Most recently seen first.' }, COUNT: { description: 'Most occurrences first.' } } as const,
+});
+
+const ErrorGroupType = builder.prismaObject('ErrorGroup', {
+  description: 'All occurrences of one fault in one environment of a project.',
+  fields: (t) => ({
+    id: t.exposeInt('id'),
+    environment: t.exposeString('environment'),
+    fingerprint: t.exposeString('fingerprint', { description: 'sha256 of the exception class and the normalised stack trace.' }),
+    exceptionClass: t.exposeString('exceptionClass'),
+    message: t.exposeString('message', { description: 'Of the latest occurrence.' }),
+    stackTrace: t.exposeString('stackTrace', { description: 'Of the latest occurrence.' }),
+    release: t.exposeString('release', { nullable: true, description: 'The latest release that reported it.' }),
+    occurrenceCount: t.exposeInt('occurrenceCount'),
+    firstSeenAt: t.expose('firstSeenAt', { type: 'DateTime' }),
+    lastSeenAt: t.expose('lastSeenAt', { type: 'DateTime' }),
+    status: t.field({ type: ErrorGroupStatusEnum, resolve: (group) => group.status }),
+    resolvedAt: t.expose('resolvedAt', { type: 'DateTime', nullable: true }),
+    regressedAt: t.expose('regressedAt', { type: 'DateTime', nullable: true, description: 'When a resolved group occurred again.' }),
+    isRegression: t.boolean({
+      description: 'Reopened by a new occurrence after it was resolved, and not resolved since.',
+      resolve: (group) => group.regressedAt !== null && group.status === 'UNRESOLVED',
+    }),
+    project: t.relation('project'),
+    issue: t.relation('issue', { nullable: true }),
+  }),
+});
+
+builder.prismaObjectField('Project', 'errorGroups', (t) =>
+  t.prismaConnection({
+    type: 'ErrorGroup',
+    cursor: 'id',
+    args: {
+      environment: t.arg.string({ required: false }),
+      status: t.arg({ type: ErrorGroupStatusEnum, required: false }),
+      search: t.arg.string({ required: false, description: 'Matches the exception class or message, case-insensitively.' }),
+      orderBy: t.arg({ type: ErrorGroupOrderEnum, required: false, defaultValue: 'LAST_SEEN' }),
+    },
+    resolve: async (query, project, args, ctx) =>
+      ctx.services.prisma.errorGroup.findMany({
+        ...query,
+        where: await errorGroupsWhere(ctx, project.id, args),
+        orderBy: args.orderBy === 'COUNT' ? [{ occurrenceCount: 'desc' }, { id: 'desc' }] : [{ lastSeenAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+);
+
+builder.queryField('errorGroup', (t) =>
+  t.prismaField({
+    type: 'ErrorGroup',
+    authScopes: { authenticated: true },
+    args: { id: t.arg.int() },
+    resolve: async (query, _root, args, ctx) => {
+      const group = await findErrorGroup(ctx, args.id);
+      return ctx.services.prisma.errorGroup.findUniqueOrThrow({ ...query, where: { id: group.id } });
+    },
+  }),
+);
+
+const PromotedErrorGroup = builder.objectRef<Awaited<ReturnType<typeof promoteErrorGroup>>>('PromotedErrorGroup').implement({
+  fields: (t) => ({
+    group: t.field({ type: ErrorGroupType, resolve: (promoted) => promoted.group }),
+    issue: t.field({ type: IssueType, resolve: (promoted) => promoted.issue }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  resolveErrorGroup: t.field({
+    type: ErrorGroupType,
+    errors: { types: MUTATION_ERRORS },
+    args: { id: t.arg.int() },
+    resolve: (_root, args, ctx) => setErrorGroupStatus(ctx, args.id, 'RESOLVED'),
+  }),
+  ignoreErrorGroup: t.field({
+    type: ErrorGroupType,
+    errors: { types: MUTATION_ERRORS },
+    args: { id: t.arg.int() },
+    resolve: (_root, args, ctx) => setErrorGroupStatus(ctx, args.id, 'IGNORED'),
+  }),
+  reopenErrorGroup: t.field({
+    type: ErrorGroupType,
+    errors: { types: MUTATION_ERRORS },
+    args: { id: t.arg.int() },
+    resolve: (_root, args, ctx) => setErrorGroupStatus(ctx, args.id, 'UNRESOLVED'),
+  }),
+  promoteErrorGroup: t.field({
+    type: PromotedErrorGroup,
+    description: 'Open an issue for the group, or link it to an existing issue of its project (`issueId`).',
+    errors: { types: MUTATION_ERRORS },
+    args: { id: t.arg.int(), issueId: t.arg.int({ required: false }), title: t.arg.string({ required: false }) },
+    resolve: (_root, args, ctx) => promoteErrorGroup(ctx, args.id, args),
+  }),
+}));

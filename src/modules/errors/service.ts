@@ -1,0 +1,198 @@
+// Error tracking: events are fingerprinted and folded into error groups by (project, environment,
+// fingerprint); groups are triaged (resolve, ignore, reopen, promote into an issue) and pruned
+// after the retention window. Ingest is group-committed: see src/db/group-commit.ts.
+import { z } from 'zod';
+import type { ErrorGroup, Issue } from '../../generated/prisma/client.ts';
+import type { ErrorGroupStatus } from '../../generated/prisma/enums.ts';
+import { authorizeProject, requireAuthenticated, requireFeature, type ProjectRule } from '../../auth/permissions.ts';
+import { GroupCommit } from '../../db/group-commit.ts';
+import type { Prisma } from '../../db/client.ts';
+import { NotFound, ValidationFailed } from '../../errors.ts';
+import type { Actor, Services } from '../../services.ts';
+import { maxChars, parseInput } from '../../validation.ts';
+import { openIssue } from '../issues/service.ts';
+import { projectScope, type ProjectScope } from '../workspaces/project-scope.ts';
+import { fingerprintErrorEvent } from './fingerprint.ts';
+
+/** Only these fields are stored; anything else in a request body is dropped unread. */
+const errorEventInput = z.object({
+  environment: maxChars(255, z.string().min(1)),
+  exception_class: maxChars(255, z.string().min(1)),
+  message: maxChars(65_535), // may be empty, must be present
+  stack_trace: maxChars(131_072), // may be empty, must be present
+  release: maxChars(255).nullish(),
+});
+
+const INGEST_RULE: ProjectRule = {
+  permission: 'error-groups:create',
+  tokenAbility: 'error-events:write',
+  tokenOnly: true,
+  ownerPermission: 'error-groups:create',
+};
+const READ_RULE: ProjectRule = { permission: 'error-groups:read' };
+const UPDATE_RULE: ProjectRule = { permission: 'error-groups:update' };
+
+interface GroupOccurrence {
+  projectId: number;
+  environment: string;
+  fingerprint: string;
+  exceptionClass: string;
+  message: string;
+  stackTrace: string;
+  release: string | null;
+  at: Date;
+}
+
+/** Accepts one event; resolves once it is committed into its group. */
+export async function ingestErrorEvent(actor: Actor, projectRef: string, body: unknown): Promise<void> {
+  requireAuthenticated(actor.principal);
+  const project = await projectScope(actor.services, projectRef);
+  authorizeProject(actor.principal, project, INGEST_RULE);
+  requireFeature(project, 'error-tracking');
+  const event = parseInput(errorEventInput, body);
+  await ingestQueue(actor.services).submit({
+    projectId: project.id,
+    environment: event.environment,
+    fingerprint: fingerprintErrorEvent({ exceptionClass: event.exception_class, stackTrace: event.stack_trace }),
+    exceptionClass: event.exception_class,
+    message: event.message,
+    stackTrace: event.stack_trace,
+    release: event.release ?? null,
+    at: actor.services.clock.now(),
+  });
+}
+
+const queues = new WeakMap<Services, GroupCommit<GroupOccurrence>>();
+
+function ingestQueue(services: Services): GroupCommit<GroupOccurrence> {
+  let queue = queues.get(services);
+  if (!queue) {
+    queue = new GroupCommit((batch) => upsertErrorGroups(services.prisma, batch), { maxWaitMs: 2, maxBatch: 500 });
+    queues.set(services, queue);
+    const created = queue;
+    services.onClose.push(() => created.drain()); // acknowledged events are committed before exit
+  }
+  return queue;
+}
+
+/**
+ * One statement per batch: occurrences of a group are summed first (ON CONFLICT may touch a row
+ * once per statement), rows go in key order (so concurrent batches on several instances lock in
+ * the same order and cannot deadlock), and the newest message, trace and release win.
+ * A RESOLVED group that occurs again is reopened and marked as a regression.
+ */
+async function upsertErrorGroups(prisma: Prisma, batch: GroupOccurrence[]): Promise<void> {
+  const groups = new Map<string, GroupOccurrence & { count: number; firstAt: Date }>();
+  for (const occurrence of batch) {
+    const key = `${occurrence.projectId}\u0000${occurrence.environment}\u0000${occurrence.fingerprint}`;
+    const seen = groups.get(key);
+    groups.set(key, {
+      ...occurrence,
+      release: occurrence.release ?? seen?.release ?? null,
+      count: (seen?.count ?? 0) + 1,
+      firstAt: seen && seen.firstAt < occurrence.at ? seen.firstAt : occurrence.at,
+    });
+  }
+  const rows = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+  const params: unknown[] = [];
+  const values = rows.map((row) => {
+    const at = (date: Date) => date.toISOString().slice(0, -1); // UTC, as Prisma stores DateTime
+    const base = params.push(row.projectId, row.environment, row.fingerprint, row.exceptionClass, row.message, row.stackTrace, row.release, row.count, at(row.firstAt), at(row.at)) - 10;
+    const p = (i: number) => `$${base + i}`;
+    return `(${p(1)}::int, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}::int, ${p(9)}::timestamp(3), ${p(10)}::timestamp(3))`;
+  });
+  await prisma.$executeRawUnsafe(
+    `INSERT INTO "ErrorGroup" AS g ("projectId", "environment", "fingerprint", "exceptionClass", "message", "stackTrace", "release", "occurrenceCount", "firstSeenAt", "lastSeenAt")
+     VALUES ${values.join(', ')}
+     ON CONFLICT ("projectId", "environment", "fingerprint") DO UPDATE SET
+       "occurrenceCount" = g."occurrenceCount" + EXCLUDED."occurrenceCount",
+       "lastSeenAt" = GREATEST(g."lastSeenAt", EXCLUDED."lastSeenAt"),
+       "exceptionClass" = EXCLUDED."exceptionClass",
+       "message" = EXCLUDED."message",
+       "stackTrace" = EXCLUDED."stackTrace",
+       "release" = COALESCE(EXCLUDED."release", g."release"),
+       "regressedAt" = CASE WHEN g."status" = 'RESOLVED' THEN EXCLUDED."lastSeenAt" ELSE g."regressedAt" END,
+       "resolvedAt" = CASE WHEN g."status" = 'RESOLVED' THEN NULL ELSE g."resolvedAt" END,
+       "status" = CASE WHEN g."status" = 'RESOLVED' THEN 'UNRESOLVED'::"ErrorGroupStatus" ELSE g."status" END`,
+    ...params,
+  );
+}
+
+/** Deletes groups not seen for the retention window; returns how many went. */
+export async function pruneStaleErrorGroups(services: Services): Promise<number> {
+  const cutoff = new Date(services.clock.now().getTime() - services.config.errorRetentionDays * 24 * 60 * 60 * 1000);
+  const { count } = await services.prisma.errorGroup.deleteMany({ where: { lastSeenAt: { lt: cutoff } } });
+  return count;
+}
+
+// Triage ---------------------------------------------------------------------------------------
+
+export interface ErrorGroupFilter {
+  environment?: string | null;
+  status?: ErrorGroupStatus | null;
+  /** Case-insensitive match on the exception class or the message. */
+  search?: string | null;
+}
+
+/** The Prisma filter for a project's groups, once the caller may read them. */
+export async function errorGroupsWhere(actor: Actor, projectId: number, filter: ErrorGroupFilter) {
+  await authorizedProject(actor, projectId, READ_RULE);
+  const search = filter.search?.trim();
+  return {
+    projectId,
+    ...(filter.environment ? { environment: filter.environment } : {}),
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(search
+      ? { OR: [{ exceptionClass: { contains: search, mode: 'insensitive' as const } }, { message: { contains: search, mode: 'insensitive' as const } }] }
+      : {}),
+  };
+}
+
+/** A group the caller may read, or NotFound (also for groups of projects they cannot see). */
+export async function findErrorGroup(actor: Actor, id: number): Promise<ErrorGroup> {
+  const group = await actor.services.prisma.errorGroup.findUnique({ where: { id } });
+  if (!group) throw new NotFound('Error group');
+  await authorizedProject(actor, group.projectId, READ_RULE);
+  return group;
+}
+
+/** Moves a group to RESOLVED, IGNORED or back to UNRESOLVED. */
+export async function setErrorGroupStatus(actor: Actor, id: number, status: ErrorGroupStatus): Promise<ErrorGroup> {
+  const group = await findErrorGroup(actor, id);
+  await authorizedProject(actor, group.projectId, UPDATE_RULE);
+  if (group.status === status) throw ValidationFailed.field('status', `The error group is already ${status.toLowerCase()}.`);
+  return actor.services.prisma.errorGroup.update({
+    where: { id },
+    data: { status, resolvedAt: status === 'RESOLVED' ? actor.services.clock.now() : null },
+  });
+}
+
+/** Opens an issue for the group (or links it to an existing issue of the same project). */
+export async function promoteErrorGroup(actor: Actor, id: number, target: { issueId?: number | null; title?: string | null }): Promise<{ group: ErrorGroup; issue: Issue }> {
+  const group = await findErrorGroup(actor, id);
+  await authorizedProject(actor, group.projectId, UPDATE_RULE);
+  if (group.issueId !== null) throw ValidationFailed.field('id', `The error group is already linked to issue ${group.issueId}.`);
+  return actor.services.prisma.$transaction(async (tx) => {
+    const issue = target.issueId
+      ? await tx.issue.findFirst({ where: { id: target.issueId, projectId: group.projectId } })
+      : await openIssue(tx as Prisma, actor.principal, {
+          projectId: group.projectId,
+          title: target.title?.trim() || `${group.exceptionClass}: ${group.message.split('\n')[0] ?? ''}`.trim(),
+          description: `Error group ${group.id} (${group.environment}), ${group.occurrenceCount} occurrence(s) since ${group.firstSeenAt.toISOString()}.\n\n${group.stackTrace}`,
+        });
+    if (!issue) throw ValidationFailed.field('issueId', 'No such issue in this project.');
+    // Conditional on still being unlinked: of two concurrent promotions one wins, the other
+    // rolls back (with the issue it opened).
+    const { count } = await tx.errorGroup.updateMany({ where: { id, issueId: null }, data: { issueId: issue.id } });
+    if (count === 0) throw ValidationFailed.field('id', 'The error group was linked to an issue meanwhile.');
+    return { group: { ...group, issueId: issue.id }, issue };
+  });
+}
+
+async function authorizedProject(actor: Actor, projectId: number, rule: ProjectRule): Promise<ProjectScope> {
+  requireAuthenticated(actor.principal);
+  const project = await projectScope(actor.services, projectId);
+  authorizeProject(actor.principal, project, rule);
+  requireFeature(project, 'error-tracking');
+  return project;
+}

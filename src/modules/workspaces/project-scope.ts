@@ -1,0 +1,35 @@
+// Ingest paths look up the same few projects thousands of times a second; the scope they need
+// (id, workspace, feature flags) is cached per process for a few seconds, like principals.
+// A feature switched in this process takes effect at once; on other instances within the TTL.
+import type { Feature } from '../../auth/abilities.ts';
+import { NotFound } from '../../errors.ts';
+import type { Services } from '../../services.ts';
+
+export interface ProjectScope {
+  id: number;
+  workspaceId: string;
+  features: Feature[];
+}
+
+const TTL_MS = 5_000;
+const caches = new WeakMap<Services, Map<number, { scope: ProjectScope; expiresAt: number }>>();
+
+/** The project with this numeric id (as the kendo routes name it), or NotFound. */
+export async function projectScope(services: Services, ref: string | number): Promise<ProjectScope> {
+  const id = Number(ref);
+  if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) throw new NotFound('Project');
+  let cache = caches.get(services);
+  if (!cache) caches.set(services, (cache = new Map()));
+  const now = Date.now();
+  const hit = cache.get(id);
+  if (hit && hit.expiresAt > now) return hit.scope;
+  const project = await services.prisma.project.findUnique({ where: { id }, select: { id: true, workspaceId: true, workspace: { select: { features: true } } } });
+  if (!project) throw new NotFound('Project');
+  const scope = { id: project.id, workspaceId: project.workspaceId, features: project.workspace.features as Feature[] };
+  cache.set(id, { scope, expiresAt: now + TTL_MS });
+  return scope;
+}
+
+export function forgetProjectScopes(services: Services): void {
+  caches.delete(services);
+}
