@@ -1,7 +1,7 @@
 // Shared by the benchmarks: Intake (or a bare Fastify baseline) in a child process on a
 // throw-away database, autocannon runs from this process, figures summarised one way, and the
 // server's peak RSS read from /proc. Benchmarks print figures; they never assert.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,8 @@ async function recreatePostgres(url: string) {
 export interface BenchServer {
   url: string;
   database: string;
+  /** Runs an `intake` CLI command against this server's database; returns its --json output. */
+  cli(...args: string[]): Promise<any>;
   /** Peak resident set size of the server process so far, in MB. */
   peakRssMb(): number;
   close(): Promise<void>;
@@ -41,11 +43,7 @@ export interface BenchServer {
  */
 async function prepareDataDir(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-bench-'));
-  const databaseUrl = path.join(dir, 'pglite');
-  await new Promise<void>((resolve, reject) => {
-    const cli = spawn(process.execPath, [path.join(root, 'bin/intake.mjs'), 'migrate'], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'ignore' });
-    cli.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`intake migrate exited with ${code}`))));
-  });
+  await runCli(path.join(dir, 'pglite'), ['migrate']);
   return dir;
 }
 
@@ -61,10 +59,19 @@ function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildPr
   });
 }
 
-function serverHandle(child: ChildProcess, url: string, database: string): BenchServer {
+function runCli(databaseUrl: string, args: string[]): Promise<any> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [path.join(root, 'bin/intake.mjs'), ...args, '--json'], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl } }, (error, stdout) =>
+      error ? reject(new Error(`intake ${args.join(' ')}: ${stdout}`)) : resolve(JSON.parse(stdout)),
+    );
+  });
+}
+
+function serverHandle(child: ChildProcess, url: string, database: string, databaseUrl: string): BenchServer {
   return {
     url,
     database,
+    cli: (...args) => runCli(databaseUrl, args),
     peakRssMb() {
       const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
@@ -82,15 +89,16 @@ export async function startIntake(name: string, env: NodeJS.ProcessEnv = {}): Pr
   const postgres = benchDatabaseUrl(name);
   if (postgres) await recreatePostgres(postgres);
   const dir = postgres ? undefined : await prepareDataDir();
-  const { child, url } = await serve(['intake'], { ...env, BENCH_DIR: dir, ...(postgres ? { DATABASE_URL: postgres } : {}) });
-  const server = serverHandle(child, url, postgres ? 'PostgreSQL' : 'PGlite');
+  const databaseUrl = postgres ?? path.join(dir!, 'pglite');
+  const { child, url } = await serve(['intake'], { ...env, BENCH_DIR: dir, DATABASE_URL: databaseUrl });
+  const server = serverHandle(child, url, postgres ? 'PostgreSQL' : 'PGlite', databaseUrl);
   return dir ? { ...server, close: () => server.close().finally(() => fs.rmSync(dir, { recursive: true, force: true })) } : server;
 }
 
 /** A bare Fastify server answering every request with a fixed status and body. */
 export async function startBareRoute(statusCode: number, body: string): Promise<BenchServer> {
   const { child, url } = await serve(['bare'], { BARE_STATUS: String(statusCode), BARE_BODY: body });
-  return serverHandle(child, url, 'none');
+  return serverHandle(child, url, 'none', 'memory://');
 }
 
 export interface Figures {
@@ -125,4 +133,13 @@ export async function measure(label: string, options: autocannon.Options): Promi
 export function report(figures: Figures[], extra: Record<string, string | number> = {}) {
   console.table(figures.map((f) => ({ run: f.label, 'req/s': f.requestsPerSecond, 'p50 ms': f.p50, 'p99 ms': f.p99, non2xx: f.non2xx, errors: f.errors, total: f.total })));
   for (const [key, value] of Object.entries(extra)) console.log(`${key}: ${value}`);
+}
+
+/** A workspace, a project and a project token with these abilities, made through the CLI. */
+export async function seedProject(server: BenchServer, abilities: string[]): Promise<{ projectId: number; secret: string }> {
+  const slug = `bench-${Date.now().toString(36)}`;
+  await server.cli('workspace', 'create', '--slug', slug, '--name', 'Bench');
+  const { project } = await server.cli('project', 'create', '--workspace', slug, '--slug', slug, '--name', 'Bench');
+  const { secret } = await server.cli('token', 'create', '--name', 'bench', '--project', String(project.id), ...abilities.flatMap((a) => ['--ability', a]));
+  return { projectId: project.id, secret };
 }

@@ -4,10 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
-import { buildApp } from '../src/app.ts';
 import { loadConfig, RATE_LIMIT_DEFAULTS, type Config } from '../src/config.ts';
+import { startServer } from '../src/server.ts';
 
 const [kind = 'intake'] = process.argv.slice(2);
+let stop: () => Promise<void> = async () => {};
+process.on('SIGTERM', () => void stop().finally(() => process.exit(0)));
 
 async function listen(): Promise<string> {
   if (kind === 'bare') {
@@ -21,17 +23,18 @@ async function listen(): Promise<string> {
   const dir = process.env.BENCH_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'intake-bench-'));
   const unlimited = Object.fromEntries(Object.keys(RATE_LIMIT_DEFAULTS).map((family) => [family, 1_000_000_000])) as Config['rateLimits'];
   const base = loadConfig(process.env);
-  const config: Config = {
+  const server = await startServer({
     ...base,
+    host: '127.0.0.1',
+    port: 0,
     databaseUrl: process.env.DATABASE_URL || path.join(dir, 'pglite'),
     storageDir: path.join(dir, 'blobs'),
     runtimeDir: dir,
     logLevel: 'silent',
     rateLimits: process.env.BENCH_KEEP_RATE_LIMITS ? base.rateLimits : unlimited,
-  };
-  const app = await buildApp(config);
-  return app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  stop = server.stop;
+  return server.url;
 }
 
 console.log(JSON.stringify({ url: await listen() }));
-process.on('SIGTERM', () => process.exit(0));

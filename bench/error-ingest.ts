@@ -1,0 +1,49 @@
+// `npx tsx bench/error-ingest.ts [--postgres]` — kendo error events through the whole stack,
+// 50 connections, 80% repeats of 50 fingerprints and 20% new ones, against a bare Fastify route
+// answering 202 in the same run. Targets: ≥ 3,000 events/s, p99 < 100 ms, RSS < 300 MB.
+import crypto from 'node:crypto';
+import { measure, report, seedProject, startBareRoute, startIntake } from './lib.ts';
+
+const FRAMES = ['app/Http/Controllers/OrderController.php', 'app/Services/Billing.php', 'app/Jobs/SyncUsage.php', 'vendor/laravel/framework/src/Pipeline.php'];
+let sequence = 0;
+
+/** A realistic event body: most are repeats of a known fault, some are new faults. */
+function eventBody(): string {
+  const known = Math.random() < 0.8;
+  const fault = known ? crypto.randomInt(50) : `new-${process.pid}-${sequence++}`;
+  const server = Math.random() < 0.5 ? '/var/www/' : '/home/forge/';
+  const trace = FRAMES.map((file, i) => `#${i} ${server}${file}(${10 + i}): fault${fault}()`).join('\n');
+  return JSON.stringify({
+    environment: Math.random() < 0.9 ? 'production' : 'staging',
+    release: `v1.${crypto.randomInt(5)}.0`,
+    exception_class: `App\\Exceptions\\Fault${fault}Exception`,
+    message: `Something failed for order ${crypto.randomInt(1_000_000)}`,
+    stack_trace: `${trace}\n#${FRAMES.length} {main}`,
+  });
+}
+
+const bare = await startBareRoute(202, '');
+const baseline = await measure('bare Fastify route (202)', {
+  url: `${bare.url}/api/projects/1/error-events`,
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  requests: [{ setupRequest: (request) => ({ ...request, body: eventBody() }) }],
+});
+await bare.close();
+
+const intake = await startIntake('errors');
+const { projectId, secret } = await seedProject(intake, ['error-events:write']);
+const ingest = await measure(`Intake error events (${intake.database})`, {
+  url: `${intake.url}/api/projects/${projectId}/error-events`,
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+  requests: [{ setupRequest: (request) => ({ ...request, body: eventBody() }) }],
+});
+const rss = intake.peakRssMb();
+await intake.close();
+
+report([baseline, ingest], {
+  'Intake / bare': `${Math.round((ingest.requestsPerSecond / baseline.requestsPerSecond) * 100)}%`,
+  'events/s': `${ingest.requestsPerSecond} (target ≥ 3000), p99 ${ingest.p99} ms (target < 100)`,
+  'Intake peak RSS': `${rss} MB (target < 300)`,
+});
