@@ -5,6 +5,7 @@ import './errors.ts';
 import '../modules/workspaces/schema.ts';
 import '../modules/issues/schema.ts';
 import '../modules/errors/schema.ts';
+import '../modules/bug-reports/schema.ts';
 
 export const schema = builder.toSchema();
 

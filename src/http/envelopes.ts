@@ -32,7 +32,9 @@ const RAVEN_CODES: Record<ErrorCode, string> = {
 
 function details(error: DomainError): Record<string, unknown> | undefined {
   if (error instanceof ValidationFailed) return { fields: error.fields };
-  if (error instanceof RateLimited) return { limit: error.limit, retry_after: error.retryAfterSeconds };
+  if (error instanceof RateLimited) {
+    return { limit: error.limit, retry_after: error.retryAfterSeconds, reset_at: Math.ceil(Date.now() / 1000) + error.retryAfterSeconds };
+  }
   if (error instanceof FeatureRestricted) return { feature: error.feature };
   return undefined;
 }

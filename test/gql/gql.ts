@@ -18,6 +18,12 @@ type Documents = {
     "\n  mutation RevokeToken($id: ID!) {\n    revokeToken(id: $id) { __typename ... on RevokeTokenSuccess { data { id revokedAt } } ... on Error { code message } }\n  }": typeof types.RevokeTokenDocument,
     "query Viewer { viewer { email isAdmin } projects { id slug } }": typeof types.ViewerDocument,
     "\n  mutation CreateWorkspace($slug: String!, $name: String!) {\n    createWorkspace(slug: $slug, name: $name) { __typename ... on Error { code message } ... on CreateWorkspaceSuccess { data { slug features } } }\n  }": typeof types.CreateWorkspaceDocument,
+    "mutation Record($source: String!, $summary: String!) { recordActivity(source: $source, summary: $summary) { __typename ... on RecordActivitySuccess { data { id } } ... on Error { code } } }": typeof types.RecordDocument,
+    "\n  mutation ReportError($source: BugReportSource!, $errorMessage: String) {\n    reportError(source: $source, errorMessage: $errorMessage) {\n      __typename\n      ... on Error { code message }\n      ... on ReportErrorSuccess { data { created report { id occurrenceCount userJourney reporter { id } } } }\n    }\n  }": typeof types.ReportErrorDocument,
+    "\n  query BugReports($filter: BugReportFilter, $first: Int, $after: String) {\n    bugReports(filter: $filter, first: $first, after: $after) { edges { node { id title source severity status } } pageInfo { hasNextPage endCursor } }\n  }": typeof types.BugReportsDocument,
+    "mutation UpdateBug($id: ID!, $status: BugStatus) { updateBugReport(id: $id, status: $status) { __typename ... on Error { code } ... on UpdateBugReportSuccess { data { status resolvedAt } } } }": typeof types.UpdateBugDocument,
+    "mutation PromoteBug($id: ID!, $project: ID!) { promoteBugReport(id: $id, project: $project) { __typename ... on Error { code message } ... on PromoteBugReportSuccess { data { issue { id title } report { issue { id } } } } } }": typeof types.PromoteBugDocument,
+    "mutation DeleteBug($id: ID!) { deleteBugReport(id: $id) { __typename ... on Error { code } ... on DeleteBugReportSuccess { data { id } } } }": typeof types.DeleteBugDocument,
     "\n  query ErrorGroups($project: ID!, $environment: String, $status: ErrorGroupStatus, $search: String, $orderBy: ErrorGroupOrder, $first: Int, $after: String) {\n    project(id: $project) {\n      errorGroups(environment: $environment, status: $status, search: $search, orderBy: $orderBy, first: $first, after: $after) {\n        edges { node { id exceptionClass environment occurrenceCount status isRegression issue { id } } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }": typeof types.ErrorGroupsDocument,
     "mutation Resolve($id: Int!) { resolveErrorGroup(id: $id) { __typename ... on Error { code message } ... on ResolveErrorGroupSuccess { data { id status resolvedAt } } } }": typeof types.ResolveDocument,
     "mutation Ignore($id: Int!) { ignoreErrorGroup(id: $id) { __typename ... on Error { code } ... on IgnoreErrorGroupSuccess { data { status } } } }": typeof types.IgnoreDocument,
@@ -30,6 +36,12 @@ const documents: Documents = {
     "\n  mutation RevokeToken($id: ID!) {\n    revokeToken(id: $id) { __typename ... on RevokeTokenSuccess { data { id revokedAt } } ... on Error { code message } }\n  }": types.RevokeTokenDocument,
     "query Viewer { viewer { email isAdmin } projects { id slug } }": types.ViewerDocument,
     "\n  mutation CreateWorkspace($slug: String!, $name: String!) {\n    createWorkspace(slug: $slug, name: $name) { __typename ... on Error { code message } ... on CreateWorkspaceSuccess { data { slug features } } }\n  }": types.CreateWorkspaceDocument,
+    "mutation Record($source: String!, $summary: String!) { recordActivity(source: $source, summary: $summary) { __typename ... on RecordActivitySuccess { data { id } } ... on Error { code } } }": types.RecordDocument,
+    "\n  mutation ReportError($source: BugReportSource!, $errorMessage: String) {\n    reportError(source: $source, errorMessage: $errorMessage) {\n      __typename\n      ... on Error { code message }\n      ... on ReportErrorSuccess { data { created report { id occurrenceCount userJourney reporter { id } } } }\n    }\n  }": types.ReportErrorDocument,
+    "\n  query BugReports($filter: BugReportFilter, $first: Int, $after: String) {\n    bugReports(filter: $filter, first: $first, after: $after) { edges { node { id title source severity status } } pageInfo { hasNextPage endCursor } }\n  }": types.BugReportsDocument,
+    "mutation UpdateBug($id: ID!, $status: BugStatus) { updateBugReport(id: $id, status: $status) { __typename ... on Error { code } ... on UpdateBugReportSuccess { data { status resolvedAt } } } }": types.UpdateBugDocument,
+    "mutation PromoteBug($id: ID!, $project: ID!) { promoteBugReport(id: $id, project: $project) { __typename ... on Error { code message } ... on PromoteBugReportSuccess { data { issue { id title } report { issue { id } } } } } }": types.PromoteBugDocument,
+    "mutation DeleteBug($id: ID!) { deleteBugReport(id: $id) { __typename ... on Error { code } ... on DeleteBugReportSuccess { data { id } } } }": types.DeleteBugDocument,
     "\n  query ErrorGroups($project: ID!, $environment: String, $status: ErrorGroupStatus, $search: String, $orderBy: ErrorGroupOrder, $first: Int, $after: String) {\n    project(id: $project) {\n      errorGroups(environment: $environment, status: $status, search: $search, orderBy: $orderBy, first: $first, after: $after) {\n        edges { node { id exceptionClass environment occurrenceCount status isRegression issue { id } } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }": types.ErrorGroupsDocument,
     "mutation Resolve($id: Int!) { resolveErrorGroup(id: $id) { __typename ... on Error { code message } ... on ResolveErrorGroupSuccess { data { id status resolvedAt } } } }": types.ResolveDocument,
     "mutation Ignore($id: Int!) { ignoreErrorGroup(id: $id) { __typename ... on Error { code } ... on IgnoreErrorGroupSuccess { data { status } } } }": types.IgnoreDocument,
@@ -68,6 +80,30 @@ export function graphql(source: "query Viewer { viewer { email isAdmin } project
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CreateWorkspace($slug: String!, $name: String!) {\n    createWorkspace(slug: $slug, name: $name) { __typename ... on Error { code message } ... on CreateWorkspaceSuccess { data { slug features } } }\n  }"): (typeof documents)["\n  mutation CreateWorkspace($slug: String!, $name: String!) {\n    createWorkspace(slug: $slug, name: $name) { __typename ... on Error { code message } ... on CreateWorkspaceSuccess { data { slug features } } }\n  }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation Record($source: String!, $summary: String!) { recordActivity(source: $source, summary: $summary) { __typename ... on RecordActivitySuccess { data { id } } ... on Error { code } } }"): (typeof documents)["mutation Record($source: String!, $summary: String!) { recordActivity(source: $source, summary: $summary) { __typename ... on RecordActivitySuccess { data { id } } ... on Error { code } } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReportError($source: BugReportSource!, $errorMessage: String) {\n    reportError(source: $source, errorMessage: $errorMessage) {\n      __typename\n      ... on Error { code message }\n      ... on ReportErrorSuccess { data { created report { id occurrenceCount userJourney reporter { id } } } }\n    }\n  }"): (typeof documents)["\n  mutation ReportError($source: BugReportSource!, $errorMessage: String) {\n    reportError(source: $source, errorMessage: $errorMessage) {\n      __typename\n      ... on Error { code message }\n      ... on ReportErrorSuccess { data { created report { id occurrenceCount userJourney reporter { id } } } }\n    }\n  }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BugReports($filter: BugReportFilter, $first: Int, $after: String) {\n    bugReports(filter: $filter, first: $first, after: $after) { edges { node { id title source severity status } } pageInfo { hasNextPage endCursor } }\n  }"): (typeof documents)["\n  query BugReports($filter: BugReportFilter, $first: Int, $after: String) {\n    bugReports(filter: $filter, first: $first, after: $after) { edges { node { id title source severity status } } pageInfo { hasNextPage endCursor } }\n  }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UpdateBug($id: ID!, $status: BugStatus) { updateBugReport(id: $id, status: $status) { __typename ... on Error { code } ... on UpdateBugReportSuccess { data { status resolvedAt } } } }"): (typeof documents)["mutation UpdateBug($id: ID!, $status: BugStatus) { updateBugReport(id: $id, status: $status) { __typename ... on Error { code } ... on UpdateBugReportSuccess { data { status resolvedAt } } } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation PromoteBug($id: ID!, $project: ID!) { promoteBugReport(id: $id, project: $project) { __typename ... on Error { code message } ... on PromoteBugReportSuccess { data { issue { id title } report { issue { id } } } } } }"): (typeof documents)["mutation PromoteBug($id: ID!, $project: ID!) { promoteBugReport(id: $id, project: $project) { __typename ... on Error { code message } ... on PromoteBugReportSuccess { data { issue { id title } report { issue { id } } } } } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeleteBug($id: ID!) { deleteBugReport(id: $id) { __typename ... on Error { code } ... on DeleteBugReportSuccess { data { id } } } }"): (typeof documents)["mutation DeleteBug($id: ID!) { deleteBugReport(id: $id) { __typename ... on Error { code } ... on DeleteBugReportSuccess { data { id } } } }"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,0 +1,90 @@
+// Raven Docs Bug Reports API: RPC style, every call POST + JSON, under /api/bug-reports/<verb>
+// and /api/v1/bug-reports/<verb>. Success: `{ data, success: true, status }` with the HTTP status
+// equal to `status`; errors in the raven envelope (src/http/envelopes.ts).
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Actor } from '../../services.ts';
+import {
+  apiSource, createBugReport, deleteBugReport, getBugReport, listBugReports, reportBugAutomatically, updateBugReport,
+  type BugReportWithReporter,
+} from './service.ts';
+
+const reporterJson = (report: BugReportWithReporter) => report.reporter && { id: report.reporter.id, name: report.reporter.name, avatarUrl: report.reporter.avatarUrl };
+
+/** The full object, as `get` documents it. */
+export function bugReportJson(report: BugReportWithReporter) {
+  return {
+    id: report.id,
+    workspaceId: report.workspaceId,
+    spaceId: report.spaceId,
+    reporterId: report.reporterId,
+    source: apiSource(report.source),
+    severity: report.severity,
+    status: report.status,
+    title: report.title,
+    description: report.description,
+    errorMessage: report.errorMessage,
+    errorStack: report.errorStack,
+    errorCode: report.errorCode,
+    userJourney: report.userJourney,
+    context: report.context,
+    metadata: report.metadata,
+    occurrenceCount: report.occurrenceCount,
+    occurredAt: report.occurredAt,
+    createdAt: report.createdAt,
+    updatedAt: report.updatedAt,
+    resolvedAt: report.resolvedAt,
+    reporter: reporterJson(report),
+  };
+}
+
+const listItemJson = (report: BugReportWithReporter) => ({
+  id: report.id,
+  title: report.title,
+  source: apiSource(report.source),
+  severity: report.severity,
+  status: report.status,
+  occurrenceCount: report.occurrenceCount,
+  occurredAt: report.occurredAt,
+  createdAt: report.createdAt,
+  reporter: reporterJson(report),
+});
+
+const createdJson = (report: BugReportWithReporter) => ({
+  id: report.id,
+  title: report.title,
+  source: apiSource(report.source),
+  severity: report.severity,
+  status: report.status,
+  createdAt: report.createdAt,
+});
+
+const succeed = (reply: FastifyReply, status: number, data: unknown) => reply.code(status).send({ data, success: true, status });
+
+type Body = Record<string, unknown> | undefined;
+const VERBS: Record<string, (actor: Actor, body: Body, reply: FastifyReply) => Promise<FastifyReply>> = {
+  list: async (actor, body, reply) => {
+    const page = await listBugReports(actor, body ?? {});
+    return succeed(reply, 200, { items: page.items.map(listItemJson), meta: page.meta });
+  },
+  get: async (actor, body, reply) => succeed(reply, 200, bugReportJson(await getBugReport(actor, body?.bugReportId))),
+  create: async (actor, body, reply) => succeed(reply, 201, createdJson(await createBugReport(actor, body))),
+  auto: async (actor, body, reply) => {
+    const { report, created } = await reportBugAutomatically(actor, body);
+    return succeed(reply, created ? 201 : 200, bugReportJson(report));
+  },
+  update: async (actor, body, reply) => succeed(reply, 200, bugReportJson(await updateBugReport(actor, body))),
+  delete: async (actor, body, reply) => {
+    await deleteBugReport(actor, body?.bugReportId);
+    return succeed(reply, 200, null);
+  },
+};
+
+export async function bugReportRoutes(app: FastifyInstance): Promise<void> {
+  for (const prefix of ['/api/bug-reports', '/api/v1/bug-reports']) {
+    for (const [verb, handle] of Object.entries(VERBS)) {
+      app.post<{ Body: Body }>(`${prefix}/${verb}`, { config: { family: 'raven', rateLimitFamily: 'bug_reports' } }, (request, reply) =>
+        handle({ services: app.services, principal: request.principal }, request.body ?? undefined, reply),
+      );
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { builder } from '../../graphql/builder.ts';
+import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { IssueType } from '../issues/schema.ts';
+import { recordActivity } from './journey.ts';
+import { BUG_SEVERITIES, BUG_SOURCES, BUG_STATUSES } from './rules.ts';
+import {
+  apiSource, BUG_REPORT_ORDER, bugReportsWhere, createBugReport, deleteBugReport, getBugReport, promoteBugReport, reportBugAutomatically,
+  updateBugReport, type AutoReportOutcome,
+} from './service.ts';
+
+// GraphQL enum names are upper-case; their values are the documented REST strings.
+const enumValues = <T extends string>(values: readonly T[]) =>
+  Object.fromEntries(values.map((value) => [value.replace(/\W+/g, '_').toUpperCase(), { value }])) as Record<string, { value: T }>;
+const BugSourceEnum = builder.enumType('BugReportSource', { values: enumValues(BUG_SOURCES) });
+const BugSeverityEnum = builder.enumType('BugSeverity', { values: enumValues(BUG_SEVERITIES) });
+const BugStatusEnum = builder.enumType('BugStatus', { values: enumValues(BUG_STATUSES) });
+
+const BugReportType = builder.prismaObject('BugReport', {
+  description: 'A bug report: filed by a person, or captured automatically and deduplicated.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    workspace: t.relation('workspace', { nullable: true }),
+    spaceId: t.exposeString('spaceId', { nullable: true }),
+    reporter: t.relation('reporter', { nullable: true }),
+    source: t.field({ type: BugSourceEnum, resolve: (report) => apiSource(report.source) }),
+    severity: t.field({ type: BugSeverityEnum, resolve: (report) => report.severity }),
+    status: t.field({ type: BugStatusEnum, resolve: (report) => report.status }),
+    title: t.exposeString('title'),
+    description: t.exposeString('description', { nullable: true }),
+    errorMessage: t.exposeString('errorMessage', { nullable: true }),
+    errorStack: t.exposeString('errorStack', { nullable: true }),
+    errorCode: t.exposeString('errorCode', { nullable: true }),
+    userJourney: t.expose('userJourney', { type: 'JSON', nullable: true }),
+    context: t.expose('context', { type: 'JSON', nullable: true }),
+    metadata: t.expose('metadata', { type: 'JSON', nullable: true }),
+    occurrenceCount: t.exposeInt('occurrenceCount'),
+    occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    resolvedAt: t.expose('resolvedAt', { type: 'DateTime', nullable: true }),
+    issue: t.relation('issue', { nullable: true }),
+  }),
+});
+
+const BugReportFilterInput = builder.inputType('BugReportFilter', {
+  fields: (t) => ({
+    source: t.field({ type: BugSourceEnum, required: false }),
+    severity: t.field({ type: BugSeverityEnum, required: false }),
+    status: t.field({ type: BugStatusEnum, required: false }),
+    workspaceId: t.string({ required: false }),
+    fromDate: t.field({ type: 'DateTime', required: false, description: 'occurredAt on or after.' }),
+    toDate: t.field({ type: 'DateTime', required: false, description: 'occurredAt on or before.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  bugReports: t.prismaConnection({
+    type: 'BugReport',
+    cursor: 'id',
+    description: 'Administrators only. Newest occurrence first; deleted reports never appear.',
+    args: { filter: t.arg({ type: BugReportFilterInput, required: false }) },
+    resolve: (query, _root, { filter }, ctx) =>
+      ctx.services.prisma.bugReport.findMany({
+        ...query,
+        where: bugReportsWhere(ctx, {
+          source: filter?.source ?? undefined,
+          severity: filter?.severity ?? undefined,
+          status: filter?.status ?? undefined,
+          workspaceId: filter?.workspaceId ?? undefined,
+          fromDate: filter?.fromDate?.toISOString(),
+          toDate: filter?.toDate?.toISOString(),
+        }),
+        orderBy: BUG_REPORT_ORDER,
+      }),
+  }),
+  bugReport: t.prismaField({
+    type: 'BugReport',
+    args: { id: t.arg.id() },
+    resolve: async (query, _root, args, ctx) => {
+      const report = await getBugReport(ctx, String(args.id));
+      return ctx.services.prisma.bugReport.findUniqueOrThrow({ ...query, where: { id: report.id } });
+    },
+  }),
+}));
+
+const ReportErrorOutcome = builder.objectRef<AutoReportOutcome>('ReportedError').implement({
+  fields: (t) => ({
+    report: t.field({ type: BugReportType, resolve: (outcome) => outcome.report, description: 'For a repeat: the matching report as it was before this occurrence.' }),
+    created: t.exposeBoolean('created', { description: 'False when the error was counted on an existing report.' }),
+  }),
+});
+const PromotedBugReport = builder.objectRef<Awaited<ReturnType<typeof promoteBugReport>>>('PromotedBugReport').implement({
+  fields: (t) => ({
+    report: t.field({ type: BugReportType, resolve: (promoted) => promoted.report }),
+    issue: t.field({ type: IssueType, resolve: (promoted) => promoted.issue }),
+  }),
+});
+const DeletedBugReport = builder.objectRef<{ id: string }>('DeletedBugReport').implement({ fields: (t) => ({ id: t.exposeID('id') }) });
+const UserActivityType = builder.prismaObject('UserActivity', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    source: t.exposeString('source'),
+    summary: t.exposeString('summary'),
+    occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createBugReport: t.field({
+    type: BugReportType,
+    description: 'Administrators only: a report filed by a person (no dedup).',
+    errors: { types: MUTATION_ERRORS },
+    args: {
+      title: t.arg.string(),
+      description: t.arg.string({ required: false }),
+      source: t.arg({ type: BugSourceEnum, defaultValue: 'user:command' }),
+      severity: t.arg({ type: BugSeverityEnum, required: false }),
+      workspaceId: t.arg.string({ required: false }),
+      spaceId: t.arg.string({ required: false }),
+      context: t.arg({ type: 'JSON', required: false }),
+    },
+    resolve: (_root, args, ctx) => createBugReport(ctx, { ...args, severity: args.severity ?? undefined }),
+  }),
+  reportError: t.field({
+    type: ReportErrorOutcome,
+    description: 'The automatic path: any signed-in person, or a token with bug-reports:write. Deduplicated for 24 h.',
+    errors: { types: MUTATION_ERRORS },
+    args: {
+      source: t.arg({ type: BugSourceEnum }),
+      errorMessage: t.arg.string({ required: false }),
+      errorStack: t.arg.string({ required: false }),
+      errorCode: t.arg.string({ required: false }),
+      title: t.arg.string({ required: false }),
+      severity: t.arg({ type: BugSeverityEnum, required: false }),
+      workspaceId: t.arg.string({ required: false }),
+      spaceId: t.arg.string({ required: false }),
+      context: t.arg({ type: 'JSON', required: false }),
+      metadata: t.arg({ type: 'JSON', required: false }),
+      occurredAt: t.arg({ type: 'DateTime', required: false }),
+    },
+    resolve: (_root, args, ctx) => reportBugAutomatically(ctx, { ...args, occurredAt: args.occurredAt?.toISOString() }),
+  }),
+  updateBugReport: t.field({
+    type: BugReportType,
+    errors: { types: MUTATION_ERRORS },
+    args: {
+      id: t.arg.id(),
+      title: t.arg.string({ required: false }),
+      description: t.arg.string({ required: false }),
+      severity: t.arg({ type: BugSeverityEnum, required: false }),
+      status: t.arg({ type: BugStatusEnum, required: false }),
+    },
+    resolve: (_root, { id, ...change }, ctx) => updateBugReport(ctx, { bugReportId: String(id), ...change }),
+  }),
+  deleteBugReport: t.field({
+    type: DeletedBugReport,
+    errors: { types: MUTATION_ERRORS },
+    args: { id: t.arg.id() },
+    resolve: async (_root, args, ctx) => {
+      await deleteBugReport(ctx, String(args.id));
+      return { id: String(args.id) };
+    },
+  }),
+  promoteBugReport: t.field({
+    type: PromotedBugReport,
+    description: 'Open an issue for the report in a project of its workspace.',
+    errors: { types: MUTATION_ERRORS },
+    args: { id: t.arg.id(), project: t.arg.id(), title: t.arg.string({ required: false }) },
+    resolve: (_root, args, ctx) => promoteBugReport(ctx, String(args.id), String(args.project), args.title),
+  }),
+  recordActivity: t.field({
+    type: UserActivityType,
+    description: 'Record an action of the signed-in person (e.g. a board page view) for their user journey.',
+    errors: { types: MUTATION_ERRORS },
+    args: { source: t.arg.string({ description: 'e.g. page-view, task-create' }), summary: t.arg.string() },
+    resolve: (_root, args, ctx) => recordActivity(ctx, args),
+  }),
+}));

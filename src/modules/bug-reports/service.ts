@@ -1,0 +1,321 @@
+// Bug reports (the Raven Docs Bug Reports API): filed by admins or people, or captured
+// automatically and deduplicated — one row per open fault, its occurrenceCount counting repeats.
+// REST (rest.ts) and GraphQL (schema.ts) both call these functions; every rule lives here.
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import type { BugReport, Issue, User } from '../../generated/prisma/client.ts';
+import { BugReportSource as SourceEnum } from '../../generated/prisma/enums.ts';
+import type { Principal } from '../../auth/principal.ts';
+import { authorizeProject, isAdmin, requireAuthenticated } from '../../auth/permissions.ts';
+import type { Prisma } from '../../db/client.ts';
+import { Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import type { Actor } from '../../services.ts';
+import { maxChars, parseInput } from '../../validation.ts';
+import { openIssue } from '../issues/service.ts';
+import { projectScope } from '../workspaces/project-scope.ts';
+import { findProject } from '../workspaces/service.ts';
+import { userJourneyOf, type UserJourney } from './journey.ts';
+import {
+  AUTO_SOURCES, BUG_SEVERITIES, BUG_SOURCES, BUG_STATUSES, DEDUP_STATUSES, DEDUP_WINDOW_MS, detectBugSeverity, generateBugTitle, redactSecrets,
+  type BugSource,
+} from './rules.ts';
+
+export type BugReportWithReporter = BugReport & { reporter: Pick<User, 'id' | 'name' | 'avatarUrl'> | null };
+
+// Prisma's enum keys cannot hold ':'; the API speaks the documented values.
+const SOURCE_TO_DB: Record<BugSource, SourceEnum> = {
+  'auto:server': SourceEnum.AUTO_SERVER,
+  'auto:client': SourceEnum.AUTO_CLIENT,
+  'auto:agent': SourceEnum.AUTO_AGENT,
+  'user:command': SourceEnum.USER_COMMAND,
+};
+const SOURCE_FROM_DB = Object.fromEntries(Object.entries(SOURCE_TO_DB).map(([api, db]) => [db, api])) as Record<SourceEnum, BugSource>;
+export const apiSource = (source: SourceEnum): BugSource => SOURCE_FROM_DB[source];
+
+const REPORTER = { select: { id: true, name: true, avatarUrl: true } } as const;
+const jsonObject = z.record(z.string(), z.unknown());
+const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 date');
+const bugReportId = z.string().min(1).max(100);
+
+// Reads and admin operations ---------------------------------------------------------------------
+
+/** Admin only, as the reference says; a personal token also needs the matching access ability. */
+function requireBugAdmin(principal: Principal, access: 'read' | 'write'): void {
+  requireAuthenticated(principal);
+  if (!isAdmin(principal)) throw new Forbidden('Bug reports are managed by administrators.');
+  const needed = access === 'read' ? ['read', 'write'] : ['write'];
+  if (!needed.some((ability) => principal.abilities.includes(ability))) throw new Forbidden(`The token lacks the ${access} ability.`);
+}
+
+const listInput = z.object({
+  source: z.enum(BUG_SOURCES).optional(),
+  severity: z.enum(BUG_SEVERITIES).optional(),
+  status: z.enum(BUG_STATUSES).optional(),
+  workspaceId: z.string().max(100).optional(),
+  fromDate: isoDate.optional(),
+  toDate: isoDate.optional(),
+  page: z.number().int().min(1).default(1),
+  limit: z.number().int().min(1).max(100).default(20),
+});
+export type BugReportFilter = Pick<z.input<typeof listInput>, 'source' | 'severity' | 'status' | 'workspaceId' | 'fromDate' | 'toDate'>;
+
+/** A date-only `toDate` includes its whole day (occurredAt is compared inclusively). */
+const endOf = (value: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value);
+
+/** The Prisma filter for the reports an admin asked for; deleted rows never match. */
+export function bugReportsWhere(actor: Actor, filter: BugReportFilter) {
+  requireBugAdmin(actor.principal, 'read');
+  const f = parseInput(listInput.partial(), filter);
+  return {
+    deletedAt: null,
+    ...(f.source ? { source: SOURCE_TO_DB[f.source] } : {}),
+    ...(f.severity ? { severity: f.severity } : {}),
+    ...(f.status ? { status: f.status } : {}),
+    ...(f.workspaceId ? { workspaceId: f.workspaceId } : {}),
+    ...(f.fromDate || f.toDate ? { occurredAt: { ...(f.fromDate ? { gte: new Date(f.fromDate) } : {}), ...(f.toDate ? { lte: endOf(f.toDate) } : {}) } } : {}),
+  };
+}
+
+export const BUG_REPORT_ORDER = [{ occurredAt: 'desc' as const }, { id: 'desc' as const }];
+
+/** One page, newest occurrence first; one extra row tells whether a next page exists. */
+export async function listBugReports(actor: Actor, input: unknown) {
+  const { page, limit, ...filter } = parseInput(listInput, input ?? {});
+  const rows = await actor.services.prisma.bugReport.findMany({
+    where: bugReportsWhere(actor, filter),
+    orderBy: BUG_REPORT_ORDER,
+    skip: (page - 1) * limit,
+    take: limit + 1,
+    include: { reporter: REPORTER },
+  });
+  return { items: rows.slice(0, limit), meta: { page, limit, hasNextPage: rows.length > limit, hasPrevPage: page > 1 } };
+}
+
+export async function getBugReport(actor: Actor, id: unknown): Promise<BugReportWithReporter> {
+  requireBugAdmin(actor.principal, 'read');
+  return findLiveReport(actor.services.prisma, parseInput(bugReportId, id));
+}
+
+async function findLiveReport(prisma: Prisma, id: string): Promise<BugReportWithReporter> {
+  const report = await prisma.bugReport.findFirst({ where: { id, deletedAt: null }, include: { reporter: REPORTER } });
+  if (!report) throw new NotFound('Bug report');
+  return report;
+}
+
+const createInput = z.object({
+  title: maxChars(500, z.string().trim().min(1)),
+  description: maxChars(10_000).nullish(),
+  source: z.enum(BUG_SOURCES),
+  severity: z.enum(BUG_SEVERITIES).default('medium'),
+  spaceId: z.string().max(100).nullish(),
+  workspaceId: z.string().max(100).nullish(),
+  context: jsonObject.nullish(),
+});
+
+/** A report filed by a person (`/bug` in chat): no dedup, status open, their journey attached. */
+export async function createBugReport(actor: Actor, input: unknown): Promise<BugReportWithReporter> {
+  requireBugAdmin(actor.principal, 'write');
+  const data = parseInput(createInput, input);
+  const now = actor.services.clock.now();
+  const reporterId = reporterOf(actor.principal);
+  return actor.services.prisma.bugReport.create({
+    data: {
+      id: newId('bug'),
+      workspaceId: await workspaceFor(actor, data.workspaceId),
+      spaceId: data.spaceId ?? null,
+      reporterId,
+      source: SOURCE_TO_DB[data.source],
+      severity: data.severity,
+      title: data.title,
+      description: data.description ?? null,
+      context: data.context ? (redactSecrets(data.context) as object) : undefined,
+      userJourney: await journeyJson(actor, reporterId, now),
+      occurredAt: now,
+      createdAt: now,
+      updatedAt: now,
+    },
+    include: { reporter: REPORTER },
+  });
+}
+
+const updateInput = z.object({
+  bugReportId,
+  title: maxChars(500, z.string().trim().min(1)).optional(),
+  description: maxChars(10_000).nullish(),
+  severity: z.enum(BUG_SEVERITIES).optional(),
+  status: z.enum(BUG_STATUSES).optional(),
+});
+
+/** Changes title/description/severity/status; `resolved` stamps resolvedAt (kept afterwards). */
+export async function updateBugReport(actor: Actor, input: unknown): Promise<BugReportWithReporter> {
+  requireBugAdmin(actor.principal, 'write');
+  const { bugReportId: id, ...change } = parseInput(updateInput, input);
+  const now = actor.services.clock.now();
+  const { count } = await actor.services.prisma.bugReport.updateMany({
+    where: { id, deletedAt: null },
+    data: { ...change, updatedAt: now },
+  });
+  if (count === 0) throw new NotFound('Bug report');
+  if (change.status === 'resolved') {
+    await actor.services.prisma.bugReport.updateMany({ where: { id, resolvedAt: null }, data: { resolvedAt: now } });
+  }
+  return findLiveReport(actor.services.prisma, id);
+}
+
+/** Soft delete: the row stays, and vanishes from list, get and dedup. */
+export async function deleteBugReport(actor: Actor, id: unknown): Promise<void> {
+  requireBugAdmin(actor.principal, 'write');
+  const { count } = await actor.services.prisma.bugReport.updateMany({
+    where: { id: parseInput(bugReportId, id), deletedAt: null },
+    data: { deletedAt: actor.services.clock.now() },
+  });
+  if (count === 0) throw new NotFound('Bug report');
+}
+
+/** Opens an issue in one of the report's workspace projects, linked to the report. */
+export async function promoteBugReport(actor: Actor, id: string, projectRef: string, title?: string | null): Promise<{ report: BugReportWithReporter; issue: Issue }> {
+  requireBugAdmin(actor.principal, 'write');
+  const report = await findLiveReport(actor.services.prisma, id);
+  if (report.issueId !== null) throw ValidationFailed.field('bugReportId', `The bug report is already linked to issue ${report.issueId}.`);
+  const project = await findProject(actor.services.prisma, projectRef);
+  if (report.workspaceId && project.workspaceId !== report.workspaceId) throw ValidationFailed.field('project', 'The project is not in the bug report’s workspace.');
+  return actor.services.prisma.$transaction(async (tx) => {
+    const issue = await openIssue(tx as Prisma, actor.principal, {
+      projectId: project.id,
+      title: title?.trim() || report.title,
+      description: [report.description, report.errorMessage, report.errorStack].filter(Boolean).join('\n\n'),
+    });
+    const { count } = await tx.bugReport.updateMany({ where: { id, issueId: null, deletedAt: null }, data: { issueId: issue.id } });
+    if (count === 0) throw ValidationFailed.field('bugReportId', 'The bug report was linked or deleted meanwhile.');
+    return { report: { ...report, issueId: issue.id }, issue };
+  });
+}
+
+// Automatic capture ------------------------------------------------------------------------------
+
+const autoInput = z.object({
+  source: z.enum(AUTO_SOURCES),
+  errorMessage: maxChars(10_000).nullish(),
+  errorStack: maxChars(50_000).nullish(),
+  errorCode: maxChars(100).nullish(),
+  title: maxChars(500, z.string().trim().min(1)).nullish(),
+  severity: z.enum(BUG_SEVERITIES).nullish(),
+  workspaceId: z.string().max(100).nullish(),
+  spaceId: z.string().max(100).nullish(),
+  context: jsonObject.nullish(),
+  metadata: jsonObject.nullish(),
+  occurredAt: isoDate.nullish(),
+});
+
+export interface AutoReportOutcome {
+  /** The new report, or the matching one as it was before this occurrence was counted. */
+  report: BugReportWithReporter;
+  created: boolean;
+}
+
+// Advisory-lock namespace for dedup keys (any constant; it keeps them apart from other locks).
+const DEDUP_LOCK_NAMESPACE = 0x62756772;
+
+/**
+ * A machine-captured error. The same errorMessage from the same source in the same workspace,
+ * within 24 h of a still-open report's first occurrence, counts on that report instead of
+ * adding one. Concurrent duplicates serialise on a transaction-scoped advisory lock of their
+ * dedup key (on every instance), so they merge exactly once.
+ */
+export async function reportBugAutomatically(actor: Actor, input: unknown): Promise<AutoReportOutcome> {
+  await requireAutoReporter(actor.principal, actor);
+  const data = parseInput(autoInput, input);
+  const now = actor.services.clock.now();
+  const occurredAt = data.occurredAt ? new Date(data.occurredAt) : now;
+  const workspaceId = await workspaceFor(actor, data.workspaceId);
+  const reporterId = reporterOf(actor.principal);
+  const dedupKey = data.errorMessage
+    ? crypto.createHash('sha256').update(`${workspaceId ?? ''}\u0000${data.source}\u0000${data.errorMessage}`).digest('hex')
+    : null;
+  const fresh = {
+    id: newId('bug'),
+    workspaceId,
+    spaceId: data.spaceId ?? null,
+    reporterId,
+    source: SOURCE_TO_DB[data.source],
+    severity: data.severity ?? detectBugSeverity(data),
+    title: data.title ?? generateBugTitle(data, now),
+    errorMessage: data.errorMessage ?? null,
+    errorStack: data.errorStack ?? null,
+    errorCode: data.errorCode ?? null,
+    dedupKey,
+    context: data.context ? (redactSecrets(data.context) as object) : undefined,
+    metadata: data.metadata ? (redactSecrets(data.metadata) as object) : undefined,
+    userJourney: await journeyJson(actor, reporterId, now),
+    occurredAt,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const prisma = actor.services.prisma;
+  if (!dedupKey) return { report: await prisma.bugReport.create({ data: fresh, include: { reporter: REPORTER } }), created: true };
+  return prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${DEDUP_LOCK_NAMESPACE}::int, hashtext(${dedupKey}))`;
+      const match = await tx.bugReport.findFirst({
+        where: { dedupKey, deletedAt: null, status: { in: DEDUP_STATUSES }, occurredAt: { gte: new Date(occurredAt.getTime() - DEDUP_WINDOW_MS) } },
+        orderBy: { occurredAt: 'desc' },
+        include: { reporter: REPORTER },
+      });
+      if (!match) return { report: await tx.bugReport.create({ data: fresh, include: { reporter: REPORTER } }), created: true };
+      await tx.bugReport.update({ where: { id: match.id }, data: { occurrenceCount: { increment: 1 }, updatedAt: now } });
+      return { report: match, created: false };
+    },
+    // Hundreds of duplicates may queue on one key; each holds the lock for a few statements.
+    { maxWait: 30_000, timeout: 30_000 },
+  );
+}
+
+/** Any signed-in person, or a project/workspace token carrying bug-reports:write. */
+async function requireAutoReporter(principal: Principal, actor: Actor): Promise<void> {
+  requireAuthenticated(principal);
+  if (principal.kind === 'user') {
+    if (!principal.abilities.includes('write')) throw new Forbidden('The token lacks the write ability.');
+    return;
+  }
+  if (!principal.abilities.includes('bug-reports:write')) throw new Forbidden('The token lacks the bug-reports:write ability.');
+  if (principal.kind === 'project-token') {
+    authorizeProject(principal, await projectScope(actor.services, principal.projectId), { permission: 'bug-reports:update', tokenAbility: 'bug-reports:write' });
+  }
+}
+
+/** People file as themselves; tokens (and the local operator) file anonymously. */
+const reporterOf = (principal: Principal): string | null => (principal.kind === 'user' && principal.token ? principal.user.id : null);
+
+/**
+ * The workspace a report belongs to: the one named (if the caller belongs to it), else the
+ * caller's own — a token's workspace, or a person's only workspace; null when ambiguous.
+ */
+async function workspaceFor(actor: Actor, named: string | null | undefined): Promise<string | null> {
+  const { principal, services } = actor;
+  const own = await ownWorkspaces(actor);
+  if (named) {
+    const exists = await services.prisma.workspace.findUnique({ where: { id: named }, select: { id: true } });
+    if (!exists) throw ValidationFailed.field('workspaceId', 'The selected workspace id is invalid.');
+    if (!isAdmin(principal) && !own.includes(named)) throw new Forbidden('You do not belong to that workspace.');
+    return named;
+  }
+  return own.length === 1 ? own[0]! : null;
+}
+
+async function ownWorkspaces({ principal, services }: Actor): Promise<string[]> {
+  switch (principal.kind) {
+    case 'anonymous':
+      return [];
+    case 'user':
+      return [...new Set(principal.user.memberships.map((m) => m.workspaceId))];
+    case 'workspace-token':
+      return [principal.workspaceId];
+    case 'project-token':
+      return [(await projectScope(services, principal.projectId)).workspaceId];
+  }
+}
+
+async function journeyJson(actor: Actor, reporterId: string | null, now: Date): Promise<object | undefined> {
+  return reporterId ? ((await userJourneyOf(actor.services.prisma, reporterId, now)) satisfies UserJourney) : undefined;
+}
