@@ -6,6 +6,7 @@ import '../modules/workspaces/schema.ts';
 import '../modules/issues/schema.ts';
 import '../modules/errors/schema.ts';
 import '../modules/bug-reports/schema.ts';
+import '../modules/reports/schema.ts';
 
 export const schema = builder.toSchema();
 

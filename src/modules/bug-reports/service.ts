@@ -8,6 +8,7 @@ import { BugReportSource as SourceEnum } from '../../generated/prisma/enums.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { authorizeProject, isAdmin, requireAuthenticated } from '../../auth/permissions.ts';
 import type { Prisma } from '../../db/client.ts';
+import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
 import { Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Actor } from '../../services.ts';
@@ -214,9 +215,6 @@ export interface AutoReportOutcome {
   created: boolean;
 }
 
-// Advisory-lock namespace for dedup keys (any constant; it keeps them apart from other locks).
-const DEDUP_LOCK_NAMESPACE = 0x62756772;
-
 /**
  * A machine-captured error. The same errorMessage from the same source in the same workspace,
  * within 24 h of a still-open report's first occurrence, counts on that report instead of
@@ -256,7 +254,7 @@ export async function reportBugAutomatically(actor: Actor, input: unknown): Prom
   if (!dedupKey) return { report: await prisma.bugReport.create({ data: fresh, include: { reporter: REPORTER } }), created: true };
   return prisma.$transaction(
     async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${DEDUP_LOCK_NAMESPACE}::int, hashtext(${dedupKey}))`;
+      await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.bugReportDedup, dedupKey);
       const match = await tx.bugReport.findFirst({
         where: { dedupKey, deletedAt: null, status: { in: DEDUP_STATUSES }, occurredAt: { gte: new Date(occurredAt.getTime() - DEDUP_WINDOW_MS) } },
         orderBy: { occurredAt: 'desc' },

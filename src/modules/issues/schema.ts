@@ -1,4 +1,8 @@
+import { authorizeProject } from '../../auth/permissions.ts';
 import { builder } from '../../graphql/builder.ts';
+import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { projectScope } from '../workspaces/project-scope.ts';
+import { findIssue, updateIssue } from './service.ts';
 
 export const IssueStatusEnum = builder.enumType('IssueStatus', { values: ['OPEN', 'IN_PROGRESS', 'DONE', 'CLOSED'] as const });
 
@@ -15,3 +19,41 @@ export const IssueType = builder.prismaObject('Issue', {
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
+
+builder.prismaObjectField('Project', 'issues', (t) =>
+  t.prismaConnection({
+    type: 'Issue',
+    cursor: 'id',
+    args: { status: t.arg({ type: IssueStatusEnum, required: false }) },
+    resolve: async (query, project, args, ctx) => {
+      authorizeProject(ctx.principal, await projectScope(ctx.services, project.id), { permission: 'issues:read' });
+      return ctx.services.prisma.issue.findMany({ ...query, where: { projectId: project.id, ...(args.status ? { status: args.status } : {}) }, orderBy: { id: 'desc' } });
+    },
+  }),
+);
+
+builder.queryField('issue', (t) =>
+  t.prismaField({
+    type: 'Issue',
+    args: { id: t.arg.int() },
+    resolve: async (query, _root, args, ctx) => {
+      const issue = await findIssue(ctx, args.id);
+      return ctx.services.prisma.issue.findUniqueOrThrow({ ...query, where: { id: issue.id } });
+    },
+  }),
+);
+
+builder.mutationField('updateIssue', (t) =>
+  t.field({
+    type: IssueType,
+    errors: { types: MUTATION_ERRORS },
+    args: {
+      id: t.arg.int(),
+      title: t.arg.string({ required: false }),
+      description: t.arg.string({ required: false }),
+      status: t.arg({ type: IssueStatusEnum, required: false }),
+    },
+    resolve: (_root, { id, title, description, status }, ctx) =>
+      updateIssue(ctx, id, { title: title ?? undefined, description: description ?? undefined, status: status ?? undefined }),
+  }),
+);

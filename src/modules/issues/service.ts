@@ -2,6 +2,12 @@
 import type { Issue } from '../../generated/prisma/client.ts';
 import type { Prisma } from '../../db/client.ts';
 import type { Principal } from '../../auth/principal.ts';
+import { z } from 'zod';
+import { authorizeProject, requireAuthenticated } from '../../auth/permissions.ts';
+import { NotFound } from '../../errors.ts';
+import type { Actor } from '../../services.ts';
+import { maxChars, parseInput } from '../../validation.ts';
+import { projectScope } from '../workspaces/project-scope.ts';
 
 export interface NewIssue {
   projectId: number;
@@ -19,4 +25,25 @@ export function openIssue(tx: Prisma, principal: Principal, issue: NewIssue): Pr
       createdById: principal.kind === 'user' && principal.token ? principal.user.id : null,
     },
   });
+}
+
+const issueChange = z.object({
+  title: maxChars(255, z.string().trim().min(1)).optional(),
+  description: maxChars(65_535).optional(),
+  status: z.enum(['OPEN', 'IN_PROGRESS', 'DONE', 'CLOSED']).optional(),
+});
+
+/** Issues live on the board of their project: readers see them, `issues:update` changes them. */
+export async function findIssue(actor: Actor, id: number, permission: 'issues:read' | 'issues:update' = 'issues:read'): Promise<Issue> {
+  requireAuthenticated(actor.principal);
+  const issue = await actor.services.prisma.issue.findUnique({ where: { id } });
+  if (!issue) throw new NotFound('Issue');
+  authorizeProject(actor.principal, await projectScope(actor.services, issue.projectId), { permission });
+  return issue;
+}
+
+export async function updateIssue(actor: Actor, id: number, change: z.input<typeof issueChange>): Promise<Issue> {
+  await findIssue(actor, id, 'issues:update');
+  const data = parseInput(issueChange, change);
+  return actor.services.prisma.issue.update({ where: { id }, data });
 }

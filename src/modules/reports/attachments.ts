@@ -1,0 +1,27 @@
+// Attachment bytes at a stable URL (/api/attachments/{id}), served only to callers who may read
+// the reports of the attachment's project.
+import type { FastifyInstance } from 'fastify';
+import { NotFound } from '../../errors.ts';
+import type { Actor } from '../../services.ts';
+import { reportProject } from './service.ts';
+
+export const attachmentUrl = (publicUrl: string, id: number) => `${publicUrl}/api/attachments/${id}`;
+
+export async function readableAttachment(actor: Actor, id: number) {
+  const attachment = Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647 ? await actor.services.prisma.attachment.findUnique({ where: { id } }) : null;
+  if (!attachment) throw new NotFound('Attachment');
+  await reportProject(actor, attachment.projectId, 'read');
+  return attachment;
+}
+
+export async function attachmentRoutes(app: FastifyInstance): Promise<void> {
+  app.get<{ Params: { id: string } }>('/api/attachments/:id', { config: { family: 'intake', rateLimitFamily: 'default' } }, async (request, reply) => {
+    const attachment = await readableAttachment({ services: app.services, principal: request.principal }, Number(request.params.id));
+    return reply
+      .header('content-type', attachment.mimeType)
+      .header('content-length', attachment.size)
+      .header('content-disposition', `inline; filename="${attachment.filename.replace(/["\\\r\n]/g, '_')}"`)
+      .header('cache-control', 'private, max-age=31536000, immutable') // content-addressed: never changes
+      .send(app.services.blobs.read(attachment.sha256));
+  });
+}

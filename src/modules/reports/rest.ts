@@ -1,0 +1,117 @@
+// kendo Reports API: /api/projects/{projectId}/reports[/promote|/reorder|/{id}/dismiss|/{id}].
+// JSON exactly as documented: snake_case, timestamps with 6 fractional digits.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Issue } from '../../generated/prisma/client.ts';
+import { ValidationFailed } from '../../errors.ts';
+import type { Actor } from '../../services.ts';
+import {
+  deleteReport, dismissReport, listReports, promoteReports, reorderReports, submitReport, MAX_REPORT_FILE_BYTES, MAX_REPORT_FILES,
+  type IncomingFile, type ReportStatus, type ReportWithCount,
+} from './service.ts';
+
+/** Laravel's serialisation: ISO-8601 UTC with microseconds (ours are whole milliseconds). */
+export const laravelTime = (date: Date | null) => (date ? date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') : null);
+
+export const reportJson = (report: ReportWithCount) => ({
+  id: report.id,
+  title: report.title,
+  description: report.description,
+  source: report.source,
+  author_name: report.authorName,
+  project_id: report.projectId,
+  created_by: report.createdById,
+  promoted_issue_id: report.promotedIssueId,
+  promoted_at: laravelTime(report.promotedAt),
+  dismissed_at: laravelTime(report.dismissedAt),
+  order: report.order,
+  attachments_count: report._count.attachments,
+  created_at: laravelTime(report.createdAt),
+  updated_at: laravelTime(report.updatedAt),
+});
+
+const issueJson = (issue: Issue) => ({
+  id: issue.id,
+  project_id: issue.projectId,
+  title: issue.title,
+  description: issue.description,
+  status: issue.status.toLowerCase(),
+  created_by: issue.createdById,
+  created_at: laravelTime(issue.createdAt),
+  updated_at: laravelTime(issue.updatedAt),
+});
+
+const STATUS_FILTER: Record<string, ReportStatus> = { '0': 'PENDING', '1': 'PROMOTED', '2': 'DISMISSED' };
+const FILE_FIELD = /^files(?:\[(\d*)\])?$/;
+
+/** A multipart submission: text fields, and image parts named files[], files[N] or files. */
+async function readMultipart(request: FastifyRequest): Promise<{ fields: Record<string, string>; files: IncomingFile[] }> {
+  const fields: Record<string, string> = {};
+  const files: IncomingFile[] = [];
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'field') {
+        fields[part.fieldname] = String(part.value);
+        continue;
+      }
+      const match = FILE_FIELD.exec(part.fieldname);
+      if (!match) {
+        part.file.resume(); // not ours: drain it
+        continue;
+      }
+      const field = `files.${match[1] || files.length}`;
+      try {
+        files.push({ field, filename: part.filename, bytes: await part.toBuffer() });
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
+        throw ValidationFailed.field(field, `The ${field} field must not be greater than ${MAX_REPORT_FILE_BYTES / 1024} kilobytes.`);
+      }
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'FST_FILES_LIMIT') throw error;
+    throw ValidationFailed.field('files', `The files field must not have more than ${MAX_REPORT_FILES} items.`);
+  }
+  return { fields, files };
+}
+
+export async function reportRoutes(app: FastifyInstance): Promise<void> {
+  const config = { family: 'kendo', rateLimitFamily: 'reports' } as const;
+  const actorOf = (request: FastifyRequest): Actor => ({ services: app.services, principal: request.principal });
+  type ProjectParams = { Params: { projectId: string } };
+  type ReportParams = { Params: { projectId: string; reportId: string } };
+  const reportIdOf = (raw: string) => {
+    const id = Number(raw);
+    if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) throw ValidationFailed.field('report', 'The report id must be a positive integer.');
+    return id;
+  };
+
+  app.get<ProjectParams & { Querystring: { status?: string } }>('/api/projects/:projectId/reports', { config }, async (request) => {
+    const status = request.query.status;
+    if (status !== undefined && !(status in STATUS_FILTER)) throw ValidationFailed.field('status', 'The selected status is invalid (0 pending, 1 promoted, 2 dismissed).');
+    const reports = await listReports(actorOf(request), request.params.projectId, status === undefined ? undefined : STATUS_FILTER[status]);
+    return reports.map(reportJson);
+  });
+
+  app.post<ProjectParams>('/api/projects/:projectId/reports', { config }, async (request, reply) => {
+    const { fields, files } = request.isMultipart() ? await readMultipart(request) : { fields: request.body, files: [] };
+    const report = await submitReport(actorOf(request), request.params.projectId, fields, files);
+    return reply.code(201).send(reportJson(report));
+  });
+
+  app.post<ProjectParams>('/api/projects/:projectId/reports/promote', { config }, async (request, reply) => {
+    const { issue, reports, created } = await promoteReports(actorOf(request), request.params.projectId, request.body);
+    return reply.code(created ? 201 : 200).send({ issue: issueJson(issue), reports: reports.map(reportJson) });
+  });
+
+  app.post<ProjectParams>('/api/projects/:projectId/reports/reorder', { config }, async (request) =>
+    (await reorderReports(actorOf(request), request.params.projectId, request.body)).map(reportJson),
+  );
+
+  app.post<ReportParams>('/api/projects/:projectId/reports/:reportId/dismiss', { config }, async (request) =>
+    reportJson(await dismissReport(actorOf(request), request.params.projectId, reportIdOf(request.params.reportId))),
+  );
+
+  app.delete<ReportParams>('/api/projects/:projectId/reports/:reportId', { config }, async (request, reply) => {
+    await deleteReport(actorOf(request), request.params.projectId, reportIdOf(request.params.reportId));
+    return reply.code(204).send();
+  });
+}

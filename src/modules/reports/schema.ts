@@ -1,0 +1,152 @@
+import { builder } from '../../graphql/builder.ts';
+import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { IssueType } from '../issues/schema.ts';
+import { attachmentUrl } from './attachments.ts';
+import {
+  deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, reportStatusWhere, submitReport,
+  type IncomingFile, type ReportStatus,
+} from './service.ts';
+
+const ReportStatusEnum = builder.enumType('ReportStatus', { values: ['PENDING', 'PROMOTED', 'DISMISSED'] as const });
+const ReportSourceEnum = builder.enumType('ReportSource', {
+  values: { PERSON: { value: 0, description: 'Filed by a person.' }, API: { value: 1, description: 'Submitted with a project token.' } } as const,
+});
+
+builder.prismaObject('Attachment', {
+  fields: (t) => ({
+    id: t.exposeInt('id'),
+    filename: t.exposeString('filename'),
+    mimeType: t.exposeString('mimeType', { description: 'Decided by the file’s magic bytes.' }),
+    size: t.exposeInt('size'),
+    sha256: t.exposeString('sha256'),
+    url: t.string({ description: 'The bytes; readable by whoever may read the project’s reports.', resolve: (a, _args, ctx) => attachmentUrl(ctx.services.config.publicUrl, a.id) }),
+  }),
+});
+
+const ReportType = builder.prismaObject('Report', {
+  description: 'A feedback report in a project’s triage queue.',
+  fields: (t) => ({
+    id: t.exposeInt('id'),
+    title: t.exposeString('title'),
+    description: t.exposeString('description'),
+    source: t.field({ type: ReportSourceEnum, resolve: (report) => report.source as 0 | 1 }),
+    authorName: t.exposeString('authorName', { nullable: true, description: 'The external reporter named by a token submission.' }),
+    author: t.relation('createdBy', { nullable: true, description: 'The person who filed it (null for token submissions).' }),
+    status: t.field({ type: ReportStatusEnum, resolve: (report) => reportStatus(report) }),
+    order: t.exposeInt('order'),
+    promotedIssue: t.relation('promotedIssue', { nullable: true }),
+    promotedAt: t.expose('promotedAt', { type: 'DateTime', nullable: true }),
+    dismissedAt: t.expose('dismissedAt', { type: 'DateTime', nullable: true }),
+    attachments: t.relation('attachments', { query: { orderBy: { id: 'asc' } } }),
+    project: t.relation('project'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.prismaObjectField('Project', 'reports', (t) =>
+  t.prismaConnection({
+    type: 'Report',
+    cursor: 'id',
+    description: 'The queue in board order.',
+    args: { status: t.arg({ type: ReportStatusEnum, required: false }) },
+    resolve: async (query, project, args, ctx) => {
+      await reportProject(ctx, project.id, 'read');
+      return ctx.services.prisma.report.findMany({
+        ...query,
+        where: { projectId: project.id, ...reportStatusWhere(args.status as ReportStatus | null) },
+        orderBy: [{ order: 'asc' }, { id: 'asc' }],
+      });
+    },
+  }),
+);
+
+builder.queryField('report', (t) =>
+  t.prismaField({
+    type: 'Report',
+    args: { id: t.arg.int() },
+    resolve: async (query, _root, args, ctx) => {
+      const report = await findReport(ctx, args.id);
+      return ctx.services.prisma.report.findUniqueOrThrow({ ...query, where: { id: report.id } });
+    },
+  }),
+);
+
+const PromotedReports = builder.objectRef<Awaited<ReturnType<typeof promoteReports>>>('PromotedReports').implement({
+  fields: (t) => ({
+    issue: t.field({ type: IssueType, resolve: (promoted) => promoted.issue }),
+    reports: t.field({ type: [ReportType], resolve: (promoted) => promoted.reports }),
+  }),
+});
+const DeletedReport = builder.objectRef<{ id: number }>('DeletedReport').implement({ fields: (t) => ({ id: t.exposeInt('id') }) });
+
+/** GraphQL uploads arrive as File objects; the service checks them like multipart parts. */
+const incomingFiles = async (files: readonly File[] | null | undefined): Promise<IncomingFile[]> =>
+  Promise.all((files ?? []).map(async (file, i) => ({ field: `files.${i}`, filename: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
+
+builder.mutationFields((t) => ({
+  submitReport: t.field({
+    type: ReportType,
+    errors: { types: MUTATION_ERRORS },
+    args: {
+      project: t.arg.id(),
+      title: t.arg.string(),
+      description: t.arg.string(),
+      authorName: t.arg.string({ required: false }),
+      files: t.arg({ type: ['File'], required: false, description: 'Up to 5 images (jpg, png, gif, webp, bmp, tiff), 3 MB each.' }),
+    },
+    resolve: async (_root, args, ctx) =>
+      submitReport(ctx, String(args.project), { title: args.title, description: args.description, author_name: args.authorName }, await incomingFiles(args.files)),
+  }),
+  promoteReports: t.field({
+    type: PromotedReports,
+    description: 'Promote pending reports of one project into one new issue, or into `issueId`.',
+    errors: { types: MUTATION_ERRORS },
+    args: { project: t.arg.id(), reportIds: t.arg.intList(), issueId: t.arg.int({ required: false }), title: t.arg.string({ required: false }) },
+    resolve: (_root, args, ctx) => promoteReports(ctx, String(args.project), { report_ids: args.reportIds, issue_id: args.issueId, title: args.title }),
+  }),
+  dismissReport: t.field({
+    type: ReportType,
+    errors: { types: MUTATION_ERRORS },
+    args: { id: t.arg.int() },
+    resolve: async (_root, args, ctx) => dismissReport(ctx, (await findReport(ctx, args.id)).projectId, args.id),
+  }),
+  reorderReports: t.field({
+    type: [ReportType],
+    description: 'The listed reports take the positions they occupy between them, in this order.',
+    errors: { types: MUTATION_ERRORS },
+    args: { project: t.arg.id(), reportIds: t.arg.intList() },
+    resolve: (_root, args, ctx) => reorderReports(ctx, String(args.project), { report_ids: args.reportIds }),
+  }),
+  deleteReport: t.field({
+    type: DeletedReport,
+    errors: { types: MUTATION_ERRORS },
+    args: { id: t.arg.int() },
+    resolve: async (_root, args, ctx) => {
+      await deleteReport(ctx, (await findReport(ctx, args.id)).projectId, args.id);
+      return { id: args.id };
+    },
+  }),
+}));
+
+const ReportQueueEvent = builder.objectRef<{ projectId: number; reportId: number | null; change: string }>('ReportQueueEvent').implement({
+  fields: (t) => ({
+    projectId: t.exposeInt('projectId'),
+    reportId: t.exposeInt('reportId', { nullable: true }),
+    change: t.exposeString('change', { description: 'created, promoted, dismissed, reordered or deleted' }),
+  }),
+});
+
+builder.subscriptionType({});
+builder.subscriptionField('reportQueueChanged', (t) =>
+  t.field({
+    type: ReportQueueEvent,
+    description: 'Every change to a project’s queue, live (SSE).',
+    args: { projectId: t.arg.int() },
+    subscribe: async (_root, args, ctx) => {
+      await reportProject(ctx, args.projectId, 'read');
+      return ctx.services.pubsub.subscribe('reportQueueChanged', args.projectId);
+    },
+    resolve: (event) => event,
+  }),
+);

@@ -1,0 +1,256 @@
+// Feedback reports (kendo Reports API) and the triage board: a project's queue in a dense order,
+// promotion into issues, dismissal, deletion. Every queue change holds the project's queue lock,
+// so concurrent submissions and reorders never produce duplicate positions.
+import { z } from 'zod';
+import type { Issue, Report } from '../../generated/prisma/client.ts';
+import { authorizeProject, requireAuthenticated, requireFeature, type ProjectRule } from '../../auth/permissions.ts';
+import type { Principal } from '../../auth/principal.ts';
+import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
+import type { Prisma } from '../../db/client.ts';
+import { NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
+import type { Actor } from '../../services.ts';
+import type { StoredBlob } from '../../storage/blobs.ts';
+import { detectImageType } from '../../storage/magic.ts';
+import { maxChars, parseInput } from '../../validation.ts';
+import { openIssue } from '../issues/service.ts';
+import { projectScope, type ProjectScope } from '../workspaces/project-scope.ts';
+
+export const MAX_REPORT_FILES = 5;
+export const MAX_REPORT_FILE_BYTES = 3 * 1024 * 1024;
+export const REPORT_SOURCE = { person: 0, api: 1 } as const;
+export type ReportStatus = 'PENDING' | 'PROMOTED' | 'DISMISSED';
+
+const RULES = {
+  read: { permission: 'reports:read' },
+  create: { permission: 'reports:create', tokenAbility: 'report:create' },
+  update: { permission: 'reports:update' },
+  delete: { permission: 'reports:delete' },
+} satisfies Record<string, ProjectRule>;
+
+/** The project, once the caller may do `rule` there and the workspace has the Reports feature. */
+export async function reportProject(actor: Actor, projectRef: string | number, rule: keyof typeof RULES): Promise<ProjectScope> {
+  requireAuthenticated(actor.principal);
+  const project = await projectScope(actor.services, projectRef);
+  authorizeProject(actor.principal, project, RULES[rule]);
+  requireFeature(project, 'reports');
+  return project;
+}
+
+export const reportStatus = (report: Pick<Report, 'promotedIssueId' | 'dismissedAt'>): ReportStatus =>
+  report.promotedIssueId !== null ? 'PROMOTED' : report.dismissedAt !== null ? 'DISMISSED' : 'PENDING';
+
+/** Prisma filter for a derived status. */
+export function reportStatusWhere(status: ReportStatus | null | undefined) {
+  if (status === 'PROMOTED') return { promotedIssueId: { not: null } };
+  if (status === 'DISMISSED') return { promotedIssueId: null, dismissedAt: { not: null } };
+  if (status === 'PENDING') return { promotedIssueId: null, dismissedAt: null };
+  return {};
+}
+
+const withCount = { _count: { select: { attachments: true } } } as const;
+export type ReportWithCount = Report & { _count: { attachments: number } };
+
+export async function listReports(actor: Actor, projectRef: string, status?: ReportStatus): Promise<ReportWithCount[]> {
+  const project = await reportProject(actor, projectRef, 'read');
+  return actor.services.prisma.report.findMany({ where: { projectId: project.id, ...reportStatusWhere(status) }, orderBy: [{ order: 'asc' }, { id: 'asc' }], include: withCount });
+}
+
+// Submission -------------------------------------------------------------------------------------
+
+const reportInput = z.object({
+  title: maxChars(255, z.string().trim().min(1)),
+  description: maxChars(65_535, z.string().trim().min(1)),
+  author_name: maxChars(255, z.string().trim().min(1)).nullish(),
+});
+
+export interface IncomingFile {
+  /** Where the client put it, as validation messages name it: `files.0`, `files.1`, … */
+  field: string;
+  filename: string;
+  bytes: Uint8Array;
+}
+
+/** Type by magic bytes, size, count: every file must pass before anything is stored. */
+function checkFiles(files: IncomingFile[]): Array<IncomingFile & { mimeType: string }> {
+  const errors: FieldErrors = {};
+  if (files.length > MAX_REPORT_FILES) errors.files = [`The files field must not have more than ${MAX_REPORT_FILES} items.`];
+  const checked = files.map((file) => {
+    const type = detectImageType(file.bytes);
+    if (file.bytes.length > MAX_REPORT_FILE_BYTES) (errors[file.field] ??= []).push(`The ${file.field} field must not be greater than ${MAX_REPORT_FILE_BYTES / 1024} kilobytes.`);
+    if (!type) (errors[file.field] ??= []).push(`The ${file.field} field must be a file of type: jpg, jpeg, png, gif, webp, bmp, tiff.`);
+    return { ...file, mimeType: type?.mimeType ?? '' };
+  });
+  if (Object.keys(errors).length > 0) throw new ValidationFailed(errors);
+  return checked;
+}
+
+/**
+ * A new report at the end of the queue, with its images. All or nothing: fields and files are
+ * checked first, blobs written, then one transaction inserts the report and its attachments; if
+ * that fails, the blobs this request created are removed again.
+ */
+export async function submitReport(actor: Actor, projectRef: string | number, input: unknown, files: IncomingFile[] = []): Promise<ReportWithCount> {
+  const project = await reportProject(actor, projectRef, 'create');
+  const data = parseInput(reportInput, input);
+  const images = checkFiles(files);
+  const { services, principal } = actor;
+  const stored: StoredBlob[] = [];
+  try {
+    for (const image of images) stored.push(await services.blobs.put(image.bytes));
+    const now = services.clock.now();
+    const report = await services.prisma.$transaction(async (tx) => {
+      await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, project.id);
+      const last = await tx.report.aggregate({ where: { projectId: project.id }, _max: { order: true } });
+      return tx.report.create({
+        data: {
+          projectId: project.id,
+          title: data.title,
+          description: data.description,
+          authorName: data.author_name ?? null,
+          ...authorship(principal),
+          order: (last._max.order ?? 0) + 1,
+          createdAt: now,
+          updatedAt: now,
+          attachments: {
+            create: images.map((image, i) => ({ projectId: project.id, sha256: stored[i]!.sha256, filename: image.filename.slice(0, 255), mimeType: image.mimeType, size: image.bytes.length })),
+          },
+        },
+        include: withCount,
+      });
+    });
+    queueChanged(actor, project.id, report.id, 'created');
+    return report;
+  } catch (error) {
+    await services.blobs.discard(stored);
+    throw error;
+  }
+}
+
+/** Token submissions are `source: 1` with no creator; people are `source: 0`, themselves. */
+function authorship(principal: Principal) {
+  return principal.kind === 'user' && principal.token
+    ? { source: REPORT_SOURCE.person, createdById: principal.user.id }
+    : { source: principal.kind === 'user' ? REPORT_SOURCE.person : REPORT_SOURCE.api, createdById: null };
+}
+
+// Triage -----------------------------------------------------------------------------------------
+
+const idList = z.array(z.number().int().positive()).min(1).max(500);
+const promoteInput = z.object({
+  report_ids: idList,
+  issue_id: z.number().int().positive().nullish(),
+  title: maxChars(255, z.string().trim().min(1)).nullish(),
+  description: maxChars(65_535).nullish(),
+});
+
+/**
+ * Promotes pending reports of one project into one issue — a new one, or `issue_id` of the same
+ * project. One transaction: the issue, the links, the stamps; a report that is already promoted
+ * or dismissed (or not in this project) fails the whole call with 422.
+ */
+export async function promoteReports(actor: Actor, projectRef: string | number, input: unknown): Promise<{ issue: Issue; reports: ReportWithCount[]; created: boolean }> {
+  const project = await reportProject(actor, projectRef, 'update');
+  const data = parseInput(promoteInput, input);
+  const ids = [...new Set(data.report_ids)];
+  const now = actor.services.clock.now();
+  const result = await actor.services.prisma.$transaction(async (tx) => {
+    await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, project.id);
+    const reports = await pendingReports(tx as Prisma, project.id, ids, 'report_ids');
+    const existing = data.issue_id ? await tx.issue.findFirst({ where: { id: data.issue_id, projectId: project.id } }) : null;
+    if (data.issue_id && !existing) throw ValidationFailed.field('issue_id', 'The selected issue id is invalid.');
+    const issue =
+      existing ??
+      (await openIssue(tx as Prisma, actor.principal, {
+        projectId: project.id,
+        title: data.title ?? reports[0]!.title,
+        description: data.description ?? reports.map((r) => `${r.title}\n\n${r.description}`).join('\n\n---\n\n'),
+      }));
+    await tx.report.updateMany({ where: { id: { in: ids } }, data: { promotedIssueId: issue.id, promotedAt: now, updatedAt: now } });
+    const promoted = await tx.report.findMany({ where: { id: { in: ids } }, orderBy: { order: 'asc' }, include: withCount });
+    return { issue, reports: promoted, created: !existing };
+  });
+  queueChanged(actor, project.id, null, 'promoted');
+  return result;
+}
+
+/** Dismissed reports stay on record, off the active queue. */
+export async function dismissReport(actor: Actor, projectRef: string | number, reportId: number): Promise<ReportWithCount> {
+  const project = await reportProject(actor, projectRef, 'update');
+  const now = actor.services.clock.now();
+  const report = await actor.services.prisma.$transaction(async (tx) => {
+    await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, project.id);
+    await pendingReports(tx as Prisma, project.id, [reportId], 'report');
+    return tx.report.update({ where: { id: reportId }, data: { dismissedAt: now, updatedAt: now }, include: withCount });
+  });
+  queueChanged(actor, project.id, report.id, 'dismissed');
+  return report;
+}
+
+async function pendingReports(tx: Prisma, projectId: number, ids: number[], field: string): Promise<Report[]> {
+  const found = await tx.report.findMany({ where: { id: { in: ids }, projectId }, orderBy: { order: 'asc' } });
+  const errors: FieldErrors = {};
+  ids.forEach((id, i) => {
+    const report = found.find((r) => r.id === id);
+    const key = field === 'report' ? field : `${field}.${i}`;
+    if (!report) errors[key] = [field === 'report' ? 'No such report in this project.' : `The selected ${key} is invalid.`];
+    else if (reportStatus(report) !== 'PENDING') errors[key] = [`Report ${id} is already ${reportStatus(report).toLowerCase()}.`];
+  });
+  if (Object.keys(errors).length > 0) {
+    if (field === 'report' && !found.length) throw new NotFound('Report');
+    throw new ValidationFailed(errors);
+  }
+  return found;
+}
+
+const reorderInput = z.object({ report_ids: idList });
+
+/**
+ * The listed reports take the board positions they occupy between them, in the order given;
+ * everything else keeps its place. A full list is therefore the whole new order, a partial list
+ * rearranges just those cards. Positions are renumbered densely (1..n) under the queue lock.
+ */
+export async function reorderReports(actor: Actor, projectRef: string | number, input: unknown): Promise<ReportWithCount[]> {
+  const project = await reportProject(actor, projectRef, 'update');
+  const ids = parseInput(reorderInput, input).report_ids;
+  if (new Set(ids).size !== ids.length) throw ValidationFailed.field('report_ids', 'The report_ids field has a duplicate value.');
+  const now = actor.services.clock.now();
+  const reports = await actor.services.prisma.$transaction(async (tx) => {
+    await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, project.id);
+    const queue = await tx.report.findMany({ where: { projectId: project.id }, orderBy: [{ order: 'asc' }, { id: 'asc' }], select: { id: true, order: true } });
+    const unknown = ids.filter((id) => !queue.some((r) => r.id === id));
+    if (unknown.length > 0) throw ValidationFailed.field('report_ids', `Not reports of this project: ${unknown.join(', ')}.`);
+    const listed = new Set(ids);
+    const next = [...ids];
+    const arranged = queue.map((r) => (listed.has(r.id) ? next.shift()! : r.id));
+    const moved = arranged.map((id, i) => ({ id, order: i + 1 })).filter(({ id, order }) => queue.find((r) => r.id === id)!.order !== order);
+    for (const { id, order } of moved) await tx.report.update({ where: { id }, data: { order, updatedAt: now } });
+    return tx.report.findMany({ where: { projectId: project.id }, orderBy: { order: 'asc' }, include: withCount });
+  });
+  queueChanged(actor, project.id, null, 'reordered');
+  return reports;
+}
+
+/** Permanent removal (spam, duplicates); later cards move up so the order stays dense. */
+export async function deleteReport(actor: Actor, projectRef: string | number, reportId: number): Promise<void> {
+  const project = await reportProject(actor, projectRef, 'delete');
+  await actor.services.prisma.$transaction(async (tx) => {
+    await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, project.id);
+    const report = await tx.report.findFirst({ where: { id: reportId, projectId: project.id } });
+    if (!report) throw new NotFound('Report');
+    await tx.report.delete({ where: { id: reportId } });
+    await tx.report.updateMany({ where: { projectId: project.id, order: { gt: report.order } }, data: { order: { decrement: 1 } } });
+  });
+  queueChanged(actor, project.id, reportId, 'deleted');
+}
+
+/** A report by id, for GraphQL; NotFound when the caller may not read its project. */
+export async function findReport(actor: Actor, reportId: number): Promise<Report> {
+  const report = await actor.services.prisma.report.findUnique({ where: { id: reportId } });
+  if (!report) throw new NotFound('Report');
+  await reportProject(actor, report.projectId, 'read');
+  return report;
+}
+
+function queueChanged(actor: Actor, projectId: number, reportId: number | null, change: string): void {
+  actor.services.pubsub.publish('reportQueueChanged', projectId, { projectId, reportId, change });
+}
