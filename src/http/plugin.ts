@@ -73,6 +73,14 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
     reply.header('X-Request-Id', request.id);
   });
 
+  // `curl -X POST -H 'Content-Type: application/json' …/dismiss` sends no body: that is no input,
+  // not malformed JSON. Anything else goes to Fastify's own (prototype-poisoning-safe) parser.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const domain = toDomainError(error);
     if (domain) {

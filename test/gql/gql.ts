@@ -30,6 +30,10 @@ type Documents = {
     "mutation Reopen($id: Int!) { reopenErrorGroup(id: $id) { __typename ... on Error { code } ... on ReopenErrorGroupSuccess { data { status } } } }": typeof types.ReopenDocument,
     "\n  mutation Promote($id: Int!, $title: String) {\n    promoteErrorGroup(id: $id, title: $title) {\n      __typename\n      ... on Error { code message }\n      ... on PromoteErrorGroupSuccess { data { group { id issue { id } } issue { id title status } } }\n    }\n  }": typeof types.PromoteDocument,
     "query ErrorGroup($id: Int!) { errorGroup(id: $id) { id exceptionClass regressedAt isRegression } }": typeof types.ErrorGroupDocument,
+    "\n  query Board($project: ID!, $status: ReportStatus, $first: Int) {\n    project(id: $project) {\n      reports(status: $status, first: $first) {\n        edges { node { id title status order source authorName author { id } attachments { filename mimeType size url } project { id } promotedIssue { id title } } }\n      }\n    }\n  }": typeof types.BoardDocument,
+    "\n  mutation Submit($project: ID!, $title: String!, $description: String!) {\n    submitReport(project: $project, title: $title, description: $description) { __typename ... on SubmitReportSuccess { data { id source author { id } } } ... on Error { code } }\n  }": typeof types.SubmitDocument,
+    "\n  mutation PromoteReports($project: ID!, $reportIds: [Int!]!) {\n    promoteReports(project: $project, reportIds: $reportIds) { __typename ... on PromoteReportsSuccess { data { issue { id } reports { status } } } ... on ValidationError { fieldErrors { field messages } } }\n  }": typeof types.PromoteReportsDocument,
+    "mutation UpdateIssue($id: Int!, $status: IssueStatus) { updateIssue(id: $id, status: $status) { __typename ... on UpdateIssueSuccess { data { status } } ... on Error { code } } }": typeof types.UpdateIssueDocument,
 };
 const documents: Documents = {
     "\n  mutation CreateProjectToken($project: ID!, $name: String!, $abilities: [ProjectAbility!]!, $expiresAt: DateTime) {\n    createProjectToken(project: $project, name: $name, abilities: $abilities, expiresAt: $expiresAt) {\n      __typename\n      ... on CreateProjectTokenSuccess { data { secret token { id prefix abilities kind } } }\n      ... on Error { code message }\n    }\n  }": types.CreateProjectTokenDocument,
@@ -48,6 +52,10 @@ const documents: Documents = {
     "mutation Reopen($id: Int!) { reopenErrorGroup(id: $id) { __typename ... on Error { code } ... on ReopenErrorGroupSuccess { data { status } } } }": types.ReopenDocument,
     "\n  mutation Promote($id: Int!, $title: String) {\n    promoteErrorGroup(id: $id, title: $title) {\n      __typename\n      ... on Error { code message }\n      ... on PromoteErrorGroupSuccess { data { group { id issue { id } } issue { id title status } } }\n    }\n  }": types.PromoteDocument,
     "query ErrorGroup($id: Int!) { errorGroup(id: $id) { id exceptionClass regressedAt isRegression } }": types.ErrorGroupDocument,
+    "\n  query Board($project: ID!, $status: ReportStatus, $first: Int) {\n    project(id: $project) {\n      reports(status: $status, first: $first) {\n        edges { node { id title status order source authorName author { id } attachments { filename mimeType size url } project { id } promotedIssue { id title } } }\n      }\n    }\n  }": types.BoardDocument,
+    "\n  mutation Submit($project: ID!, $title: String!, $description: String!) {\n    submitReport(project: $project, title: $title, description: $description) { __typename ... on SubmitReportSuccess { data { id source author { id } } } ... on Error { code } }\n  }": types.SubmitDocument,
+    "\n  mutation PromoteReports($project: ID!, $reportIds: [Int!]!) {\n    promoteReports(project: $project, reportIds: $reportIds) { __typename ... on PromoteReportsSuccess { data { issue { id } reports { status } } } ... on ValidationError { fieldErrors { field messages } } }\n  }": types.PromoteReportsDocument,
+    "mutation UpdateIssue($id: Int!, $status: IssueStatus) { updateIssue(id: $id, status: $status) { __typename ... on UpdateIssueSuccess { data { status } } ... on Error { code } } }": types.UpdateIssueDocument,
 };
 
 /**
@@ -128,6 +136,22 @@ export function graphql(source: "\n  mutation Promote($id: Int!, $title: String)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query ErrorGroup($id: Int!) { errorGroup(id: $id) { id exceptionClass regressedAt isRegression } }"): (typeof documents)["query ErrorGroup($id: Int!) { errorGroup(id: $id) { id exceptionClass regressedAt isRegression } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Board($project: ID!, $status: ReportStatus, $first: Int) {\n    project(id: $project) {\n      reports(status: $status, first: $first) {\n        edges { node { id title status order source authorName author { id } attachments { filename mimeType size url } project { id } promotedIssue { id title } } }\n      }\n    }\n  }"): (typeof documents)["\n  query Board($project: ID!, $status: ReportStatus, $first: Int) {\n    project(id: $project) {\n      reports(status: $status, first: $first) {\n        edges { node { id title status order source authorName author { id } attachments { filename mimeType size url } project { id } promotedIssue { id title } } }\n      }\n    }\n  }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Submit($project: ID!, $title: String!, $description: String!) {\n    submitReport(project: $project, title: $title, description: $description) { __typename ... on SubmitReportSuccess { data { id source author { id } } } ... on Error { code } }\n  }"): (typeof documents)["\n  mutation Submit($project: ID!, $title: String!, $description: String!) {\n    submitReport(project: $project, title: $title, description: $description) { __typename ... on SubmitReportSuccess { data { id source author { id } } } ... on Error { code } }\n  }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PromoteReports($project: ID!, $reportIds: [Int!]!) {\n    promoteReports(project: $project, reportIds: $reportIds) { __typename ... on PromoteReportsSuccess { data { issue { id } reports { status } } } ... on ValidationError { fieldErrors { field messages } } }\n  }"): (typeof documents)["\n  mutation PromoteReports($project: ID!, $reportIds: [Int!]!) {\n    promoteReports(project: $project, reportIds: $reportIds) { __typename ... on PromoteReportsSuccess { data { issue { id } reports { status } } } ... on ValidationError { fieldErrors { field messages } } }\n  }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UpdateIssue($id: Int!, $status: IssueStatus) { updateIssue(id: $id, status: $status) { __typename ... on UpdateIssueSuccess { data { status } } ... on Error { code } } }"): (typeof documents)["mutation UpdateIssue($id: Int!, $status: IssueStatus) { updateIssue(id: $id, status: $status) { __typename ... on UpdateIssueSuccess { data { status } } ... on Error { code } } }"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -1,6 +1,7 @@
 import { builder } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
 import { IssueType } from '../issues/schema.ts';
+import { Project } from '../workspaces/schema.ts';
 import { attachmentUrl } from './attachments.ts';
 import {
   deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, reportStatusWhere, submitReport,
@@ -38,7 +39,7 @@ const ReportType = builder.prismaObject('Report', {
     promotedAt: t.expose('promotedAt', { type: 'DateTime', nullable: true }),
     dismissedAt: t.expose('dismissedAt', { type: 'DateTime', nullable: true }),
     attachments: t.relation('attachments', { query: { orderBy: { id: 'asc' } } }),
-    project: t.relation('project'),
+    project: t.field({ type: Project, description: 'Loaded once per request, whatever the page size.', resolve: (report, _args, ctx) => ctx.loaders.project.load(report.projectId).then((p) => p!) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),

@@ -1,9 +1,9 @@
 import { canSeeProject, visibleProjectsWhere } from '../../auth/permissions.ts';
-import { NotFound, ValidationFailed } from '../../errors.ts';
+import { ValidationFailed } from '../../errors.ts';
 import { builder } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
 import { PROJECT_ABILITIES } from '../../auth/abilities.ts';
-import { createProject, createToken, createWorkspace, findProject, revokeToken, type CreatedToken } from './service.ts';
+import { createProject, createToken, createWorkspace, findProjects, revokeToken, type CreatedToken } from './service.ts';
 
 export const Workspace = builder.prismaObject('Workspace', {
   description: 'A tenant: owns projects and members.',
@@ -108,12 +108,10 @@ builder.queryFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const ref = args.id ?? args.slug;
       if (ref === undefined || ref === null) throw ValidationFailed.field('id', 'Give an id or a slug.');
-      const found = await findProject(ctx.services.prisma, String(ref)).catch((error) => {
-        if (error instanceof NotFound) return null;
-        throw error;
-      });
-      if (!found || !canSeeProject(ctx.principal, found)) return null;
-      return ctx.services.prisma.project.findUnique({ ...query, where: { id: found.id } });
+      const [project] = await findProjects(ctx.services.prisma, String(ref), query);
+      if (!project || !canSeeProject(ctx.principal, project)) return null;
+      ctx.loaders.project.prime(project.id, project); // children that need their project get this one
+      return project;
     },
   }),
 }));

@@ -28,25 +28,38 @@ export async function findWorkspace(prisma: Prisma, ref: string): Promise<Worksp
   return workspace;
 }
 
-/** A project by numeric id, `prj_…`, `<workspace>/<slug>` or a slug unique across workspaces. */
-export async function findProject(prisma: Prisma, ref: string | number): Promise<Project & { workspace: Workspace }> {
+/** How a project reference reads: numeric id, `prj_…`, `<workspace>/<slug>`, or a bare slug. */
+export function projectWhere(ref: string | number) {
   const text = String(ref).trim();
-  const include = { workspace: true } as const;
-  let candidates: Array<Project & { workspace: Workspace }>;
   if (/^\d+$/.test(text)) {
     const id = Number(text);
-    candidates = Number.isSafeInteger(id) && id <= 2_147_483_647 ? await prisma.project.findMany({ where: { id }, include }) : [];
-  } else if (text.startsWith('prj_')) {
-    candidates = await prisma.project.findMany({ where: { publicId: text }, include });
-  } else if (text.includes('/')) {
-    const [workspaceSlug, slug] = text.split('/', 2);
-    candidates = await prisma.project.findMany({ where: { slug, workspace: { slug: workspaceSlug } }, include });
-  } else {
-    candidates = await prisma.project.findMany({ where: { slug: text }, include, take: 2 });
-    if (candidates.length > 1) throw ValidationFailed.field('project', `"${text}" names projects in several workspaces; use <workspace>/${text}.`);
+    return Number.isSafeInteger(id) && id <= 2_147_483_647 ? { id } : { id: -1 };
   }
-  if (candidates.length === 0) throw new NotFound(`Project "${text}"`);
-  return candidates[0]!;
+  if (text.startsWith('prj_')) return { publicId: text };
+  if (text.includes('/')) {
+    const [workspaceSlug, slug] = text.split('/', 2);
+    return { slug, workspace: { slug: workspaceSlug } };
+  }
+  return { slug: text };
+}
+
+/**
+ * The projects a reference names, with whatever `query` (include/select) the caller needs, in one
+ * statement; a bare slug used in several workspaces is refused as ambiguous.
+ */
+export async function findProjects<Q extends object>(prisma: Prisma, ref: string | number, query: Q = {} as Q) {
+  const found = await prisma.project.findMany({ ...query, where: projectWhere(ref), take: 2 });
+  if (found.length > 1) {
+    const text = String(ref).trim();
+    throw ValidationFailed.field('project', `"${text}" names projects in several workspaces; use <workspace>/${text}.`);
+  }
+  return found;
+}
+
+export async function findProject(prisma: Prisma, ref: string | number): Promise<Project & { workspace: Workspace }> {
+  const [project] = await findProjects(prisma, ref, { include: { workspace: true } });
+  if (!project) throw new NotFound(`Project "${String(ref).trim()}"`);
+  return project as Project & { workspace: Workspace };
 }
 
 const createWorkspaceInput = z.object({

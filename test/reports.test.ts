@@ -1,0 +1,301 @@
+// The kendo Reports API (every curl of the sending-reports guide), triage, and the GraphQL board.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RATE_LIMIT_DEFAULTS } from '../src/config.ts';
+import { bearer, createTestApp, graphql, successData, type TestApp } from './helpers.ts';
+import { grant, projectToken, seedWorkspace } from './fixtures.ts';
+import { graphql as gql } from './gql/index.ts';
+
+let t: TestApp;
+let seed: Awaited<ReturnType<typeof seedWorkspace>>;
+let token: string;
+
+beforeAll(async () => {
+  t = await createTestApp({}, { countStatements: true });
+  seed = await seedWorkspace(t.operator);
+  token = (await projectToken(t.operator, seed.project.id, ['report:create'])).secret;
+});
+afterAll(() => t.close());
+
+const PNG = (size = 64, fill = 1) => {
+  const bytes = Buffer.alloc(size, fill);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
+  return bytes;
+};
+const url = (projectId = seed.project.id, rest = '') => `/api/projects/${projectId}/reports${rest}`;
+
+function postJson(body: unknown, secret: string | null = token, projectId = seed.project.id) {
+  return t.app.inject({ method: 'POST', url: url(projectId), headers: { 'content-type': 'application/json', ...(secret ? bearer(secret) : {}) }, payload: JSON.stringify(body) });
+}
+
+function postMultipart(fields: Record<string, string>, files: Array<[string, Buffer, string]>, secret = token) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  for (const [name, bytes, filename] of files) form.append(name, new Blob([new Uint8Array(bytes)]), filename);
+  return t.app.inject({ method: 'POST', url: url(), headers: bearer(secret), payload: form });
+}
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+describe('POST /api/projects/{projectId}/reports', () => {
+  it('creates the documented JSON report with a project token: 201, source 1, created_by null', async () => {
+    const response = await postJson({ title: 'Deployment failed', description: 'Build #1234 failed with exit code 1. See logs at https://ci.example.com/1234', author_name: 'CI Pipeline' });
+    expect(response.statusCode).toBe(201);
+    const report = response.json();
+    expect(report).toEqual({
+      id: expect.any(Number), title: 'Deployment failed', description: 'Build #1234 failed with exit code 1. See logs at https://ci.example.com/1234',
+      source: 1, author_name: 'CI Pipeline', project_id: seed.project.id, created_by: null, promoted_issue_id: null, promoted_at: null,
+      dismissed_at: null, order: 1, attachments_count: 0, created_at: expect.stringMatching(TIMESTAMP), updated_at: expect.stringMatching(TIMESTAMP),
+    });
+  });
+
+  it('creates a multipart report with screenshots (files[0], files[]), storing identical bytes once', async () => {
+    const shot = PNG(2048, 7);
+    const response = await postMultipart({ title: 'Login button misaligned on mobile', description: 'See attached screenshot.', author_name: 'Feedback widget' }, [
+      ['files[0]', shot, 'screenshot.png'],
+      ['files[]', shot, 'same-again.png'],
+    ]);
+    expect(response.statusCode).toBe(201);
+    expect(response.json()).toMatchObject({ title: 'Login button misaligned on mobile', attachments_count: 2, source: 1 });
+    const attachments = await t.db.prisma.attachment.findMany({ where: { reportId: response.json().id } });
+    expect(attachments.map((a) => a.mimeType)).toEqual(['image/png', 'image/png']);
+    expect(new Set(attachments.map((a) => a.sha256)).size).toBe(1);
+    expect(fs.readFileSync(t.app.services.blobs.pathOf(attachments[0]!.sha256))).toEqual(shot);
+  });
+
+  it('refuses a bad file type, a 3 MB + 1 file, or 6 files — and stores nothing', async () => {
+    const before = { reports: await t.db.prisma.report.count(), blobs: fs.readdirSync(t.config.storageDir, { recursive: true }).length };
+    const fresh = PNG(512, 42); // new bytes: would be a new blob
+    const cases: Array<[Array<[string, Buffer, string]>, string, RegExp]> = [
+      [[['files[0]', fresh, 'ok.png'], ['files[1]', Buffer.from('%PDF-1.7 not an image'), 'image.png']], 'files.1', /must be a file of type/],
+      [[['files[0]', fresh, 'ok.png'], ['files[1]', PNG(3 * 1024 * 1024 + 1), 'huge.png']], 'files.1', /greater than 3072 kilobytes/],
+      [Array.from({ length: 6 }, (_, i) => ['files[]', PNG(100, i + 100), `${i}.png`] as [string, Buffer, string]), 'files', /more than 5/],
+    ];
+    for (const [files, field, message] of cases) {
+      const response = await postMultipart({ title: 'With files', description: 'x' }, files);
+      expect(response.statusCode).toBe(422);
+      expect(response.json().errors[field][0]).toMatch(message);
+    }
+    expect(await t.db.prisma.report.count()).toBe(before.reports);
+    expect(fs.readdirSync(t.config.storageDir, { recursive: true }).length).toBe(before.blobs);
+  });
+
+  it('validates fields the Laravel way', async () => {
+    const missing = await postJson({ description: 'x' });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json()).toEqual({ message: 'The title field is required.', errors: { title: ['The title field is required.'] } });
+    const long = await postJson({ title: 'x'.repeat(256), description: 'x' });
+    expect(long.json().errors.title).toEqual(['The title field must not be greater than 255 characters.']);
+    expect((await postJson({ title: 'ok', description: 'x'.repeat(65_536) })).json().errors.description).toBeDefined();
+    expect((await postJson({ title: 'x'.repeat(255), description: 'x'.repeat(65_535) })).statusCode).toBe(201);
+  });
+
+  it('answers 401, 403, 422 and 403 feature_restricted as documented', async () => {
+    expect((await postJson({ title: 'a', description: 'b' }, null)).statusCode).toBe(401);
+    const revoked = await projectToken(t.operator, seed.project.id, ['report:create'], { expiresAt: new Date(Date.now() + 60_000) });
+    await t.db.prisma.apiToken.update({ where: { id: revoked.token.id }, data: { revokedAt: new Date() } });
+    t.app.services.principals.forget();
+    expect((await postJson({ title: 'a', description: 'b' }, revoked.secret)).statusCode).toBe(401);
+    const errorsOnly = await projectToken(t.operator, seed.project.id, ['error-events:write']);
+    expect((await postJson({ title: 'a', description: 'b' }, errorsOnly.secret)).statusCode).toBe(403);
+    const other = await seedWorkspace(t.operator);
+    const wrongProject = await postJson({ title: 'a', description: 'b' }, token, other.project.id);
+    expect(wrongProject.statusCode).toBe(422);
+    expect(wrongProject.json().errors.token).toBeDefined();
+    const off = await seedWorkspace(t.operator, { features: ['error-tracking'] });
+    const offToken = await projectToken(t.operator, off.project.id, ['report:create']);
+    const restricted = await postJson({ title: 'a', description: 'b' }, offToken.secret, off.project.id);
+    expect(restricted.statusCode).toBe(403);
+    expect(restricted.json()).toMatchObject({ feature_restricted: true });
+  });
+
+  it('lets tokens call only POST …/reports', async () => {
+    const list = await t.app.inject({ method: 'GET', url: url(), headers: bearer(token) });
+    expect(list.statusCode).toBe(403);
+  });
+
+  it('answers 429 with Retry-After past the per-token limit', async () => {
+    const limited = await createTestApp({ rateLimits: { ...RATE_LIMIT_DEFAULTS, reports: 1 } });
+    try {
+      const own = await seedWorkspace(limited.operator);
+      const secret = (await projectToken(limited.operator, own.project.id, ['report:create'])).secret;
+      const send = () => limited.app.inject({ method: 'POST', url: url(own.project.id), headers: { 'content-type': 'application/json', ...bearer(secret) }, payload: { title: 'a', description: 'b' } });
+      expect((await send()).statusCode).toBe(201);
+      const refused = await send();
+      expect(refused.statusCode).toBe(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('triage over REST', () => {
+  let board: Awaited<ReturnType<typeof seedWorkspace>>;
+  let submit: (title: string) => Promise<number>;
+  const as = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, secret = seed.adminToken) =>
+    t.app.inject({ method, url: url(board.project.id, path), headers: { 'content-type': 'application/json', ...bearer(secret) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
+  const orderOf = async () => (await as('GET', '')).json().map((r: { id: number; order: number }) => [r.id, r.order]);
+
+  beforeAll(async () => {
+    board = await seedWorkspace(t.operator);
+    const secret = (await projectToken(t.operator, board.project.id, ['report:create'])).secret;
+    submit = async (title) => (await postJson({ title, description: title }, secret, board.project.id)).json().id;
+  });
+
+  it('lists reports in board order, as a bare array, for people with reports:read', async () => {
+    const ids = [await submit('one'), await submit('two'), await submit('three')];
+    expect(await orderOf()).toEqual([[ids[0], 1], [ids[1], 2], [ids[2], 3]]);
+    await grant(t.operator, seed.member.email, board.project.id, ['reports:read']);
+    expect((await as('GET', '', undefined, seed.memberToken)).statusCode).toBe(200);
+    expect((await as('POST', '/reorder', { report_ids: ids }, seed.memberToken)).statusCode).toBe(403);
+  });
+
+  it('reorders with a full or partial list, keeping positions dense and unique', async () => {
+    const [a, b, c] = (await orderOf()).map(([id]: [number]) => id);
+    expect((await as('POST', '/reorder', { report_ids: [c, a, b] })).statusCode).toBe(200);
+    expect(await orderOf()).toEqual([[c, 1], [a, 2], [b, 3]]);
+    await as('POST', '/reorder', { report_ids: [b, c] }); // only these two swap places
+    expect(await orderOf()).toEqual([[b, 1], [a, 2], [c, 3]]);
+    expect((await as('POST', '/reorder', { report_ids: [a, a] })).statusCode).toBe(422);
+    expect((await as('POST', '/reorder', { report_ids: [999_999] })).statusCode).toBe(422);
+  });
+
+  it('never produces duplicate positions under concurrent reorders and submissions', async () => {
+    const ids = (await orderOf()).map(([id]: [number]) => id);
+    const shuffles = Array.from({ length: 12 }, (_, i) => [...ids].sort(() => (i % 2 ? 1 : -1) * Math.sign(Math.random() - 0.5)));
+    const responses = await Promise.all([...shuffles.map((order) => as('POST', '/reorder', { report_ids: order })), submit('four'), submit('five')]);
+    expect(responses.slice(0, 12).every((r) => (r as { statusCode: number }).statusCode === 200)).toBe(true);
+    const orders = (await orderOf()).map(([, order]: [number, number]) => order);
+    expect(orders).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('promotes reports into one issue in one step, refusing ones already promoted or dismissed', async () => {
+    const [a, b, c, d] = (await orderOf()).map(([id]: [number]) => id);
+    const dismissed = await as('POST', `/${d}/dismiss`);
+    expect(dismissed.json()).toMatchObject({ id: d, dismissed_at: expect.stringMatching(TIMESTAMP) });
+    expect((await as('POST', `/${d}/dismiss`)).statusCode).toBe(422);
+
+    const refused = await as('POST', '/promote', { report_ids: [a, d] });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().errors['report_ids.1'][0]).toMatch(/dismissed/);
+    expect((await t.db.prisma.report.findUniqueOrThrow({ where: { id: a } })).promotedIssueId).toBeNull(); // nothing half-done
+
+    const promoted = await as('POST', '/promote', { report_ids: [a, b], title: 'Fix the pipeline' });
+    expect(promoted.statusCode).toBe(201);
+    const { issue, reports } = promoted.json();
+    expect(issue).toMatchObject({ title: 'Fix the pipeline', status: 'open', project_id: board.project.id });
+    expect(reports.map((r: { promoted_issue_id: number; promoted_at: string }) => [r.promoted_issue_id, TIMESTAMP.test(r.promoted_at)])).toEqual([[issue.id, true], [issue.id, true]]);
+    expect((await as('POST', '/promote', { report_ids: [a] })).statusCode).toBe(422);
+
+    const into = await as('POST', '/promote', { report_ids: [c], issue_id: issue.id });
+    expect(into.statusCode).toBe(200);
+    expect(into.json().issue.id).toBe(issue.id);
+    expect((await as('GET', '?status=0')).json()).toHaveLength(1);
+    expect((await as('GET', '?status=1')).json()).toHaveLength(3);
+  });
+
+  it('deletes permanently and closes the gap in the order', async () => {
+    const before = await orderOf();
+    const [first] = before[0];
+    expect((await as('DELETE', `/${first}`)).statusCode).toBe(204);
+    expect((await as('DELETE', `/${first}`)).statusCode).toBe(404);
+    expect((await orderOf()).map(([, order]: [number, number]) => order)).toEqual(before.slice(1).map((_: unknown, i: number) => i + 1));
+  });
+});
+
+const BOARD = gql(`
+  query Board($project: ID!, $status: ReportStatus, $first: Int) {
+    project(id: $project) {
+      reports(status: $status, first: $first) {
+        edges { node { id title status order source authorName author { id } attachments { filename mimeType size url } project { id } promotedIssue { id title } } }
+      }
+    }
+  }`);
+const SUBMIT = gql(`
+  mutation Submit($project: ID!, $title: String!, $description: String!) {
+    submitReport(project: $project, title: $title, description: $description) { __typename ... on SubmitReportSuccess { data { id source author { id } } } ... on Error { code } }
+  }`);
+const PROMOTE = gql(`
+  mutation PromoteReports($project: ID!, $reportIds: [Int!]!) {
+    promoteReports(project: $project, reportIds: $reportIds) { __typename ... on PromoteReportsSuccess { data { issue { id } reports { status } } } ... on ValidationError { fieldErrors { field messages } } }
+  }`);
+const UPDATE_ISSUE = gql(`mutation UpdateIssue($id: Int!, $status: IssueStatus) { updateIssue(id: $id, status: $status) { __typename ... on UpdateIssueSuccess { data { status } } ... on Error { code } } }`);
+
+describe('the GraphQL triage board', () => {
+  let board: Awaited<ReturnType<typeof seedWorkspace>>;
+
+  beforeAll(async () => {
+    board = await seedWorkspace(t.operator);
+    const secret = (await projectToken(t.operator, board.project.id, ['report:create'])).secret;
+    for (let i = 0; i < 50; i++) {
+      const files: Array<[string, Buffer, string]> = [['files[]', PNG(80, i), `s${i}.png`]];
+      const form = new FormData();
+      form.append('title', `report ${i}`);
+      form.append('description', 'from the widget');
+      for (const [name, bytes, filename] of files) form.append(name, new Blob([new Uint8Array(bytes)]), filename);
+      await t.app.inject({ method: 'POST', url: url(board.project.id), headers: bearer(secret), payload: form });
+    }
+    const ids = (await t.db.prisma.report.findMany({ where: { projectId: board.project.id }, take: 2, orderBy: { id: 'asc' } })).map((r) => r.id);
+    await graphql(t.app, PROMOTE, { project: String(board.project.id), reportIds: ids }, seed.adminToken);
+  });
+
+  it('loads a 50-report page with attachments, project and promoted issue in a constant number of statements', async () => {
+    const count = async (first: number) => {
+      await graphql(t.app, BOARD, { project: String(board.project.id), first }, seed.adminToken); // warm caches (token, project scope)
+      const before = t.db.statementCount();
+      const result = await graphql(t.app, BOARD, { project: String(board.project.id), first }, seed.adminToken);
+      return { statements: t.db.statementCount() - before, edges: result.data.project!.reports.edges };
+    };
+    const small = await count(5);
+    const full = await count(50);
+    expect(full.edges).toHaveLength(50);
+    expect(full.edges[0]!.node).toMatchObject({ status: 'PROMOTED', promotedIssue: { id: expect.any(Number) }, attachments: [{ mimeType: 'image/png', size: 80 }], project: { id: board.project.id } });
+    expect(full.statements).toBe(small.statements);
+    expect(full.statements).toBeLessThanOrEqual(5);
+  });
+
+  it('serves attachment bytes at their URL, only to callers who may read the project', async () => {
+    const { edges } = (await graphql(t.app, BOARD, { project: String(board.project.id), first: 3 }, seed.adminToken)).data.project!.reports;
+    const attachmentUrl = new URL(edges[2]!.node.attachments[0]!.url);
+    const bytes = await t.app.inject({ method: 'GET', url: attachmentUrl.pathname, headers: bearer(seed.adminToken) });
+    expect(bytes.statusCode).toBe(200);
+    expect(bytes.headers['content-type']).toBe('image/png');
+    expect(bytes.rawPayload).toEqual(PNG(80, 2));
+    const stranger = await seedWorkspace(t.operator);
+    expect((await t.app.inject({ method: 'GET', url: attachmentUrl.pathname, headers: bearer(stranger.memberToken) })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: attachmentUrl.pathname })).statusCode).toBe(401);
+  });
+
+  it('files a person’s report as source PERSON with its author, and filters the board by status', async () => {
+    const filed = successData((await graphql(t.app, SUBMIT, { project: String(board.project.id), title: 'From the board', description: 'typo' }, seed.adminToken)).data.submitReport);
+    expect(filed).toMatchObject({ source: 'PERSON', author: { id: seed.admin.id } });
+    const promoted = (await graphql(t.app, BOARD, { project: String(board.project.id), status: 'PROMOTED', first: 50 }, seed.adminToken)).data.project!.reports.edges;
+    expect(promoted).toHaveLength(2);
+    const again = (await graphql(t.app, PROMOTE, { project: String(board.project.id), reportIds: [promoted[0]!.node.id] }, seed.adminToken)).data.promoteReports;
+    expect(again).toMatchObject({ __typename: 'ValidationError' });
+    const issueId = promoted[0]!.node.promotedIssue!.id;
+    expect(successData((await graphql(t.app, UPDATE_ISSUE, { id: issueId, status: 'IN_PROGRESS' }, seed.adminToken)).data.updateIssue).status).toBe('IN_PROGRESS');
+    expect((await graphql(t.app, UPDATE_ISSUE, { id: issueId, status: 'DONE' }, seed.memberToken)).data.updateIssue).toMatchObject({ __typename: 'NotFoundError' });
+  });
+
+  it('streams reportQueueChanged to a subscriber over SSE when a report arrives', async () => {
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const controller = new AbortController();
+    const response = await fetch(`${address}/graphql`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${seed.adminToken}` },
+      body: JSON.stringify({ query: `subscription { reportQueueChanged(projectId: ${board.project.id}) { projectId reportId change } }` }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = response.body!.getReader();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const created = (await graphql(t.app, SUBMIT, { project: String(board.project.id), title: 'Live', description: 'x' }, seed.adminToken)).data.submitReport;
+    let text = '';
+    while (!text.includes('"change"')) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const event = JSON.parse(/data: (.*)/.exec(text)![1]!);
+    expect(event.data.reportQueueChanged).toEqual({ projectId: board.project.id, reportId: successData(created).id, change: 'created' });
+  });
+});
