@@ -299,3 +299,22 @@ describe('the GraphQL triage board', () => {
     expect(event.data.reportQueueChanged).toEqual({ projectId: board.project.id, reportId: successData(created).id, change: 'created' });
   });
 });
+
+describe('GraphQL uploads', () => {
+  it('submits a report with files through the GraphQL multipart request spec, checked like REST', async () => {
+    const upload = (files: Buffer[]) => {
+      const form = new FormData();
+      form.append('operations', JSON.stringify({
+        query: 'mutation ($project: ID!, $files: [File!]) { submitReport(project: $project, title: "Shot", description: "via GraphQL", files: $files) { __typename ... on SubmitReportSuccess { data { attachments { mimeType size } } } ... on ValidationError { fieldErrors { field messages } } } }',
+        variables: { project: String(seed.project.id), files: files.map(() => null) },
+      }));
+      form.append('map', JSON.stringify(Object.fromEntries(files.map((_, i) => [String(i), [`variables.files.${i}`]]))));
+      files.forEach((bytes, i) => form.append(String(i), new Blob([new Uint8Array(bytes)]), `f${i}.png`));
+      return t.app.inject({ method: 'POST', url: '/graphql', headers: bearer(seed.adminToken), payload: form });
+    };
+    const ok = await upload([PNG(300, 9)]);
+    expect(ok.json().data.submitReport).toEqual({ __typename: 'SubmitReportSuccess', data: { attachments: [{ mimeType: 'image/png', size: 300 }] } });
+    const bad = await upload([PNG(300, 9), Buffer.from('GIF? no, plain text')]);
+    expect(bad.json().data.submitReport).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ field: 'files.1' }] });
+  });
+});
