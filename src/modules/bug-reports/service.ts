@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { BugReport, Issue, User } from '../../generated/prisma/client.ts';
 import { BugReportSource as SourceEnum } from '../../generated/prisma/enums.ts';
 import type { Principal } from '../../auth/principal.ts';
-import { authorizeProject, isAdmin, requireAuthenticated } from '../../auth/permissions.ts';
+import { isAdmin, requireAuthenticated } from '../../auth/permissions.ts';
 import type { Prisma } from '../../db/client.ts';
 import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
 import { Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
@@ -14,7 +14,7 @@ import { newId } from '../../ids.ts';
 import type { Actor } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
-import { projectScope } from '../workspaces/project-scope.ts';
+import { authorizedProjectScope, projectScope } from '../workspaces/project-scope.ts';
 import { findProject } from '../workspaces/service.ts';
 import { userJourneyOf, type UserJourney } from './journey.ts';
 import {
@@ -278,7 +278,7 @@ async function requireAutoReporter(principal: Principal, actor: Actor): Promise<
   }
   if (!principal.abilities.includes('bug-reports:write')) throw new Forbidden('The token lacks the bug-reports:write ability.');
   if (principal.kind === 'project-token') {
-    authorizeProject(principal, await projectScope(actor.services, principal.projectId), { permission: 'bug-reports:update', tokenAbility: 'bug-reports:write' });
+    await authorizedProjectScope(actor, principal.projectId, { permission: 'bug-reports:update', tokenAbility: 'bug-reports:write' });
   }
 }
 

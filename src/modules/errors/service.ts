@@ -4,14 +4,14 @@
 import { z } from 'zod';
 import type { ErrorGroup, Issue } from '../../generated/prisma/client.ts';
 import type { ErrorGroupStatus } from '../../generated/prisma/enums.ts';
-import { authorizeProject, requireAuthenticated, requireFeature, type ProjectRule } from '../../auth/permissions.ts';
+import type { ProjectRule } from '../../auth/permissions.ts';
 import { GroupCommit } from '../../db/group-commit.ts';
 import type { Prisma } from '../../db/client.ts';
 import { NotFound, ValidationFailed } from '../../errors.ts';
 import type { Actor, Services } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
-import { projectScope, type ProjectScope } from '../workspaces/project-scope.ts';
+import { authorizedProjectScope } from '../workspaces/project-scope.ts';
 import { fingerprintErrorEvent } from './fingerprint.ts';
 
 /** Only these fields are stored; anything else in a request body is dropped unread. */
@@ -45,10 +45,7 @@ interface GroupOccurrence {
 
 /** Accepts one event; resolves once it is committed into its group. */
 export async function ingestErrorEvent(actor: Actor, projectRef: string, body: unknown): Promise<void> {
-  requireAuthenticated(actor.principal);
-  const project = await projectScope(actor.services, projectRef);
-  authorizeProject(actor.principal, project, INGEST_RULE);
-  requireFeature(project, 'error-tracking');
+  const project = await authorizedProjectScope(actor, projectRef, INGEST_RULE, 'error-tracking');
   const event = parseInput(errorEventInput, body);
   await ingestQueue(actor.services).submit({
     projectId: project.id,
@@ -189,10 +186,4 @@ export async function promoteErrorGroup(actor: Actor, id: number, target: { issu
   });
 }
 
-async function authorizedProject(actor: Actor, projectId: number, rule: ProjectRule): Promise<ProjectScope> {
-  requireAuthenticated(actor.principal);
-  const project = await projectScope(actor.services, projectId);
-  authorizeProject(actor.principal, project, rule);
-  requireFeature(project, 'error-tracking');
-  return project;
-}
+const authorizedProject = (actor: Actor, projectId: number, rule: ProjectRule) => authorizedProjectScope(actor, projectId, rule, 'error-tracking');

@@ -1,7 +1,6 @@
-import { authorizeProject } from '../../auth/permissions.ts';
 import { builder } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
-import { projectScope } from '../workspaces/project-scope.ts';
+import { authorizedProjectScope } from '../workspaces/project-scope.ts';
 import { findIssue, updateIssue } from './service.ts';
 
 export const IssueStatusEnum = builder.enumType('IssueStatus', { values: ['OPEN', 'IN_PROGRESS', 'DONE', 'CLOSED'] as const });
@@ -26,7 +25,7 @@ builder.prismaObjectField('Project', 'issues', (t) =>
     cursor: 'id',
     args: { status: t.arg({ type: IssueStatusEnum, required: false }) },
     resolve: async (query, project, args, ctx) => {
-      authorizeProject(ctx.principal, await projectScope(ctx.services, project.id), { permission: 'issues:read' });
+      await authorizedProjectScope(ctx, project.id, { permission: 'issues:read' });
       return ctx.services.prisma.issue.findMany({ ...query, where: { projectId: project.id, ...(args.status ? { status: args.status } : {}) }, orderBy: { id: 'desc' } });
     },
   }),

@@ -3,11 +3,11 @@ import type { Issue } from '../../generated/prisma/client.ts';
 import type { Prisma } from '../../db/client.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { z } from 'zod';
-import { authorizeProject, requireAuthenticated } from '../../auth/permissions.ts';
+import { requireAuthenticated } from '../../auth/permissions.ts';
 import { NotFound } from '../../errors.ts';
 import type { Actor } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
-import { projectScope } from '../workspaces/project-scope.ts';
+import { authorizedProjectScope } from '../workspaces/project-scope.ts';
 
 export interface NewIssue {
   projectId: number;
@@ -38,7 +38,7 @@ export async function findIssue(actor: Actor, id: number, permission: 'issues:re
   requireAuthenticated(actor.principal);
   const issue = await actor.services.prisma.issue.findUnique({ where: { id } });
   if (!issue) throw new NotFound('Issue');
-  authorizeProject(actor.principal, await projectScope(actor.services, issue.projectId), { permission });
+  await authorizedProjectScope(actor, issue.projectId, { permission });
   return issue;
 }
 

@@ -3,7 +3,7 @@
 // so concurrent submissions and reorders never produce duplicate positions.
 import { z } from 'zod';
 import type { Issue, Report } from '../../generated/prisma/client.ts';
-import { authorizeProject, requireAuthenticated, requireFeature, type ProjectRule } from '../../auth/permissions.ts';
+import type { ProjectRule } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Prisma } from '../../db/client.ts';
@@ -13,7 +13,7 @@ import type { StoredBlob } from '../../storage/blobs.ts';
 import { detectImageType } from '../../storage/magic.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
-import { projectScope, type ProjectScope } from '../workspaces/project-scope.ts';
+import { authorizedProjectScope, type ProjectScope } from '../workspaces/project-scope.ts';
 
 export const MAX_REPORT_FILES = 5;
 export const MAX_REPORT_FILE_BYTES = 3 * 1024 * 1024;
@@ -28,13 +28,8 @@ const RULES = {
 } satisfies Record<string, ProjectRule>;
 
 /** The project, once the caller may do `rule` there and the workspace has the Reports feature. */
-export async function reportProject(actor: Actor, projectRef: string | number, rule: keyof typeof RULES): Promise<ProjectScope> {
-  requireAuthenticated(actor.principal);
-  const project = await projectScope(actor.services, projectRef);
-  authorizeProject(actor.principal, project, RULES[rule]);
-  requireFeature(project, 'reports');
-  return project;
-}
+export const reportProject = (actor: Actor, projectRef: string | number, rule: keyof typeof RULES): Promise<ProjectScope> =>
+  authorizedProjectScope(actor, projectRef, RULES[rule], 'reports');
 
 export const reportStatus = (report: Pick<Report, 'promotedIssueId' | 'dismissedAt'>): ReportStatus =>
   report.promotedIssueId !== null ? 'PROMOTED' : report.dismissedAt !== null ? 'DISMISSED' : 'PENDING';

@@ -2,8 +2,9 @@
 // (id, workspace, feature flags) is cached per process for a few seconds, like principals.
 // A feature switched in this process takes effect at once; on other instances within the TTL.
 import type { Feature } from '../../auth/abilities.ts';
+import { authorizeProject, requireAuthenticated, requireFeature, type ProjectRule } from '../../auth/permissions.ts';
 import { NotFound } from '../../errors.ts';
-import type { Services } from '../../services.ts';
+import type { Actor, Services } from '../../services.ts';
 
 export interface ProjectScope {
   id: number;
@@ -32,4 +33,13 @@ export async function projectScope(services: Services, ref: string | number): Pr
 
 export function forgetProjectScopes(services: Services): void {
   caches.delete(services);
+}
+
+/** The project, once the caller may do `rule` there (and its workspace has `feature`, if named). */
+export async function authorizedProjectScope(actor: Actor, ref: string | number, rule: ProjectRule, feature?: Feature): Promise<ProjectScope> {
+  requireAuthenticated(actor.principal);
+  const project = await projectScope(actor.services, ref);
+  authorizeProject(actor.principal, project, rule);
+  if (feature) requireFeature(project, feature);
+  return project;
 }
