@@ -55,6 +55,7 @@ builder.prismaObjectField('Project', 'reports', (t) =>
       await reportProject(ctx, project.id, 'read');
       return ctx.services.prisma.report.findMany({
         ...query,
+        relationLoadStrategy: 'join',
         where: { projectId: project.id, ...reportStatusWhere(args.status as ReportStatus | null) },
         orderBy: [{ order: 'asc' }, { id: 'asc' }],
       });
