@@ -27,6 +27,8 @@ export interface Config {
   rateLimits: Record<RateLimitFamily, number>;
   /** Error groups whose last_seen_at is older than this are pruned. */
   errorRetentionDays: number;
+  /** How long a cached GraphQL result may be served at most (0 turns the cache off). */
+  graphqlCacheTtlMs: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -59,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: intFromEnv(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024),
     rateLimits,
     errorRetentionDays: intFromEnv(env, 'ERROR_RETENTION_DAYS', 90),
+    graphqlCacheTtlMs: intFromEnv(env, 'GRAPHQL_CACHE_TTL_MS', 2_000),
   };
 }
 

@@ -11,7 +11,13 @@ import { PrincipalResolver, type Principal } from './auth/principal.ts';
 /** Live events for subscriptions; add a topic here when a module publishes one. */
 export type PubSubTopics = {
   reportQueueChanged: [projectId: number, payload: { projectId: number; reportId: number | null; change: string }];
+  /** Kinds of record (GraphQL type names) that changed: cached GraphQL results holding them go. */
+  recordsChanged: [typenames: string[]];
 };
+
+/** Tells every instance that records of these kinds changed (e.g. to drop cached board pages). */
+export const announceChanged = (services: Pick<Services, 'pubsub'>, ...typenames: string[]): void =>
+  services.pubsub.publish('recordsChanged', typenames);
 
 export interface Services {
   config: Config;

@@ -242,7 +242,9 @@ describe('the GraphQL triage board', () => {
 
   it('loads a 50-report page with attachments, project and promoted issue in a constant number of statements', async () => {
     const count = async (first: number) => {
-      await graphql(t.app, BOARD, { project: String(board.project.id), first }, seed.adminToken); // warm caches (token, project scope)
+      // warm the token and project caches with another page size (an identical query would be a
+      // response-cache hit, which runs no SQL at all)
+      await graphql(t.app, BOARD, { project: String(board.project.id), first: first - 1 }, seed.adminToken);
       const before = t.db.statementCount();
       const result = await graphql(t.app, BOARD, { project: String(board.project.id), first }, seed.adminToken);
       return { statements: t.db.statementCount() - before, edges: result.data.project!.reports.edges };
@@ -316,5 +318,26 @@ describe('GraphQL uploads', () => {
     expect(ok.json().data.submitReport).toEqual({ __typename: 'SubmitReportSuccess', data: { attachments: [{ mimeType: 'image/png', size: 300 }] } });
     const bad = await upload([PNG(300, 9), Buffer.from('GIF? no, plain text')]);
     expect(bad.json().data.submitReport).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ field: 'files.1' }] });
+  });
+});
+
+describe('the board response cache', () => {
+  it('answers a repeated board query without SQL, per credential, and drops it when the queue changes', async () => {
+    const own = await seedWorkspace(t.operator);
+    const secret = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
+    await postJson({ title: 'first', description: 'x' }, secret, own.project.id);
+    const variables = { project: String(own.project.id), first: 10 };
+    const titles = async (who: string) => (await graphql(t.app, BOARD, variables, who)).data.project?.reports.edges.map((e) => e.node.title);
+
+    expect(await titles(seed.adminToken)).toEqual(['first']);
+    const before = t.db.statementCount();
+    expect(await titles(seed.adminToken)).toEqual(['first']);
+    expect(t.db.statementCount() - before).toBe(0);
+
+    expect(await titles(own.memberToken)).toEqual(['first']); // another credential: its own entry
+    expect(await titles(seed.memberToken)).toBeUndefined(); // never someone else's
+
+    await postJson({ title: 'second', description: 'x' }, secret, own.project.id); // through REST
+    expect(await titles(seed.adminToken)).toEqual(['first', 'second']);
   });
 });

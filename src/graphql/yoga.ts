@@ -10,6 +10,7 @@ import type { Services } from '../services.ts';
 import { createLoaders } from '../loaders/index.ts';
 import { maskGraphQLError } from './errors.ts';
 import { schema } from './schema.ts';
+import { boardResponseCache } from './response-cache.ts';
 import type { GraphQLContext } from './builder.ts';
 
 interface ServerContext {
@@ -30,6 +31,7 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
     cors: false, // same-origin board; API clients are not browsers
     landingPage: false,
     maskedErrors: { maskError: maskGraphQLError },
+    plugins: [boardResponseCache(services)],
     fetchAPI: createFetch({ formDataLimits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_UPLOAD_FILES, fieldSize: 1024 * 1024 } }),
     // A fresh context (and fresh loaders) per operation: complexity and loaders cache on it.
     context: ({ req }) => ({ services, principal: req.principal, loaders: createLoaders(services.prisma) }),

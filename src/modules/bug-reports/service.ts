@@ -11,7 +11,7 @@ import type { Prisma } from '../../db/client.ts';
 import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
 import { Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import type { Actor } from '../../services.ts';
+import { announceChanged, type Actor } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
 import { authorizedProjectScope, projectScope } from '../workspaces/project-scope.ts';
@@ -190,7 +190,7 @@ export async function promoteBugReport(actor: Actor, id: string, projectRef: str
     const { count } = await tx.bugReport.updateMany({ where: { id, issueId: null, deletedAt: null }, data: { issueId: issue.id } });
     if (count === 0) throw ValidationFailed.field('bugReportId', 'The bug report was linked or deleted meanwhile.');
     return { report: { ...report, issueId: issue.id }, issue };
-  });
+  }).finally(() => announceChanged(actor.services, 'Issue'));
 }
 
 // Automatic capture ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import type { ProjectRule } from '../../auth/permissions.ts';
 import { GroupCommit } from '../../db/group-commit.ts';
 import type { Prisma } from '../../db/client.ts';
 import { NotFound, ValidationFailed } from '../../errors.ts';
-import type { Actor, Services } from '../../services.ts';
+import { announceChanged, type Actor, type Services } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
 import { authorizedProjectScope } from '../workspaces/project-scope.ts';
@@ -183,7 +183,7 @@ export async function promoteErrorGroup(actor: Actor, id: number, target: { issu
     const { count } = await tx.errorGroup.updateMany({ where: { id, issueId: null }, data: { issueId: issue.id } });
     if (count === 0) throw ValidationFailed.field('id', 'The error group was linked to an issue meanwhile.');
     return { group: { ...group, issueId: issue.id }, issue };
-  });
+  }).finally(() => announceChanged(actor.services, 'Issue'));
 }
 
 const authorizedProject = (actor: Actor, projectId: number, rule: ProjectRule) => authorizedProjectScope(actor, projectId, rule, 'error-tracking');

@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal.ts';
 import { z } from 'zod';
 import { requireAuthenticated } from '../../auth/permissions.ts';
 import { NotFound } from '../../errors.ts';
-import type { Actor } from '../../services.ts';
+import { announceChanged, type Actor } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { authorizedProjectScope } from '../workspaces/project-scope.ts';
 
@@ -45,5 +45,7 @@ export async function findIssue(actor: Actor, id: number, permission: 'issues:re
 export async function updateIssue(actor: Actor, id: number, change: z.input<typeof issueChange>): Promise<Issue> {
   await findIssue(actor, id, 'issues:update');
   const data = parseInput(issueChange, change);
-  return actor.services.prisma.issue.update({ where: { id }, data });
+  const issue = await actor.services.prisma.issue.update({ where: { id }, data });
+  announceChanged(actor.services, 'Issue');
+  return issue;
 }

@@ -8,7 +8,7 @@ import type { Principal } from '../../auth/principal.ts';
 import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Prisma } from '../../db/client.ts';
 import { NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
-import type { Actor } from '../../services.ts';
+import { announceChanged, type Actor } from '../../services.ts';
 import type { StoredBlob } from '../../storage/blobs.ts';
 import { detectImageType } from '../../storage/magic.ts';
 import { maxChars, parseInput } from '../../validation.ts';
@@ -248,4 +248,5 @@ export async function findReport(actor: Actor, reportId: number): Promise<Report
 
 function queueChanged(actor: Actor, projectId: number, reportId: number | null, change: string): void {
   actor.services.pubsub.publish('reportQueueChanged', projectId, { projectId, reportId, change });
+  announceChanged(actor.services, 'Report', 'Issue'); // promotion opens or links issues
 }

@@ -11,7 +11,7 @@ import { isUniqueViolation } from '../../db/errors.ts';
 import type { Prisma } from '../../db/client.ts';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import type { Actor } from '../../services.ts';
+import { announceChanged, type Actor } from '../../services.ts';
 import { parseInput, slugSchema } from '../../validation.ts';
 import { forgetProjectScopes } from './project-scope.ts';
 
@@ -95,6 +95,7 @@ export async function setWorkspaceFeatures(actor: Actor, ref: string, change: z.
     return tx.workspace.update({ where: { id: workspace.id }, data: { features } });
   });
   forgetProjectScopes(actor.services);
+  announceChanged(actor.services, 'Project', 'Report', 'Issue'); // reads of those depend on the features
   return updated;
 }
 
@@ -109,9 +110,11 @@ export async function createProject(actor: Actor, input: z.input<typeof createPr
   const data = parseInput(createProjectInput, input);
   const workspace = await findWorkspace(actor.services.prisma, data.workspace);
   try {
-    return await actor.services.prisma.project.create({
+    const project = await actor.services.prisma.project.create({
       data: { publicId: newId('prj'), workspaceId: workspace.id, slug: data.slug, name: data.name },
     });
+    announceChanged(actor.services, 'Project');
+    return project;
   } catch (error) {
     if (isUniqueViolation(error)) throw new Conflict(`Workspace "${workspace.slug}" already has a project "${data.slug}".`);
     throw error;
@@ -172,6 +175,7 @@ export async function grantProjectAccess(actor: Actor, input: z.input<typeof gra
     ? await prisma.membership.update({ where: { id: existing.id }, data: values })
     : await prisma.membership.create({ data: { ...key, ...values } });
   actor.services.principals.forget(); // cached principals carry memberships
+  announceChanged(actor.services, 'Project', 'Report', 'Issue'); // who sees what changed
   return membership;
 }
 
