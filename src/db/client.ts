@@ -36,7 +36,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
 
 function withStatementCounter(prisma: PrismaClient, enabled: boolean | undefined) {
   let count = 0;
-  if (enabled) (prisma as unknown as { $on(e: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) => { count++; if (process.env.LOG_SQL) console.log('SQL', e.query.slice(0, 160)); });
+  if (enabled) (prisma as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => void count++);
   return () => count;
 }
 
