@@ -116,7 +116,10 @@ export async function submitReport(actor: Actor, projectRef: string | number, in
     queueChanged(actor, project.id, report.id, 'created');
     return report;
   } catch (error) {
-    await services.blobs.discard(stored);
+    // Only blobs this request created, and only if no attachment (of a concurrent submission of
+    // the same bytes) has come to reference them meanwhile.
+    const referenced = await services.prisma.attachment.findMany({ where: { sha256: { in: stored.map((b) => b.sha256) } }, select: { sha256: true } });
+    await services.blobs.discard(stored.filter((b) => !referenced.some((a) => a.sha256 === b.sha256)));
     throw error;
   }
 }
