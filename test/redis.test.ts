@@ -37,8 +37,13 @@ describe.skipIf(!redisUrl)('two instances sharing Redis', () => {
     const projectId = crypto.randomInt(1_000_000, 2_000_000);
     const events = b.app.services.pubsub.subscribe('reportQueueChanged', projectId)[Symbol.asyncIterator]();
     const next = events.next();
-    await new Promise((resolve) => setTimeout(resolve, 200)); // let the Redis SUBSCRIBE land
-    a.app.services.pubsub.publish('reportQueueChanged', projectId, { projectId, reportId: 7, change: 'created' });
+    let received: IteratorResult<unknown> | undefined;
+    void next.then((result) => (received = result));
+    // Redis SUBSCRIBE lands asynchronously: publish until the other instance hears it.
+    for (let attempt = 0; attempt < 20 && !received; attempt++) {
+      a.app.services.pubsub.publish('reportQueueChanged', projectId, { projectId, reportId: 7, change: 'created' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     expect((await next).value).toEqual({ projectId, reportId: 7, change: 'created' });
     await events.return?.();
   });
