@@ -1,5 +1,6 @@
 // The Raven Docs Bug Reports API (REST, every curl of the reference) and its GraphQL twin.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RATE_LIMIT_DEFAULTS } from '../src/config.ts';
 import { bearer, createTestApp, graphql, successData, type TestApp } from './helpers.ts';
 import { projectToken, seedWorkspace } from './fixtures.ts';
 import { graphql as gql } from './gql/index.ts';
@@ -10,7 +11,8 @@ const HOUR = 60 * 60 * 1000;
 const MINUTE = 60 * 1000;
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // The concurrency tests alone send more than the 300/min a token may.
+  t = await createTestApp({ rateLimits: { ...RATE_LIMIT_DEFAULTS, bug_reports: 100_000 } });
   seed = await seedWorkspace(t.operator);
 });
 afterAll(() => t.close());
@@ -242,6 +244,14 @@ describe('auto dedup', () => {
     expect((await auto('Request timeout in worker')).statusCode).toBe(201);
   });
 
+  it('merges concurrent reports of several errors, each into its own row', async () => {
+    const messages = ['alpha', 'beta', 'gamma'].map((m) => `${m} failure ${Date.now()}`);
+    const responses = await Promise.all(messages.flatMap((message) => Array.from({ length: 30 }, () => auto(message))));
+    expect(responses.filter((r) => r.statusCode === 201)).toHaveLength(3);
+    const rows = await t.db.prisma.bugReport.findMany({ where: { errorMessage: { in: messages } }, orderBy: { errorMessage: 'asc' } });
+    expect(rows.map((r) => [r.errorMessage, r.occurrenceCount])).toEqual([...messages].sort().map((m) => [m, 30]));
+  });
+
   it('merges 200 concurrent identical reports into one row counted 200 times', async () => {
     const message = `Concurrent failure ${Date.now()}`;
     const responses = await Promise.all(Array.from({ length: 200 }, () => auto(message)));
@@ -313,5 +323,24 @@ describe('GraphQL', () => {
     expect((await graphql(t.app, PROMOTE, { id, project: String(seed.project.id) }, seed.adminToken)).data.promoteBugReport).toMatchObject({ __typename: 'ValidationError' });
     expect(successData((await graphql(t.app, DELETE, { id }, seed.adminToken)).data.deleteBugReport).id).toBe(id);
     expect((await graphql(t.app, DELETE, { id }, seed.adminToken)).data.deleteBugReport).toMatchObject({ __typename: 'NotFoundError' });
+  });
+});
+
+describe('rate limit', () => {
+  it('answers 429 RATE_LIMITED with Retry-After, limit and reset_at; rate headers on every response', async () => {
+    const limited = await createTestApp({ rateLimits: { ...RATE_LIMIT_DEFAULTS, bug_reports: 1 } });
+    try {
+      const own = await seedWorkspace(limited.operator);
+      const send = () => limited.app.inject({ method: 'POST', url: '/api/bug-reports/list', headers: { 'content-type': 'application/json', ...bearer(own.adminToken) }, payload: {} });
+      const first = await send();
+      expect(first.statusCode).toBe(200);
+      expect(first.headers['x-ratelimit-limit']).toBe('1');
+      const refused = await send();
+      expect(refused.statusCode).toBe(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(refused.json()).toMatchObject({ success: false, status: 429, error: { code: 'RATE_LIMITED', details: { limit: 1, reset_at: expect.any(Number) } } });
+    } finally {
+      await limited.close();
+    }
   });
 });

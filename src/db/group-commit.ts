@@ -1,7 +1,7 @@
 // Group commit for ingest paths: concurrent submissions are gathered while the previous batch
 // commits (or for at most `maxWaitMs`), written by one `flush` (one transaction), and each
-// submitter is answered only after that commit — or rejected with its error. Nothing
-// acknowledged is lost, and throughput is not bounded by one round trip per request.
+// submitter is answered only after that commit — with its own result, or with the batch's error.
+// Nothing acknowledged is lost, and throughput is not bounded by one round trip per request.
 
 export interface GroupCommitOptions {
   /** Longest a lone submission waits for company before its batch is flushed. */
@@ -10,24 +10,25 @@ export interface GroupCommitOptions {
   maxBatch: number;
 }
 
-interface Pending<T> {
+interface Pending<T, R> {
   item: T;
-  resolve(): void;
+  resolve(result: R): void;
   reject(error: unknown): void;
 }
 
-export class GroupCommit<T> {
-  private queue: Pending<T>[] = [];
+export class GroupCommit<T, R = void> {
+  private queue: Pending<T, R>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
   constructor(
-    private readonly flush: (items: T[]) => Promise<void>,
+    /** Writes a batch in one transaction; returns one result per item, in order (or nothing). */
+    private readonly flush: (items: T[]) => Promise<R[] | void>,
     private readonly options: GroupCommitOptions,
   ) {}
 
-  /** Resolves once the item is committed; rejects if its batch failed. */
-  submit(item: T): Promise<void> {
+  /** Resolves with the item's result once it is committed; rejects if its batch failed. */
+  submit(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       if (this.queue.length >= this.options.maxBatch) this.kick();
@@ -50,7 +51,7 @@ export class GroupCommit<T> {
     if (this.flushing || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.options.maxBatch);
     this.flushing = this.flush(batch.map((p) => p.item)).then(
-      () => batch.forEach((p) => p.resolve()),
+      (results) => batch.forEach((p, i) => p.resolve(results?.[i] as R)),
       (error) => batch.forEach((p) => p.reject(error)),
     ).finally(() => {
       this.flushing = undefined;

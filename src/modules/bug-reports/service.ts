@@ -9,9 +9,10 @@ import type { Principal } from '../../auth/principal.ts';
 import { isAdmin, requireAuthenticated } from '../../auth/permissions.ts';
 import type { Prisma } from '../../db/client.ts';
 import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
+import { GroupCommit } from '../../db/group-commit.ts';
 import { Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { announceChanged, type Actor } from '../../services.ts';
+import { announceChanged, type Actor, type Services } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
 import { authorizedProjectScope, projectScope } from '../workspaces/project-scope.ts';
@@ -250,23 +251,69 @@ export async function reportBugAutomatically(actor: Actor, input: unknown): Prom
     createdAt: now,
     updatedAt: now,
   };
-  const prisma = actor.services.prisma;
-  if (!dedupKey) return { report: await prisma.bugReport.create({ data: fresh, include: { reporter: REPORTER } }), created: true };
-  return prisma.$transaction(
+  if (!dedupKey) return { report: await actor.services.prisma.bugReport.create({ data: fresh, include: { reporter: REPORTER } }), created: true };
+  return autoReportQueue(actor.services).submit({ ...fresh, dedupKey });
+}
+
+type AutoReportRow = Parameters<Prisma['bugReport']['create']>[0]['data'] & { id: string; dedupKey: string; occurredAt: Date; updatedAt: Date };
+
+const autoQueues = new WeakMap<Services, GroupCommit<AutoReportRow, AutoReportOutcome>>();
+
+function autoReportQueue(services: Services): GroupCommit<AutoReportRow, AutoReportOutcome> {
+  let queue = autoQueues.get(services);
+  if (!queue) {
+    const created = new GroupCommit<AutoReportRow, AutoReportOutcome>((rows) => mergeAutoReports(services.prisma, rows), { maxWaitMs: 2, maxBatch: 200 });
+    services.onClose.push(() => created.drain());
+    autoQueues.set(services, (queue = created));
+  }
+  return queue;
+}
+
+/**
+ * One transaction per batch of auto reports. Per dedup key (in key order, under its advisory
+ * lock, so concurrent batches on other instances serialise with this one): find the newest
+ * report still absorbing repeats, then take the batch's reports in arrival order — each either
+ * counts on the current report (answered with it as it was before that count) or, outside its
+ * window, starts a new one. Counts are written once per report.
+ */
+async function mergeAutoReports(prisma: Prisma, rows: AutoReportRow[]): Promise<AutoReportOutcome[]> {
+  const results = new Array<AutoReportOutcome>(rows.length);
+  const byKey = new Map<string, number[]>();
+  rows.forEach((row, i) => byKey.set(row.dedupKey, [...(byKey.get(row.dedupKey) ?? []), i]));
+  await prisma.$transaction(
     async (tx) => {
-      await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.bugReportDedup, dedupKey);
-      const match = await tx.bugReport.findFirst({
-        where: { dedupKey, deletedAt: null, status: { in: DEDUP_STATUSES }, occurredAt: { gte: new Date(occurredAt.getTime() - DEDUP_WINDOW_MS) } },
-        orderBy: { occurredAt: 'desc' },
-        include: { reporter: REPORTER },
-      });
-      if (!match) return { report: await tx.bugReport.create({ data: fresh, include: { reporter: REPORTER } }), created: true };
-      await tx.bugReport.update({ where: { id: match.id }, data: { occurrenceCount: { increment: 1 }, updatedAt: now } });
-      return { report: match, created: false };
+      for (const key of [...byKey.keys()].sort()) {
+        await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.bugReportDedup, key);
+        const indexes = byKey.get(key)!;
+        const earliest = Math.min(...indexes.map((i) => rows[i]!.occurredAt.getTime()));
+        let current: BugReportWithReporter | null = await tx.bugReport.findFirst({
+          where: { dedupKey: key, deletedAt: null, status: { in: DEDUP_STATUSES }, occurredAt: { gte: new Date(earliest - DEDUP_WINDOW_MS) } },
+          orderBy: { occurredAt: 'desc' },
+          include: { reporter: REPORTER },
+        });
+        let repeats = 0;
+        const countRepeats = async (now: Date) => {
+          if (current && repeats > 0) await tx.bugReport.update({ where: { id: current.id }, data: { occurrenceCount: { increment: repeats }, updatedAt: now } });
+          repeats = 0;
+        };
+        for (const i of indexes) {
+          const row = rows[i]!;
+          if (current && current.occurredAt.getTime() >= row.occurredAt.getTime() - DEDUP_WINDOW_MS) {
+            results[i] = { report: { ...current, occurrenceCount: current.occurrenceCount + repeats }, created: false };
+            repeats++;
+            continue;
+          }
+          await countRepeats(row.updatedAt);
+          current = await tx.bugReport.create({ data: row, include: { reporter: REPORTER } });
+          results[i] = { report: current, created: true };
+        }
+        await countRepeats(rows[indexes.at(-1)!]!.updatedAt);
+      }
     },
-    // Hundreds of duplicates may queue on one key; each holds the lock for a few statements.
+    // Batches on one key queue behind each other's lock; each holds it for a few statements.
     { maxWait: 30_000, timeout: 30_000 },
   );
+  return results;
 }
 
 /** Any signed-in person, or a project/workspace token carrying bug-reports:write. */
