@@ -114,6 +114,14 @@ describe('POST /api/projects/{projectId}/reports', () => {
     expect(list.statusCode).toBe(403);
   });
 
+  it('gives 40 concurrent submissions the positions 1..40, each once', async () => {
+    const own = await seedWorkspace(t.operator);
+    const secret = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
+    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => postJson({ title: `burst ${i}`, description: 'x' }, secret, own.project.id)));
+    expect(responses.every((r) => r.statusCode === 201)).toBe(true);
+    expect(responses.map((r) => r.json().order).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
   it('answers 429 with Retry-After past the per-token limit', async () => {
     const limited = await createTestApp({ rateLimits: { ...RATE_LIMIT_DEFAULTS, reports: 1 } });
     try {

@@ -2,13 +2,14 @@
 // promotion into issues, dismissal, deletion. Every queue change holds the project's queue lock,
 // so concurrent submissions and reorders never produce duplicate positions.
 import { z } from 'zod';
-import type { Issue, Report } from '../../generated/prisma/client.ts';
+import type { Prisma as Db, Issue, Report } from '../../generated/prisma/client.ts';
 import type { ProjectRule } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Prisma } from '../../db/client.ts';
+import { GroupCommit } from '../../db/group-commit.ts';
 import { NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
-import { announceChanged, type Actor } from '../../services.ts';
+import { announceChanged, type Actor, type Services } from '../../services.ts';
 import type { StoredBlob } from '../../storage/blobs.ts';
 import { detectImageType } from '../../storage/magic.ts';
 import { maxChars, parseInput } from '../../validation.ts';
@@ -93,25 +94,17 @@ export async function submitReport(actor: Actor, projectRef: string | number, in
   try {
     for (const image of images) stored.push(await services.blobs.put(image.bytes));
     const now = services.clock.now();
-    const report = await services.prisma.$transaction(async (tx) => {
-      await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, project.id);
-      const last = await tx.report.aggregate({ where: { projectId: project.id }, _max: { order: true } });
-      return tx.report.create({
-        data: {
-          projectId: project.id,
-          title: data.title,
-          description: data.description,
-          authorName: data.author_name ?? null,
-          ...authorship(principal),
-          order: (last._max.order ?? 0) + 1,
-          createdAt: now,
-          updatedAt: now,
-          attachments: {
-            create: images.map((image, i) => ({ projectId: project.id, sha256: stored[i]!.sha256, filename: image.filename.slice(0, 255), mimeType: image.mimeType, size: image.bytes.length })),
-          },
-        },
-        include: withCount,
-      });
+    const report = await submissionQueue(services).submit({
+      projectId: project.id,
+      title: data.title,
+      description: data.description,
+      authorName: data.author_name ?? null,
+      ...authorship(principal),
+      createdAt: now,
+      updatedAt: now,
+      attachments: {
+        create: images.map((image, i) => ({ projectId: project.id, sha256: stored[i]!.sha256, filename: image.filename.slice(0, 255), mimeType: image.mimeType, size: image.bytes.length })),
+      },
     });
     queueChanged(actor, project.id, report.id, 'created');
     return report;
@@ -122,6 +115,39 @@ export async function submitReport(actor: Actor, projectRef: string | number, in
     await services.blobs.discard(stored.filter((b) => !referenced.some((a) => a.sha256 === b.sha256)));
     throw error;
   }
+}
+
+type NewReport = Omit<Db.ReportUncheckedCreateInput, 'order'>;
+
+const submissionQueues = new WeakMap<Services, GroupCommit<NewReport, ReportWithCount>>();
+
+/** Submissions are group-committed: one transaction and one queue lock per project per batch. */
+function submissionQueue(services: Services): GroupCommit<NewReport, ReportWithCount> {
+  let queue = submissionQueues.get(services);
+  if (!queue) {
+    const created = new GroupCommit<NewReport, ReportWithCount>((reports) => appendReports(services.prisma, reports), { maxWaitMs: 2, maxBatch: 100 });
+    services.onClose.push(() => created.drain());
+    submissionQueues.set(services, (queue = created));
+  }
+  return queue;
+}
+
+/** Appends each project's new reports at the end of its queue, in arrival order. */
+async function appendReports(prisma: Prisma, reports: NewReport[]): Promise<ReportWithCount[]> {
+  const results = new Array<ReportWithCount>(reports.length);
+  await prisma.$transaction(
+    async (tx) => {
+      for (const projectId of [...new Set(reports.map((r) => r.projectId))].sort((a, b) => a - b)) {
+        await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, projectId);
+        let order = (await tx.report.aggregate({ where: { projectId }, _max: { order: true } }))._max.order ?? 0;
+        for (const [i, report] of reports.entries()) {
+          if (report.projectId === projectId) results[i] = (await tx.report.create({ data: { ...report, order: ++order }, include: withCount })) as ReportWithCount;
+        }
+      }
+    },
+    { maxWait: 30_000, timeout: 30_000 },
+  );
+  return results;
 }
 
 /** Token submissions are `source: 1` with no creator; people are `source: 0`, themselves. */
