@@ -2,6 +2,7 @@
 // commits (or for at most `maxWaitMs`), written by one `flush` (one transaction), and each
 // submitter is answered only after that commit — with its own result, or with the batch's error.
 // Nothing acknowledged is lost, and throughput is not bounded by one round trip per request.
+import type { Services } from '../services.ts';
 
 export interface GroupCommitOptions {
   /** Longest a lone submission waits for company before its batch is flushed. */
@@ -58,4 +59,24 @@ export class GroupCommit<T, R = void> {
       if (this.queue.length > 0) this.kick();
     });
   }
+}
+
+/**
+ * A lazily created GroupCommit per app (per Services), drained when the app closes so that
+ * everything acknowledged is committed before the database goes.
+ */
+export function groupCommitPerApp<T, R = void>(
+  flush: (services: Services, items: T[]) => Promise<R[] | void>,
+  options: GroupCommitOptions,
+): (services: Services) => GroupCommit<T, R> {
+  const queues = new WeakMap<Services, GroupCommit<T, R>>();
+  return (services) => {
+    let queue = queues.get(services);
+    if (!queue) {
+      const created = new GroupCommit<T, R>((items) => flush(services, items), options);
+      services.onClose.push(() => created.drain());
+      queues.set(services, (queue = created));
+    }
+    return queue;
+  };
 }

@@ -9,10 +9,10 @@ import type { Principal } from '../../auth/principal.ts';
 import { isAdmin, requireAuthenticated } from '../../auth/permissions.ts';
 import type { Prisma } from '../../db/client.ts';
 import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
-import { GroupCommit } from '../../db/group-commit.ts';
+import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { announceChanged, type Actor, type Services } from '../../services.ts';
+import { announceChanged, type Actor } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
 import { authorizedProjectScope, projectScope } from '../workspaces/project-scope.ts';
@@ -257,17 +257,7 @@ export async function reportBugAutomatically(actor: Actor, input: unknown): Prom
 
 type AutoReportRow = Parameters<Prisma['bugReport']['create']>[0]['data'] & { id: string; dedupKey: string; occurredAt: Date; updatedAt: Date };
 
-const autoQueues = new WeakMap<Services, GroupCommit<AutoReportRow, AutoReportOutcome>>();
-
-function autoReportQueue(services: Services): GroupCommit<AutoReportRow, AutoReportOutcome> {
-  let queue = autoQueues.get(services);
-  if (!queue) {
-    const created = new GroupCommit<AutoReportRow, AutoReportOutcome>((rows) => mergeAutoReports(services.prisma, rows), { maxWaitMs: 2, maxBatch: 200 });
-    services.onClose.push(() => created.drain());
-    autoQueues.set(services, (queue = created));
-  }
-  return queue;
-}
+const autoReportQueue = groupCommitPerApp<AutoReportRow, AutoReportOutcome>((services, rows) => mergeAutoReports(services.prisma, rows), { maxWaitMs: 2, maxBatch: 200 });
 
 /**
  * One transaction per batch of auto reports. Per dedup key (in key order, under its advisory

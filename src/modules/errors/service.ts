@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ErrorGroup, Issue } from '../../generated/prisma/client.ts';
 import type { ErrorGroupStatus } from '../../generated/prisma/enums.ts';
 import type { ProjectRule } from '../../auth/permissions.ts';
-import { GroupCommit } from '../../db/group-commit.ts';
+import { groupCommitPerApp } from '../../db/group-commit.ts';
 import type { Prisma } from '../../db/client.ts';
 import { NotFound, ValidationFailed } from '../../errors.ts';
 import { announceChanged, type Actor, type Services } from '../../services.ts';
@@ -59,18 +59,7 @@ export async function ingestErrorEvent(actor: Actor, projectRef: string, body: u
   });
 }
 
-const queues = new WeakMap<Services, GroupCommit<GroupOccurrence>>();
-
-function ingestQueue(services: Services): GroupCommit<GroupOccurrence> {
-  let queue = queues.get(services);
-  if (!queue) {
-    queue = new GroupCommit((batch) => upsertErrorGroups(services.prisma, batch), { maxWaitMs: 2, maxBatch: 500 });
-    queues.set(services, queue);
-    const created = queue;
-    services.onClose.push(() => created.drain()); // acknowledged events are committed before exit
-  }
-  return queue;
-}
+const ingestQueue = groupCommitPerApp<GroupOccurrence>((services, batch) => upsertErrorGroups(services.prisma, batch), { maxWaitMs: 2, maxBatch: 500 });
 
 /**
  * One statement per batch: occurrences of a group are summed first (ON CONFLICT may touch a row

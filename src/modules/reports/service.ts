@@ -7,9 +7,9 @@ import type { ProjectRule } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Prisma } from '../../db/client.ts';
-import { GroupCommit } from '../../db/group-commit.ts';
+import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
-import { announceChanged, type Actor, type Services } from '../../services.ts';
+import { announceChanged, type Actor } from '../../services.ts';
 import type { StoredBlob } from '../../storage/blobs.ts';
 import { detectImageType } from '../../storage/magic.ts';
 import { maxChars, parseInput } from '../../validation.ts';
@@ -119,18 +119,8 @@ export async function submitReport(actor: Actor, projectRef: string | number, in
 
 type NewReport = Omit<Db.ReportUncheckedCreateInput, 'order'>;
 
-const submissionQueues = new WeakMap<Services, GroupCommit<NewReport, ReportWithCount>>();
-
 /** Submissions are group-committed: one transaction and one queue lock per project per batch. */
-function submissionQueue(services: Services): GroupCommit<NewReport, ReportWithCount> {
-  let queue = submissionQueues.get(services);
-  if (!queue) {
-    const created = new GroupCommit<NewReport, ReportWithCount>((reports) => appendReports(services.prisma, reports), { maxWaitMs: 2, maxBatch: 100 });
-    services.onClose.push(() => created.drain());
-    submissionQueues.set(services, (queue = created));
-  }
-  return queue;
-}
+const submissionQueue = groupCommitPerApp<NewReport, ReportWithCount>((services, reports) => appendReports(services.prisma, reports), { maxWaitMs: 2, maxBatch: 100 });
 
 /** Appends each project's new reports at the end of its queue, in arrival order. */
 async function appendReports(prisma: Prisma, reports: NewReport[]): Promise<ReportWithCount[]> {
