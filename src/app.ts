@@ -20,6 +20,22 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Every multipart body is bounded: a few text fields of at most 256 KiB (the longest legal field,
+ * a 65,535-character description, is at most that in UTF-8), files one byte past the per-file
+ * limit (the spooler then refuses them as too large), one file past the count limit (refused as
+ * too many), and parts in all.
+ */
+export const MULTIPART_LIMITS = {
+  fields: 10,
+  fieldSize: 256 * 1024,
+  fieldNameSize: 100,
+  files: MAX_UPLOAD_FILES + 1,
+  fileSize: MAX_UPLOAD_BYTES + 1,
+  parts: 20,
+  headerPairs: 20,
+};
+
 export interface BuildOptions {
   /** Use this database instead of opening config.databaseUrl (tests share one per worker). */
   database?: Database;
@@ -50,7 +66,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   await registerHttpInfrastructure(app, services);
-  await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_UPLOAD_FILES + 1 } });
+  await app.register(multipart, { limits: MULTIPART_LIMITS, throwFileSizeLimit: false });
   registerHealthRoutes(app, services);
   registerGraphQL(app, services);
   await registerModuleRoutes(app);

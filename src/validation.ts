@@ -13,14 +13,74 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   throw new ValidationFailed(fields);
 }
 
+/** Messages are for people, in Laravel's words; no library jargon reaches a client. */
 function messageFor(field: string, issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `The ${field} field is required.`;
-  if (issue.code === 'invalid_type') return `The ${field} field must be ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}.`;
-  if (issue.code === 'custom' && typeof issue.params?.maxChars === 'number') return `The ${field} field must not be greater than ${issue.params.maxChars} characters.`;
-  if (issue.code === 'too_big' && issue.origin === 'string') return `The ${field} field must not be greater than ${issue.maximum} characters.`;
-  if (issue.code === 'too_small' && issue.origin === 'string' && issue.minimum === 1) return `The ${field} field is required.`;
-  return `The ${field} field is invalid: ${issue.message}`;
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return `The ${field} field is required.`;
+      if (issue.expected === 'int') return `The ${field} field must be an integer.`;
+      return `The ${field} field must be ${issue.expected === 'object' || issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}.`;
+    case 'custom':
+      if (typeof issue.params?.message === 'string') return `The ${field} field ${issue.params.message}.`;
+      if (typeof issue.params?.maxChars === 'number') return `The ${field} field must not be greater than ${issue.params.maxChars} characters.`;
+      return `The ${field} field is invalid.`;
+    case 'too_big':
+      if (issue.origin === 'string') return `The ${field} field must not be greater than ${issue.maximum} characters.`;
+      if (issue.origin === 'array') return `The ${field} field must not have more than ${issue.maximum} items.`;
+      return `The ${field} field must not be greater than ${issue.maximum}.`;
+    case 'too_small':
+      if (issue.origin === 'string') return issue.minimum === 1 ? `The ${field} field is required.` : `The ${field} field must be at least ${issue.minimum} characters.`;
+      if (issue.origin === 'array') return `The ${field} field must have at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}.`;
+      return `The ${field} field must be at least ${issue.minimum}.`;
+    case 'invalid_value':
+      return `The selected ${field} is invalid (one of: ${issue.values.map(String).join(', ')}).`;
+    case 'invalid_format':
+      return `The ${field} field format is invalid.`;
+    case 'unrecognized_keys':
+      return `The ${field} field has unknown keys: ${issue.keys.join(', ')}.`;
+    default:
+      return `The ${field} field is invalid.`;
+  }
 }
+
+/** The largest id an `int` column holds; anything past it is simply not an id of ours. */
+export const MAX_INT32 = 2_147_483_647;
+export const idSchema = z.number().int().positive().max(MAX_INT32);
+
+/**
+ * Dates a person could mean: years 1970 through 9999. PostgreSQL refuses years past 294276 and
+ * before 4713 BC, JavaScript's far ends sort first forever; neither is ever a real occurrence.
+ */
+export const EARLIEST_DATE = Date.UTC(1970, 0, 1);
+export const LATEST_DATE = Date.UTC(10_000, 0, 1) - 1;
+export const isSensibleDate = (date: Date): boolean => {
+  const time = date.getTime();
+  return Number.isFinite(time) && time >= EARLIEST_DATE && time <= LATEST_DATE;
+};
+export const isoDateSchema = z
+  .string()
+  .max(64)
+  .refine((value) => isSensibleDate(new Date(value)), { params: { message: 'must be an ISO 8601 date between 1970 and 9999' } });
+
+/** How deep client-supplied JSON (bug-report context, metadata) may nest. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Depth of a JSON value, counted without recursion (a hostile value may nest 100,000 deep). */
+export function jsonDepthExceeds(value: unknown, max: number): boolean {
+  let level: unknown[] = [value];
+  for (let depth = 0; level.length > 0; depth++) {
+    if (depth > max) return true;
+    const next: unknown[] = [];
+    for (const item of level) if (item !== null && typeof item === 'object') next.push(...Object.values(item));
+    level = next;
+  }
+  return false;
+}
+
+/** A JSON object of at most MAX_JSON_DEPTH levels. */
+export const jsonObjectSchema = z
+  .record(z.string(), z.unknown())
+  .refine((value) => !jsonDepthExceeds(value, MAX_JSON_DEPTH), { params: { message: `must not nest deeper than ${MAX_JSON_DEPTH} levels` } });
 
 export const slugSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'lowercase letters, digits and dashes');
 

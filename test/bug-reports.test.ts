@@ -125,7 +125,8 @@ describe('who may call what', () => {
   it('lets project tokens with bug-reports:write use auto only, filed in their workspace', async () => {
     const token = await projectToken(t.operator, seed.project.id, ['bug-reports:write']);
     const report = await ok('auto', { source: 'auto:server', errorMessage: 'from a token' }, token.secret, 201);
-    expect(report).toMatchObject({ workspaceId: seed.workspace.id, reporterId: null });
+    expect(Object.keys(report).sort()).toEqual(['createdAt', 'id', 'occurrenceCount', 'severity', 'source', 'status', 'title']);
+    expect(await t.db.prisma.bugReport.findUniqueOrThrow({ where: { id: report.id } })).toMatchObject({ workspaceId: seed.workspace.id, reporterId: null });
     expect((await call('list', {}, token.secret)).statusCode).toBe(403);
     const other = await projectToken(t.operator, seed.project.id, ['report:create']);
     expect((await call('auto', { source: 'auto:server', errorMessage: 'x' }, other.secret)).statusCode).toBe(403);
@@ -268,7 +269,7 @@ const REPORT_ERROR = gql(`
     reportError(source: $source, errorMessage: $errorMessage) {
       __typename
       ... on Error { code message }
-      ... on ReportErrorSuccess { data { created report { id occurrenceCount userJourney reporter { id } } } }
+      ... on ReportErrorSuccess { data { created summary { id occurrenceCount } report { id occurrenceCount userJourney reporter { id } } } }
     }
   }`);
 const BUG_REPORTS = gql(`
@@ -286,8 +287,10 @@ describe('GraphQL', () => {
     await graphql(t.app, RECORD, { source: 'page-view', summary: 'Opened page Roadmap' }, seed.memberToken);
     const result = successData((await graphql(t.app, REPORT_ERROR, { source: 'AUTO_CLIENT', errorMessage: `journey ${Date.now()}` }, seed.memberToken)).data.reportError);
     expect(result.created).toBe(true);
-    expect(result.report.reporter?.id).toBe(seed.member.id);
-    const journey = result.report.userJourney as { recentActions: Array<{ summary: string }>; sessionStartedAt: string };
+    expect(result.report).toBeNull(); // members read the summary only
+    const stored = await t.db.prisma.bugReport.findUniqueOrThrow({ where: { id: result.summary.id } });
+    expect(stored.reporterId).toBe(seed.member.id);
+    const journey = stored.userJourney as { recentActions: Array<{ summary: string }>; sessionStartedAt: string };
     expect(journey.recentActions.map((a) => a.summary)).toEqual(['Opened page Roadmap']);
     expect(journey.sessionStartedAt).toBe(t.clock.now().toISOString());
   });

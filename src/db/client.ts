@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { isPostgresUrl } from '../config.ts';
 import { migrateDeploy, type SqlRunner } from './migrator.ts';
+import { storableValue } from './storable.ts';
 
 export type Prisma = PrismaClient;
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -40,6 +41,13 @@ function withStatementCounter(prisma: PrismaClient, enabled: boolean | undefined
   return () => count;
 }
 
+/** Every model operation's arguments made storable (NUL characters replaced), see storable.ts. */
+function withStorableArgs(prisma: PrismaClient): PrismaClient {
+  return prisma.$extends({
+    query: { $allModels: { $allOperations: ({ args, query }) => query(storableValue(args)) } },
+  }) as unknown as PrismaClient;
+}
+
 const queryLog = (enabled?: boolean) => (enabled ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {});
 
 async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
@@ -52,7 +60,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     rows: async (text, params) => (await pool.query(text, params)).rows,
   };
   return {
-    prisma,
+    prisma: withStorableArgs(prisma),
     kind: 'postgres',
     sql,
     statementCount: withStatementCounter(prisma, options.countStatements),
@@ -90,7 +98,7 @@ async function openPglite(url: string, options: OpenOptions): Promise<Database> 
     rows: async (text, params) => (await pglite.query(text, params)).rows as never[],
   };
   return {
-    prisma,
+    prisma: withStorableArgs(prisma),
     kind: 'pglite',
     sql,
     statementCount: withStatementCounter(prisma, options.countStatements),

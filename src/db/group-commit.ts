@@ -51,13 +51,27 @@ export class GroupCommit<T, R = void> {
     this.timer = undefined;
     if (this.flushing || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.options.maxBatch);
-    this.flushing = this.flush(batch.map((p) => p.item)).then(
-      (results) => batch.forEach((p, i) => p.resolve(results?.[i] as R)),
-      (error) => batch.forEach((p) => p.reject(error)),
-    ).finally(() => {
+    this.flushing = this.flushIsolating(batch).finally(() => {
       this.flushing = undefined;
       if (this.queue.length > 0) this.kick();
     });
+  }
+
+  /**
+   * Batches mix requests of every tenant, so one row the database refuses must not fail the
+   * others: a failed batch (rolled back whole) is retried by halves until the culprit stands
+   * alone, and only its submitter gets the error. Costs log2(batch) extra flushes per bad row.
+   */
+  private async flushIsolating(batch: Pending<T, R>[]): Promise<void> {
+    try {
+      const results = await this.flush(batch.map((p) => p.item));
+      batch.forEach((p, i) => p.resolve(results?.[i] as R));
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.reject(error);
+      const middle = Math.ceil(batch.length / 2);
+      await this.flushIsolating(batch.slice(0, middle));
+      await this.flushIsolating(batch.slice(middle));
+    }
   }
 }
 

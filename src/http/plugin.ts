@@ -11,7 +11,7 @@ import {
   BadRequest, DomainError, Internal, NotFound, PayloadTooLarge, RateLimited, UnsupportedMediaType, ValidationFailed,
   type FieldErrors,
 } from '../errors.ts';
-import type { Services } from '../services.ts';
+import type { Actor, Services } from '../services.ts';
 import { errorReply, familyOfUrl, type ErrorFamily } from './envelopes.ts';
 
 declare module 'fastify' {
@@ -22,6 +22,11 @@ declare module 'fastify' {
     rateLimitFamily?: RateLimitFamily;
     /** Skip principal resolution (health checks, static assets). */
     public?: boolean;
+    /**
+     * Authorizes the call from its URL alone, before the body is read: an anonymous or
+     * unauthorized caller never makes the server parse (or spool) what it sends.
+     */
+    authorize?: (actor: Actor, params: Record<string, string>) => Promise<unknown>;
   }
   interface FastifyRequest {
     principal: Principal;
@@ -118,9 +123,9 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
   // Resolve who is calling after the rate limit (route-level onRequest) and before the body is
   // read: a bad token costs us no parsing.
   app.addHook('preParsing', async (request, _reply, payload) => {
-    request.principal = request.routeOptions.config?.public
-      ? ANONYMOUS
-      : await services.principals.resolve(bearerFrom(request.headers.authorization));
+    const config = request.routeOptions.config;
+    request.principal = config?.public ? ANONYMOUS : await services.principals.resolve(bearerFrom(request.headers.authorization));
+    if (config?.authorize) await config.authorize({ services, principal: request.principal }, request.params as Record<string, string>);
     return payload;
   });
 }

@@ -2,6 +2,7 @@
 // and /api/v1/bug-reports/<verb>. Success: `{ data, success: true, status }` with the HTTP status
 // equal to `status`; errors in the raven envelope (src/http/envelopes.ts).
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isAdmin } from '../../auth/permissions.ts';
 import type { Actor } from '../../services.ts';
 import {
   apiSource, createBugReport, deleteBugReport, getBugReport, listBugReports, reportBugAutomatically, updateBugReport,
@@ -58,6 +59,14 @@ const createdJson = (report: BugReportWithReporter) => ({
   createdAt: report.createdAt,
 });
 
+/**
+ * What `auto` answers: the full report to administrators (who may `get` it anyway); to anyone
+ * else the create shape plus the count, so replaying a message never reads another reporter's
+ * context, journey or stack.
+ */
+const autoJson = (report: BugReportWithReporter, fullView: boolean) =>
+  fullView ? bugReportJson(report) : { ...createdJson(report), occurrenceCount: report.occurrenceCount };
+
 const succeed = (reply: FastifyReply, status: number, data: unknown) => reply.code(status).send({ data, success: true, status });
 
 type Body = Record<string, unknown> | undefined;
@@ -70,7 +79,7 @@ const VERBS: Record<string, (actor: Actor, body: Body, reply: FastifyReply) => P
   create: async (actor, body, reply) => succeed(reply, 201, createdJson(await createBugReport(actor, body))),
   auto: async (actor, body, reply) => {
     const { report, created } = await reportBugAutomatically(actor, body);
-    return succeed(reply, created ? 201 : 200, bugReportJson(report));
+    return succeed(reply, created ? 201 : 200, autoJson(report, isAdmin(actor.principal)));
   },
   update: async (actor, body, reply) => succeed(reply, 200, bugReportJson(await updateBugReport(actor, body))),
   delete: async (actor, body, reply) => {

@@ -1,3 +1,4 @@
+import { isAdmin } from '../../auth/permissions.ts';
 import { builder } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
 import { IssueType } from '../issues/schema.ts';
@@ -83,9 +84,27 @@ builder.queryFields((t) => ({
   }),
 }));
 
+const ReportedBugSummary = builder.objectRef<AutoReportOutcome>('ReportedBugSummary').implement({
+  description: 'What any reporter may read of the report their error was filed or counted on.',
+  fields: (t) => ({
+    id: t.id({ resolve: (outcome) => outcome.report.id }),
+    title: t.string({ resolve: (outcome) => outcome.report.title }),
+    source: t.field({ type: BugSourceEnum, resolve: (outcome) => apiSource(outcome.report.source) }),
+    severity: t.field({ type: BugSeverityEnum, resolve: (outcome) => outcome.report.severity }),
+    status: t.field({ type: BugStatusEnum, resolve: (outcome) => outcome.report.status }),
+    occurrenceCount: t.int({ description: 'Including this occurrence.', resolve: (outcome) => outcome.report.occurrenceCount + (outcome.created ? 0 : 1) }),
+    createdAt: t.field({ type: 'DateTime', resolve: (outcome) => outcome.report.createdAt }),
+  }),
+});
 const ReportErrorOutcome = builder.objectRef<AutoReportOutcome>('ReportedError').implement({
   fields: (t) => ({
-    report: t.field({ type: BugReportType, resolve: (outcome) => outcome.report, description: 'For a repeat: the matching report as it was before this occurrence.' }),
+    summary: t.field({ type: ReportedBugSummary, resolve: (outcome) => outcome }),
+    report: t.field({
+      type: BugReportType,
+      nullable: true,
+      description: 'Administrators only (null for anyone else): the whole report; for a repeat, as it was before this occurrence.',
+      resolve: (outcome, _args, ctx) => (isAdmin(ctx.principal) ? outcome.report : null),
+    }),
     created: t.exposeBoolean('created', { description: 'False when the error was counted on an existing report.' }),
   }),
 });

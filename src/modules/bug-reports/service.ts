@@ -13,7 +13,7 @@ import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { announceChanged, type Actor } from '../../services.ts';
-import { maxChars, parseInput } from '../../validation.ts';
+import { isoDateSchema, jsonObjectSchema, maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
 import { authorizedProjectScope, projectScope } from '../workspaces/project-scope.ts';
 import { findProject } from '../workspaces/service.ts';
@@ -36,8 +36,8 @@ const SOURCE_FROM_DB = Object.fromEntries(Object.entries(SOURCE_TO_DB).map(([api
 export const apiSource = (source: SourceEnum): BugSource => SOURCE_FROM_DB[source];
 
 const REPORTER = { select: { id: true, name: true, avatarUrl: true } } as const;
-const jsonObject = z.record(z.string(), z.unknown());
-const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 date');
+const jsonObject = jsonObjectSchema;
+const isoDate = isoDateSchema;
 const bugReportId = z.string().min(1).max(100);
 
 // Reads and admin operations ---------------------------------------------------------------------
@@ -230,7 +230,7 @@ export async function reportBugAutomatically(actor: Actor, input: unknown): Prom
   const workspaceId = await workspaceFor(actor, data.workspaceId);
   const reporterId = reporterOf(actor.principal);
   const dedupKey = data.errorMessage
-    ? crypto.createHash('sha256').update(`${workspaceId ?? ''}\u0000${data.source}\u0000${data.errorMessage}`).digest('hex')
+    ? crypto.createHash('sha256').update(`${dedupBucket(actor.principal, workspaceId)}\u0000${data.source}\u0000${data.errorMessage}`).digest('hex')
     : null;
   const fresh = {
     id: newId('bug'),
@@ -323,19 +323,31 @@ async function requireAutoReporter(principal: Principal, actor: Actor): Promise<
 const reporterOf = (principal: Principal): string | null => (principal.kind === 'user' && principal.token ? principal.user.id : null);
 
 /**
- * The workspace a report belongs to: the one named (if the caller belongs to it), else the
- * caller's own — a token's workspace, or a person's only workspace; null when ambiguous.
+ * The workspace a report belongs to: the one named (if the caller belongs to it; any other id,
+ * existing or not, reads the same), else the caller's own — a token's workspace, or a person's
+ * only workspace. A person in several must name one; a person in none files outside any
+ * workspace (null), and only administrators will see it.
  */
 async function workspaceFor(actor: Actor, named: string | null | undefined): Promise<string | null> {
   const { principal, services } = actor;
   const own = await ownWorkspaces(actor);
   if (named) {
-    const exists = await services.prisma.workspace.findUnique({ where: { id: named }, select: { id: true } });
+    const exists = isAdmin(principal) || own.includes(named) ? await services.prisma.workspace.findUnique({ where: { id: named }, select: { id: true } }) : null;
     if (!exists) throw ValidationFailed.field('workspaceId', 'The selected workspace id is invalid.');
-    if (!isAdmin(principal) && !own.includes(named)) throw new Forbidden('You do not belong to that workspace.');
     return named;
   }
-  return own.length === 1 ? own[0]! : null;
+  if (own.length > 1) throw ValidationFailed.field('workspaceId', 'You belong to several workspaces: name the one this report belongs to.');
+  return own[0] ?? null;
+}
+
+/**
+ * Dedup buckets never span tenants: a workspace's, or — for a report outside any workspace —
+ * the reporting person's (or token's) own.
+ */
+function dedupBucket(principal: Principal, workspaceId: string | null): string {
+  if (workspaceId) return workspaceId; // ws_…: cannot meet the prefixes below
+  if (principal.kind === 'user') return `usr:${principal.user.id}`;
+  return principal.kind === 'anonymous' ? 'anonymous' : `tok:${principal.token.id}`;
 }
 
 async function ownWorkspaces({ principal, services }: Actor): Promise<string[]> {

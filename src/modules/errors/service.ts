@@ -7,6 +7,7 @@ import type { ErrorGroupStatus } from '../../generated/prisma/enums.ts';
 import type { ProjectRule } from '../../auth/permissions.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import type { Prisma } from '../../db/client.ts';
+import { storableValue } from '../../db/storable.ts';
 import { NotFound, ValidationFailed } from '../../errors.ts';
 import { announceChanged, type Actor, type Services } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
@@ -43,9 +44,12 @@ interface GroupOccurrence {
   at: Date;
 }
 
+/** The project an event is sent to, once the caller may send events there. */
+export const errorIngestProject = (actor: Actor, projectRef: string) => authorizedProjectScope(actor, projectRef, INGEST_RULE, 'error-tracking');
+
 /** Accepts one event; resolves once it is committed into its group. */
 export async function ingestErrorEvent(actor: Actor, projectRef: string, body: unknown): Promise<void> {
-  const project = await authorizedProjectScope(actor, projectRef, INGEST_RULE, 'error-tracking');
+  const project = await errorIngestProject(actor, projectRef);
   const event = parseInput(errorEventInput, body);
   await ingestQueue(actor.services).submit({
     projectId: project.id,
@@ -100,7 +104,7 @@ async function upsertErrorGroups(prisma: Prisma, batch: GroupOccurrence[]): Prom
        "regressedAt" = CASE WHEN g."status" = 'RESOLVED' THEN EXCLUDED."lastSeenAt" ELSE g."regressedAt" END,
        "resolvedAt" = CASE WHEN g."status" = 'RESOLVED' THEN NULL ELSE g."resolvedAt" END,
        "status" = CASE WHEN g."status" = 'RESOLVED' THEN 'UNRESOLVED'::"ErrorGroupStatus" ELSE g."status" END`,
-    ...params,
+    ...storableValue(params), // raw SQL bypasses the client's storable-args extension
   );
 }
 

@@ -2,7 +2,7 @@
 // the reports of the attachment's project.
 import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../../errors.ts';
-import type { Actor } from '../../services.ts';
+import type { Actor, Services } from '../../services.ts';
 import { reportProject } from './service.ts';
 
 export const attachmentUrl = (publicUrl: string, id: number) => `${publicUrl}/api/attachments/${id}`;
@@ -12,6 +12,17 @@ export async function readableAttachment(actor: Actor, id: number) {
   if (!attachment) throw new NotFound('Attachment');
   await reportProject(actor, attachment.projectId, 'read');
   return attachment;
+}
+
+/** Blobs stay this long unreferenced before the collector may take them (uploads in flight). */
+export const BLOB_GRACE_MS = 60 * 60 * 1000;
+
+/** Removes blobs no attachment references (failed submissions, deleted reports). */
+export function collectUnreferencedBlobs(services: Services): Promise<number> {
+  return services.blobs.collectGarbage(BLOB_GRACE_MS, async (sha256s) => {
+    const rows = await services.prisma.attachment.findMany({ where: { sha256: { in: sha256s } }, select: { sha256: true }, distinct: ['sha256'] });
+    return new Set(rows.map((row) => row.sha256));
+  }, services.clock.now().getTime());
 }
 
 export async function attachmentRoutes(app: FastifyInstance): Promise<void> {

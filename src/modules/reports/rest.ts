@@ -2,10 +2,10 @@
 // JSON exactly as documented: snake_case, timestamps with 6 fractional digits.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Issue } from '../../generated/prisma/client.ts';
-import { ValidationFailed } from '../../errors.ts';
+import { BadRequest, DomainError, PayloadTooLarge, ValidationFailed } from '../../errors.ts';
 import type { Actor } from '../../services.ts';
 import {
-  deleteReport, dismissReport, listReports, promoteReports, reorderReports, submitReport, MAX_REPORT_FILE_BYTES, MAX_REPORT_FILES,
+  deleteReport, dismissReport, listReports, promoteReports, reorderReports, reportProject, submitReport, MAX_REPORT_FILE_BYTES, MAX_REPORT_FILES,
   type IncomingFile, type ReportStatus, type ReportWithCount,
 } from './service.ts';
 
@@ -41,40 +41,55 @@ const issueJson = (issue: Issue) => ({
 });
 
 const STATUS_FILTER: Record<string, ReportStatus> = { '0': 'PENDING', '1': 'PROMOTED', '2': 'DISMISSED' };
-const FILE_FIELD = /^files(?:\[(\d*)\])?$/;
+const FILE_FIELD = /^files(?:\[(\d{0,2})\])?$/;
+const TEXT_FIELDS = new Set(['title', 'description', 'author_name']);
 
-/** A multipart submission: text fields, and image parts named files[], files[N] or files. */
+/**
+ * A multipart submission: the three text fields, and image parts named files[], files[N] or
+ * files. Files are spooled to disk as they arrive; any other part is refused (a client that
+ * misnames its file must hear so, not get a report without it). Limits: see app.ts.
+ */
 async function readMultipart(request: FastifyRequest): Promise<{ fields: Record<string, string>; files: IncomingFile[] }> {
   const fields: Record<string, string> = {};
   const files: IncomingFile[] = [];
   try {
     for await (const part of request.parts()) {
       if (part.type === 'field') {
+        if (!TEXT_FIELDS.has(part.fieldname)) throw ValidationFailed.field(part.fieldname, `The ${part.fieldname} field is not a field of a report.`);
+        if (part.valueTruncated) throw ValidationFailed.field(part.fieldname, `The ${part.fieldname} field is too long.`);
         fields[part.fieldname] = String(part.value);
         continue;
       }
       const match = FILE_FIELD.exec(part.fieldname);
       if (!match) {
-        part.file.resume(); // not ours: drain it
-        continue;
+        part.file.resume();
+        throw ValidationFailed.field(part.fieldname, `The ${part.fieldname} part is not a file field of a report (use files[], files[N] or files).`);
       }
       const field = `files.${match[1] || files.length}`;
-      try {
-        files.push({ field, filename: part.filename, bytes: await part.toBuffer() });
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
-        throw ValidationFailed.field(field, `The ${field} field must not be greater than ${MAX_REPORT_FILE_BYTES / 1024} kilobytes.`);
-      }
+      files.push({ field, filename: part.filename, blob: await request.server.services.blobs.spool(part.file, MAX_REPORT_FILE_BYTES) });
     }
   } catch (error) {
-    if ((error as { code?: string }).code !== 'FST_FILES_LIMIT') throw error;
-    throw ValidationFailed.field('files', `The files field must not have more than ${MAX_REPORT_FILES} items.`);
+    await request.server.services.blobs.discard(files.map((f) => f.blob));
+    throw multipartError(error);
   }
   return { fields, files };
 }
 
+/** Refused limits and malformed bodies as catalogue errors (busboy's own errors carry no status). */
+function multipartError(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === 'FST_FILES_LIMIT') return ValidationFailed.field('files', `The files field must not have more than ${MAX_REPORT_FILES} items.`);
+  if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') return new PayloadTooLarge('The multipart body has too many parts.');
+  if (code === 'FST_PROTO_VIOLATION') return new BadRequest('The multipart body names a reserved field.');
+  return new BadRequest(`Malformed multipart body: ${(error as Error).message ?? 'unreadable'}.`);
+}
+
 export async function reportRoutes(app: FastifyInstance): Promise<void> {
-  const config = { family: 'kendo', rateLimitFamily: 'reports' } as const;
+  const base = { family: 'kendo', rateLimitFamily: 'reports' } as const;
+  const gate = (rule: Parameters<typeof reportProject>[2]) => ({
+    config: { ...base, authorize: (actor: Actor, params: Record<string, string>) => reportProject(actor, params.projectId!, rule) },
+  });
   const actorOf = (request: FastifyRequest): Actor => ({ services: app.services, principal: request.principal });
   type ProjectParams = { Params: { projectId: string } };
   type ReportParams = { Params: { projectId: string; reportId: string } };
@@ -84,33 +99,33 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
     return id;
   };
 
-  app.get<ProjectParams & { Querystring: { status?: string } }>('/api/projects/:projectId/reports', { config }, async (request) => {
+  app.get<ProjectParams & { Querystring: { status?: string } }>('/api/projects/:projectId/reports', gate('read'), async (request) => {
     const status = request.query.status;
-    if (status !== undefined && !(status in STATUS_FILTER)) throw ValidationFailed.field('status', 'The selected status is invalid (0 pending, 1 promoted, 2 dismissed).');
+    if (status !== undefined && !Object.hasOwn(STATUS_FILTER, status)) throw ValidationFailed.field('status', 'The selected status is invalid (0 pending, 1 promoted, 2 dismissed).');
     const reports = await listReports(actorOf(request), request.params.projectId, status === undefined ? undefined : STATUS_FILTER[status]);
     return reports.map(reportJson);
   });
 
-  app.post<ProjectParams>('/api/projects/:projectId/reports', { config }, async (request, reply) => {
+  app.post<ProjectParams>('/api/projects/:projectId/reports', gate('create'), async (request, reply) => {
     const { fields, files } = request.isMultipart() ? await readMultipart(request) : { fields: request.body, files: [] };
     const report = await submitReport(actorOf(request), request.params.projectId, fields, files);
     return reply.code(201).send(reportJson(report));
   });
 
-  app.post<ProjectParams>('/api/projects/:projectId/reports/promote', { config }, async (request, reply) => {
+  app.post<ProjectParams>('/api/projects/:projectId/reports/promote', gate('update'), async (request, reply) => {
     const { issue, reports, created } = await promoteReports(actorOf(request), request.params.projectId, request.body);
     return reply.code(created ? 201 : 200).send({ issue: issueJson(issue), reports: reports.map(reportJson) });
   });
 
-  app.post<ProjectParams>('/api/projects/:projectId/reports/reorder', { config }, async (request) =>
+  app.post<ProjectParams>('/api/projects/:projectId/reports/reorder', gate('update'), async (request) =>
     (await reorderReports(actorOf(request), request.params.projectId, request.body)).map(reportJson),
   );
 
-  app.post<ReportParams>('/api/projects/:projectId/reports/:reportId/dismiss', { config }, async (request) =>
+  app.post<ReportParams>('/api/projects/:projectId/reports/:reportId/dismiss', gate('update'), async (request) =>
     reportJson(await dismissReport(actorOf(request), request.params.projectId, reportIdOf(request.params.reportId))),
   );
 
-  app.delete<ReportParams>('/api/projects/:projectId/reports/:reportId', { config }, async (request, reply) => {
+  app.delete<ReportParams>('/api/projects/:projectId/reports/:reportId', gate('delete'), async (request, reply) => {
     await deleteReport(actorOf(request), request.params.projectId, reportIdOf(request.params.reportId));
     return reply.code(204).send();
   });

@@ -1,11 +1,12 @@
-import { builder } from '../../graphql/builder.ts';
+import { Readable } from 'node:stream';
+import { builder, type GraphQLContext } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
 import { IssueType } from '../issues/schema.ts';
 import { Project } from '../workspaces/schema.ts';
 import { attachmentUrl } from './attachments.ts';
 import {
   deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, reportStatusWhere, submitReport,
-  type IncomingFile, type ReportStatus,
+  MAX_REPORT_FILE_BYTES, type IncomingFile, type ReportStatus,
 } from './service.ts';
 
 const ReportStatusEnum = builder.enumType('ReportStatus', { values: ['PENDING', 'PROMOTED', 'DISMISSED'] as const });
@@ -82,9 +83,15 @@ const PromotedReports = builder.objectRef<Awaited<ReturnType<typeof promoteRepor
 });
 const DeletedReport = builder.objectRef<{ id: number }>('DeletedReport').implement({ fields: (t) => ({ id: t.exposeInt('id') }) });
 
-/** GraphQL uploads arrive as File objects; the service checks them like multipart parts. */
-const incomingFiles = async (files: readonly File[] | null | undefined): Promise<IncomingFile[]> =>
-  Promise.all((files ?? []).map(async (file, i) => ({ field: `files.${i}`, filename: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
+/** GraphQL uploads arrive as File objects (Yoga holds them, within its upload limits); spooled and checked like multipart parts. */
+const incomingFiles = async (ctx: GraphQLContext, files: readonly File[] | null | undefined): Promise<IncomingFile[]> =>
+  Promise.all(
+    (files ?? []).map(async (file, i) => ({
+      field: `files.${i}`,
+      filename: file.name,
+      blob: await ctx.services.blobs.spool(Readable.from([new Uint8Array(await file.arrayBuffer())]), MAX_REPORT_FILE_BYTES),
+    })),
+  );
 
 builder.mutationFields((t) => ({
   submitReport: t.field({
@@ -98,7 +105,7 @@ builder.mutationFields((t) => ({
       files: t.arg({ type: ['File'], required: false, description: 'Up to 5 images (jpg, png, gif, webp, bmp, tiff), 3 MB each.' }),
     },
     resolve: async (_root, args, ctx) =>
-      submitReport(ctx, String(args.project), { title: args.title, description: args.description, author_name: args.authorName }, await incomingFiles(args.files)),
+      submitReport(ctx, String(args.project), { title: args.title, description: args.description, author_name: args.authorName }, await incomingFiles(ctx, args.files)),
   }),
   promoteReports: t.field({
     type: PromotedReports,

@@ -10,9 +10,9 @@ import type { Prisma } from '../../db/client.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
 import { announceChanged, type Actor } from '../../services.ts';
-import type { StoredBlob } from '../../storage/blobs.ts';
+import type { OversizeBlob, SpooledBlob, StoredBlob } from '../../storage/blobs.ts';
 import { detectImageType } from '../../storage/magic.ts';
-import { maxChars, parseInput } from '../../validation.ts';
+import { idSchema, maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
 import { authorizedProjectScope, type ProjectScope } from '../workspaces/project-scope.ts';
 
@@ -63,18 +63,22 @@ export interface IncomingFile {
   /** Where the client put it, as validation messages name it: `files.0`, `files.1`, … */
   field: string;
   filename: string;
-  bytes: Uint8Array;
+  /** Its bytes, spooled to disk by the skin (never held in memory whole). */
+  blob: SpooledBlob | OversizeBlob;
 }
 
 /** Type by magic bytes, size, count: every file must pass before anything is stored. */
-function checkFiles(files: IncomingFile[]): Array<IncomingFile & { mimeType: string }> {
+function checkFiles(files: IncomingFile[]): Array<IncomingFile & { blob: SpooledBlob; mimeType: string }> {
   const errors: FieldErrors = {};
   if (files.length > MAX_REPORT_FILES) errors.files = [`The files field must not have more than ${MAX_REPORT_FILES} items.`];
   const checked = files.map((file) => {
-    const type = detectImageType(file.bytes);
-    if (file.bytes.length > MAX_REPORT_FILE_BYTES) (errors[file.field] ??= []).push(`The ${file.field} field must not be greater than ${MAX_REPORT_FILE_BYTES / 1024} kilobytes.`);
+    if ('oversize' in file.blob) {
+      (errors[file.field] ??= []).push(`The ${file.field} field must not be greater than ${MAX_REPORT_FILE_BYTES / 1024} kilobytes.`);
+      return { ...file, blob: file.blob as never, mimeType: '' };
+    }
+    const type = detectImageType(file.blob.head);
     if (!type) (errors[file.field] ??= []).push(`The ${file.field} field must be a file of type: jpg, jpeg, png, gif, webp, bmp, tiff.`);
-    return { ...file, mimeType: type?.mimeType ?? '' };
+    return { ...file, blob: file.blob, mimeType: type?.mimeType ?? '' };
   });
   if (Object.keys(errors).length > 0) throw new ValidationFailed(errors);
   return checked;
@@ -82,39 +86,40 @@ function checkFiles(files: IncomingFile[]): Array<IncomingFile & { mimeType: str
 
 /**
  * A new report at the end of the queue, with its images. All or nothing: fields and files are
- * checked first, blobs written, then one transaction inserts the report and its attachments; if
- * that fails, the blobs this request created are removed again.
+ * checked first (a refused request keeps none of its bytes), blobs moved into the store, then one
+ * transaction inserts the report and its attachments. Should that fail, the blobs stay
+ * unreferenced and the blob collector removes them after its grace period.
  */
 export async function submitReport(actor: Actor, projectRef: string | number, input: unknown, files: IncomingFile[] = []): Promise<ReportWithCount> {
-  const project = await reportProject(actor, projectRef, 'create');
-  const data = parseInput(reportInput, input);
-  const images = checkFiles(files);
   const { services, principal } = actor;
-  const stored: StoredBlob[] = [];
+  let project: ProjectScope;
+  let data: z.output<typeof reportInput>;
+  let images: ReturnType<typeof checkFiles>;
   try {
-    for (const image of images) stored.push(await services.blobs.put(image.bytes));
-    const now = services.clock.now();
-    const report = await submissionQueue(services).submit({
-      projectId: project.id,
-      title: data.title,
-      description: data.description,
-      authorName: data.author_name ?? null,
-      ...authorship(principal),
-      createdAt: now,
-      updatedAt: now,
-      attachments: {
-        create: images.map((image, i) => ({ projectId: project.id, sha256: stored[i]!.sha256, filename: image.filename.slice(0, 255), mimeType: image.mimeType, size: image.bytes.length })),
-      },
-    });
-    queueChanged(actor, project.id, report.id, 'created');
-    return report;
+    project = await reportProject(actor, projectRef, 'create');
+    data = parseInput(reportInput, input);
+    images = checkFiles(files);
   } catch (error) {
-    // Only blobs this request created, and only if no attachment (of a concurrent submission of
-    // the same bytes) has come to reference them meanwhile.
-    const referenced = await services.prisma.attachment.findMany({ where: { sha256: { in: stored.map((b) => b.sha256) } }, select: { sha256: true } });
-    await services.blobs.discard(stored.filter((b) => !referenced.some((a) => a.sha256 === b.sha256)));
+    await services.blobs.discard(files.map((f) => f.blob));
     throw error;
   }
+  const stored: StoredBlob[] = [];
+  for (const image of images) stored.push(await services.blobs.commit(image.blob));
+  const now = services.clock.now();
+  const report = await submissionQueue(services).submit({
+    projectId: project.id,
+    title: data.title,
+    description: data.description,
+    authorName: data.author_name ?? null,
+    ...authorship(principal),
+    createdAt: now,
+    updatedAt: now,
+    attachments: {
+      create: images.map((image, i) => ({ projectId: project.id, sha256: stored[i]!.sha256, filename: image.filename.slice(0, 255), mimeType: image.mimeType, size: stored[i]!.size })),
+    },
+  });
+  queueChanged(actor, project.id, report.id, 'created');
+  return report;
 }
 
 type NewReport = Omit<Db.ReportUncheckedCreateInput, 'order'>;
@@ -149,10 +154,10 @@ function authorship(principal: Principal) {
 
 // Triage -----------------------------------------------------------------------------------------
 
-const idList = z.array(z.number().int().positive()).min(1).max(500);
+const idList = z.array(idSchema).min(1).max(500);
 const promoteInput = z.object({
   report_ids: idList,
-  issue_id: z.number().int().positive().nullish(),
+  issue_id: idSchema.nullish(),
   title: maxChars(255, z.string().trim().min(1)).nullish(),
   description: maxChars(65_535).nullish(),
 });
