@@ -9,7 +9,7 @@ import { BlobStore } from './storage/blobs.ts';
 import { PrincipalResolver } from './auth/principal.ts';
 import { createPubSub } from 'graphql-yoga';
 import type { PubSubTopics, Services } from './services.ts';
-import { registerHttpInfrastructure, requestIdFrom } from './http/plugin.ts';
+import { answerClientError, answerFrameworkError, HTTP_LIMITS, registerHttpInfrastructure, requestIdFrom } from './http/plugin.ts';
 import { registerGraphQL, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES } from './graphql/yoga.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { registerModuleRoutes } from './modules/routes.ts';
@@ -54,8 +54,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFrom,
     requestIdHeader: false,
-    return503OnClosing: true,
+    // Our own 503 (in the family's envelope, with Retry-After) is answered by the HTTP plugin.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
+    ...HTTP_LIMITS,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
 
   const services = await createServices(config, db, app.log, options.clock);

@@ -29,6 +29,10 @@ export interface Config {
   errorRetentionDays: number;
   /** How long a cached GraphQL result may be served at most (0 turns the cache off). */
   graphqlCacheTtlMs: number;
+  /** Open connections one client address may hold. */
+  maxConnectionsPerClient: number;
+  /** Live subscription streams one credential may hold. */
+  maxSubscriptionsPerPrincipal: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -62,6 +66,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits,
     errorRetentionDays: intFromEnv(env, 'ERROR_RETENTION_DAYS', 90),
     graphqlCacheTtlMs: intFromEnv(env, 'GRAPHQL_CACHE_TTL_MS', 2_000),
+    maxConnectionsPerClient: intFromEnv(env, 'MAX_CONNECTIONS_PER_CLIENT', 256),
+    maxSubscriptionsPerPrincipal: intFromEnv(env, 'MAX_SUBSCRIPTIONS_PER_CREDENTIAL', 20),
   };
 }
 

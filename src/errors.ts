@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'conflict'
   | 'validation_failed'
   | 'payload_too_large'
+  | 'request_timeout'
+  | 'headers_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
   | 'unavailable'
@@ -24,6 +26,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   validation_failed: 422,
   payload_too_large: 413,
+  request_timeout: 408,
+  headers_too_large: 431,
   unsupported_media_type: 415,
   rate_limited: 429,
   unavailable: 503,
@@ -82,6 +86,13 @@ export class ValidationFailed extends DomainError {
 export class PayloadTooLarge extends DomainError {
   readonly code = 'payload_too_large';
 }
+/** The client took too long to send its request (see the HTTP limits in the README). */
+export class RequestTimeout extends DomainError {
+  readonly code = 'request_timeout';
+}
+export class HeadersTooLarge extends DomainError {
+  readonly code = 'headers_too_large';
+}
 export class UnsupportedMediaType extends DomainError {
   readonly code = 'unsupported_media_type';
 }
@@ -93,6 +104,9 @@ export class RateLimited extends DomainError {
 }
 export class Unavailable extends DomainError {
   readonly code = 'unavailable';
+  constructor(message: string, readonly retryAfterSeconds = 5) {
+    super(message);
+  }
 }
 /** Anything unexpected; its message never reaches the client. */
 export class Internal extends DomainError {

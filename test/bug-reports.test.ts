@@ -299,12 +299,12 @@ describe('GraphQL', () => {
     const message = `graphql dedup ${Date.now()}`;
     const first = successData((await graphql(t.app, REPORT_ERROR, { source: 'AUTO_SERVER', errorMessage: message }, seed.adminToken)).data.reportError);
     const again = successData((await graphql(t.app, REPORT_ERROR, { source: 'AUTO_SERVER', errorMessage: message }, seed.adminToken)).data.reportError);
-    expect([first.created, again.created, again.report.id]).toEqual([true, false, first.report.id]);
+    expect([first.created, again.created, again.report!.id]).toEqual([true, false, first.report!.id]);
     const wrongSource = (await graphql(t.app, REPORT_ERROR, { source: 'USER_COMMAND', errorMessage: 'x' }, seed.adminToken)).data.reportError;
     expect(wrongSource).toMatchObject({ __typename: 'ValidationError' });
     const memberList = await graphql(t.app, BUG_REPORTS, {}, seed.memberToken);
     expect(memberList.errors?.[0]?.extensions?.code).toBe('forbidden');
-    const memberUpdate = (await graphql(t.app, UPDATE, { id: first.report.id, status: 'RESOLVED' }, seed.memberToken)).data.updateBugReport;
+    const memberUpdate = (await graphql(t.app, UPDATE, { id: first.report!.id, status: 'RESOLVED' }, seed.memberToken)).data.updateBugReport;
     expect(memberUpdate).toMatchObject({ __typename: 'ForbiddenError' });
   });
 

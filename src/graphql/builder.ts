@@ -8,7 +8,9 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
+import { GraphQLError, GraphQLScalarType } from 'graphql';
 import { DateTimeResolver, JSONResolver, NonNegativeIntResolver } from 'graphql-scalars';
+import { isSensibleDate } from '../validation.ts';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -76,12 +78,24 @@ export const builder = new SchemaBuilder<{
     complexityError: (kind, result) => {
       const measure = String(kind).toLowerCase() as 'depth' | 'breadth' | 'complexity';
       const limits = { depth: result.maxDepth, breadth: result.maxBreadth, complexity: result.maxComplexity };
-      return new BadRequest(`Query exceeds the maximum ${measure} (${measure}: ${result[measure]}, max: ${limits[measure]}).`);
+      return new GraphQLError(`Query exceeds the maximum ${measure} (${measure}: ${result[measure]}, max: ${limits[measure]}).`, {
+        extensions: { code: 'bad_request' },
+      });
     },
   },
 });
 
-builder.addScalarType('DateTime', DateTimeResolver);
+/** graphql-scalars' DateTime, refusing dates nobody means (see isSensibleDate). */
+const sensible = (date: Date): Date => {
+  if (!isSensibleDate(date)) throw new GraphQLError('DateTime must be between 1970-01-01 and 9999-12-31.');
+  return date;
+};
+const BoundedDateTime = new GraphQLScalarType({
+  ...DateTimeResolver.toConfig(),
+  parseValue: (value) => sensible(DateTimeResolver.parseValue(value) as Date),
+  parseLiteral: (ast, variables) => sensible(DateTimeResolver.parseLiteral(ast, variables) as Date),
+});
+builder.addScalarType('DateTime', BoundedDateTime);
 builder.addScalarType('JSON', JSONResolver);
 builder.addScalarType('NonNegativeInt', NonNegativeIntResolver);
 builder.scalarType('File', {

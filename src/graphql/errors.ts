@@ -61,6 +61,19 @@ export function maskGraphQLError(error: unknown, message: string): Error {
       },
     });
   }
+  if (isClientArgumentError(original)) {
+    // Pothos refuses bad connection arguments (a garbled cursor, `first: -1`): the client's mistake.
+    return new GraphQLError((original as Error).message, { nodes: wrapper.nodes, path: wrapper.path, extensions: { code: 'bad_request' } });
+  }
   if (wrapper && 'locations' in wrapper && !wrapper.originalError) return wrapper; // parse/validation errors
+  if ((original as GraphQLError)?.extensions?.code === 'bad_request') return original as GraphQLError; // refused by a limit
   return new GraphQLError(message, { extensions: { code: 'internal' } });
+}
+
+const isClientArgumentError = (error: unknown): boolean => (error as Error | undefined)?.name === 'PothosValidationError';
+
+/** Did a resolver fail unexpectedly (a bug, or the database), as opposed to a refused input? */
+export function isUnexpectedError(error: GraphQLError): boolean {
+  const original = error.originalError;
+  return Boolean(original) && !(original instanceof DomainError) && !isClientArgumentError(original) && !(original as GraphQLError).locations;
 }

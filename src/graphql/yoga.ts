@@ -2,14 +2,16 @@
 // uploads (Yoga implements the GraphQL multipart request spec natively, so no
 // graphql-upload middleware), SSE subscriptions, and errors masked to the catalogue.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createYoga, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, processRegularResult, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import { createFetch } from '@whatwg-node/fetch';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Services } from '../services.ts';
+import { BadRequest, UnsupportedMediaType } from '../errors.ts';
 import { createLoaders } from '../loaders/index.ts';
-import { maskGraphQLError } from './errors.ts';
+import { isUnexpectedError, maskGraphQLError } from './errors.ts';
 import { schema } from './schema.ts';
+import { isRefusedDocument, operationLimits } from './limits.ts';
 import { boardResponseCache } from './response-cache.ts';
 import type { GraphQLContext } from './builder.ts';
 
@@ -17,6 +19,21 @@ interface ServerContext {
   req: FastifyRequest;
   reply: FastifyReply;
 }
+
+/**
+ * Unexpected resolver failures are logged with the request id, as REST logs its 500s; Yoga masks
+ * them afterwards (this plugin runs before the masking one), so clients see only "internal".
+ */
+const logUnexpectedErrors: Plugin<GraphQLContext & ServerContext> = {
+  onExecute: () => ({
+    onExecuteDone: ({ result, args }) => {
+      if (!('errors' in result) || !result.errors) return;
+      for (const error of result.errors) {
+        if (isUnexpectedError(error)) args.contextValue.req.log.error({ err: error.originalError, path: error.path }, 'GraphQL resolver failed');
+      }
+    },
+  }),
+};
 
 export const MAX_UPLOAD_BYTES = 3 * 1024 * 1024;
 export const MAX_UPLOAD_FILES = 5;
@@ -31,7 +48,7 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
     cors: false, // same-origin board; API clients are not browsers
     landingPage: false,
     maskedErrors: { maskError: maskGraphQLError },
-    plugins: [boardResponseCache(services)],
+    plugins: [...operationLimits(), logUnexpectedErrors, boardResponseCache(services)],
     fetchAPI: createFetch({ formDataLimits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_UPLOAD_FILES, fieldSize: 1024 * 1024 } }),
     // A fresh context (and fresh loaders) per operation: complexity and loaders cache on it.
     context: ({ req }) => ({ services, principal: req.principal, loaders: createLoaders(services.prisma) }),
@@ -42,13 +59,20 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
     method: ['GET', 'POST', 'OPTIONS'],
     config: { family: 'graphql', rateLimitFamily: 'graphql' },
     handler: async (req, reply) => {
+      if (req.method === 'POST' && req.body === undefined && /json/.test(req.headers['content-type'] ?? '')) {
+        throw new BadRequest('The request body is empty: send a JSON object with a "query".');
+      }
       const response = (await executeJsonPost(yoga, req, reply)) ?? (await yoga.handleNodeRequestAndResponse(req, reply, { req, reply }));
+      if (response.status === 415) throw new UnsupportedMediaType('Send GraphQL requests as application/json, or multipart/form-data for uploads.');
       response.headers.forEach((value, key) => reply.header(key, value));
       reply.status(response.status);
       // Streams only for subscriptions and incremental delivery; a single result is sent whole,
       // which is much cheaper than piping a one-chunk stream.
       const streamed = /text\/event-stream|multipart\/mixed/.test(response.headers.get('content-type') ?? '');
-      return reply.send(streamed ? response.body : await response.text());
+      if (streamed) return reply.send(response.body);
+      const text = await response.text();
+      if (isRefusedDocument(response.status, text)) reply.status(400);
+      return reply.send(text);
     },
   });
 }
@@ -73,7 +97,7 @@ async function executeJsonPost(yoga: YogaServerInstance<ServerContext, GraphQLCo
     return undefined;
   }
   const operation = getOperationAST(document, params.operationName);
-  if (!operation || operation.operation === 'subscription' || validate(schema, document).length > 0) return undefined;
+  if (!operation || operation.operation === 'subscription' || validate(schema, document).length > 0) return undefined; // Yoga words the errors
   const result = (await execute({
     schema,
     document,

@@ -1,6 +1,6 @@
 // Each REST family answers errors in its documented envelope. This is the one place that maps
 // the error catalogue to bodies and statuses per family.
-import { DomainError, HTTP_STATUS, RateLimited, ValidationFailed, FeatureRestricted, type ErrorCode } from '../errors.ts';
+import { DomainError, HTTP_STATUS, RateLimited, Unavailable, ValidationFailed, FeatureRestricted, type ErrorCode } from '../errors.ts';
 
 /**
  * kendo: Laravel-style `{message, errors}` (+ `feature_restricted: true`);
@@ -24,6 +24,8 @@ const RAVEN_CODES: Record<ErrorCode, string> = {
   conflict: 'ALREADY_EXISTS',
   validation_failed: 'VALIDATION_ERROR',
   payload_too_large: 'PAYLOAD_TOO_LARGE',
+  request_timeout: 'REQUEST_TIMEOUT',
+  headers_too_large: 'HEADERS_TOO_LARGE',
   unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
   rate_limited: 'RATE_LIMITED',
   unavailable: 'SERVICE_UNAVAILABLE',
@@ -42,7 +44,7 @@ function details(error: DomainError): Record<string, unknown> | undefined {
 export function errorReply(family: ErrorFamily, error: DomainError): ErrorReply {
   const status = HTTP_STATUS[error.code];
   const headers: Record<string, string> = {};
-  if (error instanceof RateLimited) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (error instanceof RateLimited || error instanceof Unavailable) headers['retry-after'] = String(error.retryAfterSeconds);
   switch (family) {
     case 'kendo': {
       const body: Record<string, unknown> = { message: error.message };
@@ -63,6 +65,17 @@ export function errorReply(family: ErrorFamily, error: DomainError): ErrorReply 
       return { status, body: { error: { code: error.code, message: error.message, details: details(error) ?? {} } }, headers };
   }
 }
+
+/**
+ * The raw bytes of an error answered before Fastify has a request (malformed HTTP, oversized
+ * headers, timeouts): the URL is unknown, so our own envelope.
+ */
+export function rawErrorResponse(error: DomainError): string {
+  const { status, body } = errorReply('intake', error);
+  const text = JSON.stringify(body);
+  return `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`;
+}
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large' };
 
 /** Which family an unmatched URL belongs to (404s and errors raised before routing). */
 export function familyOfUrl(url: string): ErrorFamily {

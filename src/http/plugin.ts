@@ -8,11 +8,11 @@ import { ANONYMOUS } from '../auth/principal.ts';
 import { bearerFrom, hashSecret } from '../auth/tokens.ts';
 import type { RateLimitFamily } from '../config.ts';
 import {
-  BadRequest, DomainError, Internal, NotFound, PayloadTooLarge, RateLimited, UnsupportedMediaType, ValidationFailed,
-  type FieldErrors,
+  BadRequest, DomainError, HeadersTooLarge, Internal, NotFound, PayloadTooLarge, RateLimited, RequestTimeout, Unavailable,
+  UnsupportedMediaType, ValidationFailed, type FieldErrors,
 } from '../errors.ts';
 import type { Actor, Services } from '../services.ts';
-import { errorReply, familyOfUrl, type ErrorFamily } from './envelopes.ts';
+import { errorReply, familyOfUrl, rawErrorResponse, type ErrorFamily } from './envelopes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -39,6 +39,43 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 export function requestIdFrom(request: { headers: Record<string, string | string[] | undefined> }): string {
   const given = request.headers[REQUEST_ID_HEADER];
   return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : `req_${crypto.randomUUID()}`;
+}
+
+/**
+ * Connection limits (README, Security): a request must arrive whole within 60 s (slow-drip
+ * bodies are cut off), headers within 15 s; idle keep-alive connections close after 10 s.
+ * Live subscriptions are responses, not requests, so they are not cut by these.
+ */
+export const HTTP_LIMITS = {
+  requestTimeout: 60_000,
+  connectionTimeout: 0,
+  keepAliveTimeout: 10_000,
+  routerOptions: { maxParamLength: 200 },
+  http: { headersTimeout: 15_000 },
+} as const;
+
+/** Errors of Fastify's router (a malformed or oversized URL), in the URL's family envelope. */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const domain =
+    error.code === 'FST_ERR_BAD_URL'
+      ? new BadRequest('The URL is not valid (malformed percent-encoding).')
+      : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new NotFound('Resource') // no id of ours is that long
+        : new BadRequest(error.message || 'Bad request.');
+  void sendError(request, reply, domain);
+}
+
+/** Errors before there is a request at all (malformed HTTP, oversized headers, timeouts). */
+export function answerClientError(error: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const domain =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new RequestTimeout('The request was not received in time.')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? new HeadersTooLarge('The request headers (or the URL) are too large.')
+        : new BadRequest('Malformed HTTP request.');
+  if (socket.writable) socket.write(rawErrorResponse(domain));
+  socket.destroy(error);
 }
 
 export function familyOf(request: FastifyRequest): ErrorFamily {
@@ -74,8 +111,19 @@ export function toDomainError(error: FastifyError): DomainError | undefined {
 export async function registerHttpInfrastructure(app: FastifyInstance, services: Services): Promise<void> {
   app.decorateRequest('principal', null as never);
 
+  limitConnectionsPerClient(app, services.config.maxConnectionsPerClient);
+
+  // While closing, new requests hear so in their family's envelope and may retry elsewhere.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new Unavailable('The server is shutting down; retry shortly.');
+    }
   });
 
   // `curl -X POST -H 'Content-Type: application/json' …/dismiss` sends no body: that is no input,
@@ -127,6 +175,29 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
     request.principal = config?.public ? ANONYMOUS : await services.principals.resolve(bearerFrom(request.headers.authorization));
     if (config?.authorize) await config.authorize({ services, principal: request.principal }, request.params as Record<string, string>);
     return payload;
+  });
+}
+
+/**
+ * One client address may hold this many open connections; more are refused at once (the
+ * socket is closed before any byte is read), so one client cannot exhaust file descriptors.
+ */
+function limitConnectionsPerClient(app: FastifyInstance, max: number): void {
+  const open = new Map<string, number>();
+  app.server.on('connection', (socket: import('node:net').Socket) => {
+    const address = socket.remoteAddress ?? 'unknown';
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > max) {
+      socket.end(rawErrorResponse(new RateLimited(1, max)));
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left <= 0) open.delete(address);
+      else open.set(address, left);
+    });
   });
 }
 

@@ -1,0 +1,66 @@
+// What one GraphQL operation may ask for, checked while validating (before anything runs), for
+// every caller and on both the fast path and Yoga's: GraphQL Armor's limits on aliases, tokens,
+// directives and depth, plus our own bound on introspection (one `__schema`, a few `__type` per
+// document: GraphiQL needs one; thousands of aliased copies would freeze the event loop). The
+// Pothos complexity plugin then prices the fields of our own types. A refused operation answers
+// 400 with a message saying which limit it broke.
+import { GraphQLError, type ValidationContext, type ASTVisitor } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+
+export const GRAPHQL_LIMITS = {
+  aliases: 30,
+  /** Depth of our own types; introspection (GraphiQL's query nests ~13 `ofType`) is bounded below. */
+  depth: 12,
+  tokens: 3_000,
+  directives: 20,
+  schemaFields: 1,
+  typeFields: 5,
+} as const;
+
+const refusal = (message: string) => new GraphQLError(message, { extensions: { code: 'bad_request' } });
+
+/**
+ * A document refused by a limit gets 400 whichever path served it (Yoga answers validation
+ * errors 200 to application/json clients, as GraphQL over HTTP allows; a refusal is not that).
+ */
+export const isRefusedDocument = (status: number, body: string): boolean =>
+  status === 200 && body.startsWith('{"errors":') && body.includes('"code":"bad_request"');
+
+function introspectionLimitRule(context: ValidationContext): ASTVisitor {
+  let schemaFields = 0;
+  let typeFields = 0;
+  return {
+    Field(node) {
+      if (node.name.value === '__schema' && ++schemaFields === GRAPHQL_LIMITS.schemaFields + 1) {
+        context.reportError(refusal(`Introspection is limited to ${GRAPHQL_LIMITS.schemaFields} __schema field per document.`));
+      }
+      if (node.name.value === '__type' && ++typeFields === GRAPHQL_LIMITS.typeFields + 1) {
+        context.reportError(refusal(`Introspection is limited to ${GRAPHQL_LIMITS.typeFields} __type fields per document.`));
+      }
+    },
+  };
+}
+
+// Reported as validation errors rather than thrown (a throw escapes validate() itself).
+const armorRejection = { propagateOnRejection: false, exposeLimits: true };
+
+export function operationLimits(): Plugin[] {
+  // Armor words its errors well ("Syntax Error: Aliases limit of 30 exceeded, found 100."); they only lack our code.
+  const onReject = [
+    (context: ValidationContext | null, error: GraphQLError) => {
+      Object.assign(error.extensions, { code: 'bad_request' });
+      context?.reportError(error);
+    },
+  ];
+  return [
+    maxAliasesPlugin({ ...armorRejection, onReject, n: GRAPHQL_LIMITS.aliases, allowList: [] }), // __typename aliases count too
+    maxDepthPlugin({ ...armorRejection, onReject, n: GRAPHQL_LIMITS.depth, ignoreIntrospection: true }),
+    maxTokensPlugin({ ...armorRejection, onReject, n: GRAPHQL_LIMITS.tokens }),
+    maxDirectivesPlugin({ ...armorRejection, onReject, n: GRAPHQL_LIMITS.directives }),
+    { onValidate: ({ addValidationRule }) => addValidationRule(introspectionLimitRule) },
+  ] as Plugin[];
+}
