@@ -65,12 +65,25 @@ export function maskGraphQLError(error: unknown, message: string): Error {
     // Pothos refuses bad connection arguments (a garbled cursor, `first: -1`): the client's mistake.
     return new GraphQLError((original as Error).message, { nodes: wrapper.nodes, path: wrapper.path, extensions: { code: 'bad_request' } });
   }
-  if (wrapper && 'locations' in wrapper && !wrapper.originalError) return wrapper; // parse/validation errors
+  // Parse and validation errors, and Yoga's own request errors (a malformed `map`, variables that
+  // are not JSON), are GraphQL errors of their own making: already worded for the client.
+  if (wrapper?.name === 'GraphQLError' && !wrapper.originalError) return wrapper;
   if ((original as GraphQLError)?.extensions?.code === 'bad_request') return original as GraphQLError; // refused by a limit
+  if (wrapper?.name === 'RangeError' && !('path' in wrapper) && /call stack/.test(wrapper.message)) {
+    return new GraphQLError('The document nests too deeply to parse.', { extensions: { code: 'bad_request' } }); // a multipart `operations` the nesting check did not see
+  }
+  if (wrapper?.name === 'SyntaxError' && !('path' in wrapper)) {
+    return new GraphQLError(`Malformed request parameters: ${wrapper.message}`, { extensions: { code: 'bad_request' } }); // e.g. GET variables that are not JSON
+  }
+  if (isVariableCoercionError(wrapper)) return new GraphQLError(wrapper.message, { nodes: wrapper.nodes, extensions: { code: 'bad_request' } });
   return new GraphQLError(message, { extensions: { code: 'internal' } });
 }
 
 const isClientArgumentError = (error: unknown): boolean => (error as Error | undefined)?.name === 'PothosValidationError';
+
+/** A variable a scalar refused (e.g. a DateTime out of range): raised before execution, so no path. */
+const isVariableCoercionError = (wrapper: Partial<GraphQLError> & Error): boolean =>
+  !wrapper.path && /^Variable "\$/.test(wrapper.message) && ['GraphQLError', 'TypeError'].includes(wrapper.originalError?.name ?? '');
 
 /** Did a resolver fail unexpectedly (a bug, or the database), as opposed to a refused input? */
 export function isUnexpectedError(error: GraphQLError): boolean {

@@ -48,6 +48,44 @@ function introspectionLimitRule(context: ValidationContext): ASTVisitor {
 // Reported as validation errors rather than thrown (a throw escapes validate() itself).
 const armorRejection = { propagateOnRejection: false, exposeLimits: true };
 
+/** Deepest bracket nesting any operation may have; graphql-js parses recursively. */
+export const MAX_DOCUMENT_NESTING = 64;
+
+/**
+ * Does the document nest brackets deeper than `max`? A character scan (string contents skipped)
+ * run before parsing: graphql-js recurses per level and would exhaust the stack on a few
+ * thousand, before any token or depth limit could count them.
+ */
+export function nestingExceeds(document: string, max = MAX_DOCUMENT_NESTING): boolean {
+  let depth = 0;
+  for (let i = 0; i < document.length; i++) {
+    const c = document[i];
+    if (c === '"') {
+      const block = document.startsWith('"""', i);
+      const end = block ? document.indexOf('"""', i + 3) : findStringEnd(document, i + 1);
+      if (end < 0) return false; // unterminated: the parser will say so
+      i = block ? end + 2 : end;
+    } else if (c === '#') {
+      const end = document.indexOf('\n', i);
+      if (end < 0) return false;
+      i = end;
+    } else if (c === '{' || c === '(' || c === '[') {
+      if (++depth > max) return true;
+    } else if (c === '}' || c === ')' || c === ']') {
+      depth--;
+    }
+  }
+  return false;
+}
+
+function findStringEnd(document: string, from: number): number {
+  for (let i = from; i < document.length; i++) {
+    if (document[i] === '\\') i++;
+    else if (document[i] === '"') return i;
+  }
+  return -1;
+}
+
 export function operationLimits(): Plugin[] {
   // Armor words its errors well ("Syntax Error: Aliases limit of 30 exceeded, found 100."); they only lack our code.
   const onReject = [

@@ -11,7 +11,7 @@ import { BadRequest, UnsupportedMediaType } from '../errors.ts';
 import { createLoaders } from '../loaders/index.ts';
 import { isUnexpectedError, maskGraphQLError } from './errors.ts';
 import { schema } from './schema.ts';
-import { isRefusedDocument, operationLimits } from './limits.ts';
+import { isRefusedDocument, MAX_DOCUMENT_NESTING, nestingExceeds, operationLimits } from './limits.ts';
 import { boardResponseCache } from './response-cache.ts';
 import type { GraphQLContext } from './builder.ts';
 
@@ -61,6 +61,10 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
     handler: async (req, reply) => {
       if (req.method === 'POST' && req.body === undefined && /json/.test(req.headers['content-type'] ?? '')) {
         throw new BadRequest('The request body is empty: send a JSON object with a "query".');
+      }
+      const query = (req.method === 'GET' ? (req.query as { query?: unknown }) : (req.body as { query?: unknown } | undefined))?.query;
+      if (typeof query === 'string' && nestingExceeds(query)) {
+        throw new BadRequest(`The query nests deeper than ${MAX_DOCUMENT_NESTING} levels.`);
       }
       const response = (await executeJsonPost(yoga, req, reply)) ?? (await yoga.handleNodeRequestAndResponse(req, reply, { req, reply }));
       if (response.status === 415) throw new UnsupportedMediaType('Send GraphQL requests as application/json, or multipart/form-data for uploads.');
