@@ -8,6 +8,8 @@ export const RATE_LIMIT_DEFAULTS = {
   error_events: 1000,
   bug_reports: 300,
   graphql: 600,
+  /** /healthz, per client address: a load balancer polling every second stays far below it. */
+  health: 600,
 } as const;
 export type RateLimitFamily = keyof typeof RATE_LIMIT_DEFAULTS;
 

@@ -47,7 +47,7 @@ describe('tokens and principals', () => {
     expect(admin.data.viewer).toEqual({ email: seed.admin.email, isAdmin: true });
     const member = await graphql(t.app, VIEWER, {}, seed.memberToken);
     expect(member.data.viewer?.isAdmin).toBe(false);
-    expect(member.data.projects.map((p: { id: number }) => p.id)).toEqual([seed.project.id]);
+    expect(member.data.projects!.map((p: { id: number }) => p.id)).toEqual([seed.project.id]);
     const anonymous = await graphql(t.app, '{ viewer { email } }');
     expect(anonymous.data.viewer).toBeNull();
   });

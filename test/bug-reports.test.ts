@@ -309,10 +309,10 @@ describe('GraphQL', () => {
   });
 
   it('lists with a filter and pages through a connection', async () => {
-    const page = (await graphql(t.app, BUG_REPORTS, { filter: { source: 'AUTO_SERVER' }, first: 2 }, seed.adminToken)).data.bugReports;
+    const page = (await graphql(t.app, BUG_REPORTS, { filter: { source: 'AUTO_SERVER' }, first: 2 }, seed.adminToken)).data.bugReports!;
     expect(page.edges).toHaveLength(2);
     expect(page.edges.every((e) => e.node.source === 'AUTO_SERVER')).toBe(true);
-    const next = (await graphql(t.app, BUG_REPORTS, { filter: { source: 'AUTO_SERVER' }, first: 2, after: page.pageInfo.endCursor }, seed.adminToken)).data.bugReports;
+    const next = (await graphql(t.app, BUG_REPORTS, { filter: { source: 'AUTO_SERVER' }, first: 2, after: page.pageInfo.endCursor }, seed.adminToken)).data.bugReports!;
     expect(next.edges.map((e) => e.node.id)).not.toContain(page.edges[0]!.node.id);
   });
 

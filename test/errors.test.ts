@@ -239,7 +239,7 @@ describe('GraphQL triage of error groups', () => {
 
   it('lists groups with filters, search, ordering and pagination', async () => {
     const list = async (variables: Record<string, unknown>) =>
-      (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), ...variables }, seed.adminToken)).data.project!.errorGroups;
+      (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), ...variables }, seed.adminToken)).data.project!.errorGroups!;
     expect((await list({ orderBy: 'COUNT' })).edges.map((e) => [e.node.exceptionClass, e.node.environment, e.node.occurrenceCount])).toEqual([
       ['TimeoutError', 'production', 3],
       ['TimeoutError', 'staging', 1],
@@ -255,7 +255,7 @@ describe('GraphQL triage of error groups', () => {
   });
 
   it('reopens a resolved group that occurs again, and says it regressed', async () => {
-    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), search: 'PaymentDeclined' }, seed.adminToken)).data.project!.errorGroups;
+    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), search: 'PaymentDeclined' }, seed.adminToken)).data.project!.errorGroups!;
     const id = groups.edges[0]!.node.id;
     const resolved = successData((await graphql(t.app, RESOLVE, { id }, seed.adminToken)).data.resolveErrorGroup);
     expect(resolved).toMatchObject({ status: 'RESOLVED', resolvedAt: expect.any(String) });
@@ -269,7 +269,7 @@ describe('GraphQL triage of error groups', () => {
   });
 
   it('keeps ignored groups ignored when they occur again, until reopened', async () => {
-    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), environment: 'staging' }, seed.adminToken)).data.project!.errorGroups;
+    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), environment: 'staging' }, seed.adminToken)).data.project!.errorGroups!;
     const id = groups.edges[0]!.node.id;
     expect(successData((await graphql(t.app, IGNORE, { id }, seed.adminToken)).data.ignoreErrorGroup).status).toBe('IGNORED');
     await send({ exception_class: 'TimeoutError', environment: 'staging' });
@@ -278,7 +278,7 @@ describe('GraphQL triage of error groups', () => {
   });
 
   it('promotes a group into an issue once', async () => {
-    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), orderBy: 'COUNT', first: 1 }, seed.adminToken)).data.project!.errorGroups;
+    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), orderBy: 'COUNT', first: 1 }, seed.adminToken)).data.project!.errorGroups!;
     const id = groups.edges[0]!.node.id;
     const promoted = successData((await graphql(t.app, PROMOTE, { id }, seed.adminToken)).data.promoteErrorGroup);
     expect(promoted.issue).toMatchObject({ title: 'TimeoutError: upstream timed out', status: 'OPEN' });
@@ -288,7 +288,7 @@ describe('GraphQL triage of error groups', () => {
 
   it('lets members read but not triage, and hides groups of projects they cannot see', async () => {
     await grant(t.operator, seed.member.email, board.project.id, ['error-groups:read']);
-    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id) }, seed.memberToken)).data.project!.errorGroups;
+    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id) }, seed.memberToken)).data.project!.errorGroups!;
     const id = groups.edges[0]!.node.id;
     expect((await graphql(t.app, RESOLVE, { id }, seed.memberToken)).data.resolveErrorGroup).toMatchObject({ __typename: 'ForbiddenError' });
     const stranger = await seedWorkspace(t.operator);

@@ -255,7 +255,7 @@ describe('the GraphQL triage board', () => {
       await graphql(t.app, BOARD, { project: String(board.project.id), first: first - 1 }, seed.adminToken);
       const before = t.db.statementCount();
       const result = await graphql(t.app, BOARD, { project: String(board.project.id), first }, seed.adminToken);
-      return { statements: t.db.statementCount() - before, edges: result.data.project!.reports.edges };
+      return { statements: t.db.statementCount() - before, edges: result.data.project!.reports!.edges };
     };
     const small = await count(5);
     const full = await count(50);
@@ -266,7 +266,7 @@ describe('the GraphQL triage board', () => {
   });
 
   it('serves attachment bytes at their URL, only to callers who may read the project', async () => {
-    const { edges } = (await graphql(t.app, BOARD, { project: String(board.project.id), first: 3 }, seed.adminToken)).data.project!.reports;
+    const { edges } = (await graphql(t.app, BOARD, { project: String(board.project.id), first: 3 }, seed.adminToken)).data.project!.reports!;
     const attachmentUrl = new URL(edges[2]!.node.attachments[0]!.url);
     const bytes = await t.app.inject({ method: 'GET', url: attachmentUrl.pathname, headers: bearer(seed.adminToken) });
     expect(bytes.statusCode).toBe(200);
@@ -280,7 +280,7 @@ describe('the GraphQL triage board', () => {
   it('files a person’s report as source PERSON with its author, and filters the board by status', async () => {
     const filed = successData((await graphql(t.app, SUBMIT, { project: String(board.project.id), title: 'From the board', description: 'typo' }, seed.adminToken)).data.submitReport);
     expect(filed).toMatchObject({ source: 'PERSON', author: { id: seed.admin.id } });
-    const promoted = (await graphql(t.app, BOARD, { project: String(board.project.id), status: 'PROMOTED', first: 50 }, seed.adminToken)).data.project!.reports.edges;
+    const promoted = (await graphql(t.app, BOARD, { project: String(board.project.id), status: 'PROMOTED', first: 50 }, seed.adminToken)).data.project!.reports!.edges;
     expect(promoted).toHaveLength(2);
     const again = (await graphql(t.app, PROMOTE, { project: String(board.project.id), reportIds: [promoted[0]!.node.id] }, seed.adminToken)).data.promoteReports;
     expect(again).toMatchObject({ __typename: 'ValidationError' });
@@ -345,7 +345,7 @@ describe('the board response cache', () => {
     const secret = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
     await postJson({ title: 'first', description: 'x' }, secret, own.project.id);
     const variables = { project: String(own.project.id), first: 10 };
-    const titles = async (who: string) => (await graphql(t.app, BOARD, variables, who)).data.project?.reports.edges.map((e) => e.node.title);
+    const titles = async (who: string) => (await graphql(t.app, BOARD, variables, who)).data.project?.reports?.edges.map((e) => e.node.title);
 
     expect(await titles(seed.adminToken)).toEqual(['first']);
     const before = t.db.statementCount();

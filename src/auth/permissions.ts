@@ -21,6 +21,18 @@ export function requireAuthenticated(principal: Principal): asserts principal is
   if (principal.kind === 'anonymous') throw new Unauthenticated();
 }
 
+export type Access = 'read' | 'write';
+
+/**
+ * Personal and workspace tokens carry `read` and/or `write`: reads need either, changes need
+ * `write` — for administrators too (an admin's read-only token changes nothing).
+ */
+export function requireAccess(principal: Principal, access: Access): void {
+  requireAuthenticated(principal);
+  const needed = access === 'read' ? ['read', 'write'] : ['write'];
+  if (!needed.some((ability) => principal.abilities.includes(ability))) throw new Forbidden(`The token lacks the ${access} ability.`);
+}
+
 export const isAdmin = (principal: Principal): boolean => principal.kind === 'user' && principal.user.role === 'ADMIN';
 
 /** Can this person do `permission` on the project? Admins and project owners bypass. */
@@ -47,8 +59,7 @@ export function authorizeProject(principal: Principal, project: ProjectScope, ru
     case 'user': {
       if (rule.tokenOnly) throw new Forbidden('Personal access tokens cannot call this endpoint; use a project token.');
       if (!userSees(principal.user, project)) throw new NotFound('Project');
-      const needed = isReadPermission(rule.permission) ? ['read', 'write'] : ['write'];
-      if (!needed.some((a) => principal.abilities.includes(a))) throw new Forbidden(`The token lacks the ${needed.at(-1)} ability.`);
+      requireAccess(principal, isReadPermission(rule.permission) ? 'read' : 'write');
       if (!userMay(principal.user, project, rule.permission)) throw new Forbidden(`Missing the ${rule.permission} permission.`);
       return;
     }
@@ -68,8 +79,7 @@ export function authorizeProject(principal: Principal, project: ProjectScope, ru
       if (principal.workspaceId !== project.workspaceId) throw new NotFound('Project');
       if (rule.tokenAbility && principal.abilities.includes(rule.tokenAbility)) return;
       if (rule.tokenOnly) throw new Forbidden(`The token lacks the ${rule.tokenAbility ?? 'required'} ability.`);
-      const needed = isReadPermission(rule.permission) ? ['read', 'write'] : ['write'];
-      if (!needed.some((a) => principal.abilities.includes(a))) throw new Forbidden(`The token lacks the ${needed.at(-1)} ability.`);
+      requireAccess(principal, isReadPermission(rule.permission) ? 'read' : 'write');
       return;
     }
   }
@@ -79,10 +89,11 @@ export function requireFeature(workspace: Pick<Workspace, 'features'>, feature: 
   if (!workspace.features.includes(feature)) throw new FeatureRestricted(feature);
 }
 
-/** Admin-only operations (workspace and project creation, user management). */
-export function requireAdmin(principal: Principal): void {
+/** Admin-only operations (workspace and project creation, user management); changes need `write`. */
+export function requireAdmin(principal: Principal, access: Access = 'write'): void {
   requireAuthenticated(principal);
   if (!isAdmin(principal)) throw new Forbidden('Only administrators may do this.');
+  requireAccess(principal, access);
 }
 
 /** May this principal see the project at all (board, GraphQL lookups)? */

@@ -4,6 +4,7 @@ import type { ApiToken, Membership, User } from '../generated/prisma/client.ts';
 import type { Prisma } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
 import { Unauthenticated } from '../errors.ts';
+import { LRUCache } from 'lru-cache';
 import type { Ability } from './abilities.ts';
 import { hashSecret, looksLikeSecret } from './tokens.ts';
 
@@ -23,15 +24,19 @@ export const hasAbility = (principal: Principal, ability: Ability): boolean =>
   principal.kind !== 'anonymous' && principal.abilities.includes(ability);
 
 type TokenRow = ApiToken & { user: UserWithMemberships | null; createdBy: UserWithMemberships | null };
+const TOKEN_INCLUDE = { user: { include: { memberships: true } }, createdBy: { include: { memberships: true } } } as const;
 
-/** Verified tokens are cached briefly so hot ingest paths do not pay a query per request. */
+/**
+ * Token lookups are cached briefly, misses too: hot ingest paths do not pay a query per request,
+ * and a flood of made-up secrets does not become a flood of queries.
+ */
 const CACHE_TTL_MS = 5_000;
 const CACHE_MAX = 10_000;
 /** lastUsedAt is written at most once a minute per token: an ingest burst must not become writes. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 export class PrincipalResolver {
-  private cache = new Map<string, { row: TokenRow; expires: number }>();
+  private cache = new LRUCache<string, { row: TokenRow | null }>({ max: CACHE_MAX, ttl: CACHE_TTL_MS });
 
   constructor(
     private prisma: Prisma,
@@ -44,11 +49,9 @@ export class PrincipalResolver {
     if (!looksLikeSecret(secret)) throw new Unauthenticated('Unauthenticated: the token is invalid.');
     const row = await this.tokenRow(hashSecret(secret));
     const now = this.clock.now();
-    if (!row) throw new Unauthenticated('Unauthenticated: the token is invalid.');
-    if (row.revokedAt) throw new Unauthenticated('Unauthenticated: the token was revoked.');
-    if (row.expiresAt && row.expiresAt <= now) throw new Unauthenticated('Unauthenticated: the token has expired.');
-    this.touch(row, now);
-    return principalOf(row);
+    const principal = this.verified(row, now);
+    this.touch(row!, now);
+    return principal;
   }
 
   /** Drop cached verifications (after a revocation in this process). */
@@ -56,17 +59,28 @@ export class PrincipalResolver {
     this.cache.clear();
   }
 
+  /**
+   * The principal as it is now in the database (no cache): what a long-lived stream re-checks.
+   * Throws Unauthenticated once the token is revoked or expired.
+   */
+  async refresh(principal: Principal): Promise<Principal> {
+    if (principal.kind === 'anonymous' || !principal.token) return principal;
+    const row = await this.prisma.apiToken.findUnique({ where: { id: principal.token.id }, include: TOKEN_INCLUDE });
+    return this.verified(row, this.clock.now());
+  }
+
+  private verified(row: TokenRow | null, now: Date): Principal {
+    if (!row) throw new Unauthenticated('Unauthenticated: the token is invalid.');
+    if (row.revokedAt) throw new Unauthenticated('Unauthenticated: the token was revoked.');
+    if (row.expiresAt && row.expiresAt <= now) throw new Unauthenticated('Unauthenticated: the token has expired.');
+    return principalOf(row);
+  }
+
   private async tokenRow(secretHash: string): Promise<TokenRow | null> {
     const cached = this.cache.get(secretHash);
-    if (cached && cached.expires > Date.now()) return cached.row;
-    const row = await this.prisma.apiToken.findUnique({
-      where: { secretHash },
-      include: { user: { include: { memberships: true } }, createdBy: { include: { memberships: true } } },
-    });
-    if (row) {
-      if (this.cache.size >= CACHE_MAX) this.cache.clear();
-      this.cache.set(secretHash, { row, expires: Date.now() + CACHE_TTL_MS });
-    }
+    if (cached) return cached.row;
+    const row = await this.prisma.apiToken.findUnique({ where: { secretHash }, include: TOKEN_INCLUDE });
+    this.cache.set(secretHash, { row });
     return row;
   }
 

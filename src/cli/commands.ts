@@ -6,7 +6,7 @@ import { operatorPrincipal } from '../auth/principal.ts';
 import { DomainError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import {
-  createProject, createToken, createUser, createWorkspace, grantProjectAccess, revokeToken, setWorkspaceFeatures,
+  createProject, createToken, createUser, createWorkspace, grantProjectAccess, revokeToken, setWorkspaceFeatures, tokensWhere,
 } from '../modules/workspaces/service.ts';
 
 export class UsageError extends Error {}
@@ -61,7 +61,15 @@ const SPECS: Record<string, CommandSpec> = {
     },
     positionals: 0,
   },
-  'token revoke': { usage: 'intake token revoke <token-id>', options: {}, positionals: 1 },
+  'token revoke': { usage: 'intake token revoke <token-id>   (also revokes every token minted with it)', options: {}, positionals: 1 },
+  'token list': {
+    usage: 'intake token list [--project <id|slug|prj_…>] [--workspace acme] [--user ada@example.com] [--revoked] [--limit 100] [--after <token-id>]',
+    options: {
+      project: { type: 'string' }, workspace: { type: 'string' }, user: { type: 'string' }, revoked: { type: 'boolean' },
+      limit: { type: 'string' }, after: { type: 'string' },
+    },
+    positionals: 0,
+  },
 };
 
 export const usage = () => ['Usage:', ...Object.values(SPECS).map((s) => `  ${s.usage}`), '', 'Every command accepts --json.'].join('\n');
@@ -150,6 +158,20 @@ export async function executeCommand(services: Services, command: Command): Prom
         secret: created.secret,
       };
     }
+    case 'token list': {
+      const limit = Number(optional(command, 'limit') ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be an integer from 1 to 1000');
+      const after = optional(command, 'after');
+      const where = await tokensWhere(actor, {
+        project: optional(command, 'project'), workspace: optional(command, 'workspace'), user: optional(command, 'user'), includeRevoked: command.options.revoked === true,
+      });
+      const rows = await services.prisma.apiToken.findMany({ where: after ? { AND: [where, { id: { gt: after } }] } : where, orderBy: { id: 'asc' }, take: limit + 1 });
+      const tokens = rows.slice(0, limit).map(tokenJson);
+      const next = rows.length > limit ? tokens.at(-1)!.id : null;
+      const lines = tokens.map((t) => `${t.id}  ${t.kind.toLowerCase().padEnd(9)} ${t.prefix}…  ${t.name}  [${t.abilities.join(', ')}]${t.revokedAt ? '  (revoked)' : ''}`);
+      if (next) lines.push(`… more: intake token list --after ${next}`);
+      return { summary: lines.join('\n') || 'no tokens', tokens, next };
+    }
     case 'token revoke': {
       const token = await revokeToken(actor, command.positionals[0]!);
       return { summary: `revoked token ${token.id}`, token: tokenJson(token) };
@@ -163,7 +185,8 @@ const projectJson = (p: Project) => ({ id: p.id, publicId: p.publicId, workspace
 const userJson = (u: User) => ({ id: u.id, email: u.email, name: u.name, role: u.role });
 const tokenJson = (t: ApiToken) => ({
   id: t.id, name: t.name, kind: t.kind, prefix: t.prefix, abilities: t.abilities, projectId: t.projectId,
-  workspaceId: t.workspaceId, userId: t.userId, expiresAt: t.expiresAt, revokedAt: t.revokedAt,
+  workspaceId: t.workspaceId, userId: t.userId, createdById: t.createdById, parentTokenId: t.parentTokenId,
+  expiresAt: t.expiresAt, revokedAt: t.revokedAt, lastUsedAt: t.lastUsedAt,
 });
 
 /** Errors as the CLI prints them with --json. */

@@ -1,6 +1,7 @@
 // GraphQL Yoga mounted on Fastify at /graphql: self-contained GraphiQL (works offline), multipart
 // uploads (Yoga implements the GraphQL multipart request spec natively, so no
 // graphql-upload middleware), SSE subscriptions, and errors masked to the catalogue.
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createYoga, processRegularResult, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { getOperationAST, type ExecutionResult } from 'graphql';
@@ -76,6 +77,7 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
       if (streamed) return reply.send(response.body);
       const text = await response.text();
       if (isRefusedDocument(response.status, text)) reply.status(400);
+      if (response.headers.get('content-type')?.startsWith('text/html')) return sendPage(req, reply, text);
       return reply.send(text);
     },
   });
@@ -111,6 +113,23 @@ async function executeJsonPost(yoga: YogaServerInstance<ServerContext, GraphQLCo
   })) as ExecutionResult;
   const mediaType = accept.includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
   return processRegularResult(result, yoga.fetchAPI, mediaType);
+}
+
+/**
+ * GraphiQL's page is ~9 MB of inline JavaScript and never changes while the process runs: it is
+ * compressed once (gzip, ~10x smaller) and sent compressed to every client that accepts it.
+ */
+const compressedPages = new Map<string, Buffer>();
+function sendPage(req: FastifyRequest, reply: FastifyReply, html: string): FastifyReply {
+  reply.header('vary', 'accept-encoding');
+  if (!/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.send(html);
+  let gzipped = compressedPages.get(html);
+  if (!gzipped) {
+    gzipped = gzipSync(html, { level: 9 });
+    compressedPages.clear();
+    compressedPages.set(html, gzipped);
+  }
+  return reply.header('content-encoding', 'gzip').header('content-length', gzipped.length).send(gzipped);
 }
 
 interface GraphQLParams {

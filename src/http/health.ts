@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 
 export function registerHealthRoutes(app: FastifyInstance, services: Services): void {
-  app.get('/healthz', { config: { public: true } }, async (_request, reply) => {
+  app.get('/healthz', { config: { public: true, rateLimitFamily: 'health' } }, async (_request, reply) => {
     const started = performance.now();
     try {
       await services.db.sql.rows('SELECT 1');

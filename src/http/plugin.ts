@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import rateLimit from '@fastify/rate-limit';
 import type { Principal } from '../auth/principal.ts';
 import { ANONYMOUS } from '../auth/principal.ts';
-import { bearerFrom, hashSecret } from '../auth/tokens.ts';
+import { bearerFrom } from '../auth/tokens.ts';
 import type { RateLimitFamily } from '../config.ts';
 import {
   BadRequest, DomainError, HeadersTooLarge, Internal, NotFound, PayloadTooLarge, RateLimited, RequestTimeout, Unavailable,
@@ -30,6 +30,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal;
+    /** A credential that did not verify: answered 401 once the rate limit has counted it. */
+    authFailure?: DomainError;
   }
 }
 
@@ -78,6 +80,33 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: import('
   socket.destroy(error);
 }
 
+/**
+ * Every response: no MIME sniffing, no referrer. Pages (GraphiQL, and the board to come): a CSP
+ * that keeps them out of frames and talking only to us. GraphiQL's bundle is inline, hence the
+ * inline script and style allowances.
+ */
+export const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+function applySecurityHeaders(reply: FastifyReply): void {
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'no-referrer');
+  if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+    reply.header('content-security-policy', PAGE_CSP);
+    reply.header('x-frame-options', 'DENY');
+  }
+}
+
 export function familyOf(request: FastifyRequest): ErrorFamily {
   return request.routeOptions?.config?.family ?? familyOfUrl(request.url);
 }
@@ -112,6 +141,10 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
   app.decorateRequest('principal', null as never);
 
   limitConnectionsPerClient(app, services.config.maxConnectionsPerClient);
+  app.addHook('onSend', async (_request, reply, payload) => {
+    applySecurityHeaders(reply);
+    return payload;
+  });
 
   // While closing, new requests hear so in their family's envelope and may retry elsewhere.
   let closing = false;
@@ -144,8 +177,6 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
     return sendError(request, reply, new Internal());
   });
 
-  // 404s are rate limited like everything else so unknown URLs cannot be probed for free.
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, new NotFound('Route')));
 
   // Per-route limits come from route config, resolved here so routes never repeat numbers.
   app.addHook('onRoute', (route) => {
@@ -157,25 +188,45 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
     } as typeof route.config;
   });
 
+  // Who is calling is known before the rate limit counts the request (route-level onRequest
+  // hooks run after this one), so limits are kept per verified credential. A credential that
+  // does not verify counts against the client's address — made-up tokens get no buckets of
+  // their own — and is refused 401 after that count.
+  app.addHook('onRequest', async (request) => {
+    request.principal = ANONYMOUS;
+    if (request.routeOptions.config?.public) return;
+    try {
+      request.principal = await services.principals.resolve(bearerFrom(request.headers.authorization));
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      request.authFailure = error;
+    }
+  });
+
   await app.register(rateLimit, {
     global: false,
     ...(services.config.redisUrl ? { redis: await redisForRateLimits(services) } : {}),
-    // Keyed by credential (hashed, never stored in clear); anonymous callers by address.
     keyGenerator: (request) => {
-      const secret = bearerFrom(request.headers.authorization);
-      return secret ? `tok:${hashSecret(secret)}` : `ip:${request.ip}`;
+      const principal = request.principal;
+      if (principal.kind === 'anonymous') return `ip:${request.ip}`;
+      if (principal.kind === 'user' && !principal.token) return `usr:${principal.user.id}`;
+      return `tok:${principal.token!.id}`;
     },
     errorResponseBuilder: (_request, context) => new RateLimited(Math.max(1, Math.ceil(context.ttl / 1000)), context.max),
   });
 
-  // Resolve who is calling after the rate limit (route-level onRequest) and before the body is
-  // read: a bad token costs us no parsing.
+  // Before the body is read: a bad token, or a caller the route's gate refuses, costs no parsing.
   app.addHook('preParsing', async (request, _reply, payload) => {
-    const config = request.routeOptions.config;
-    request.principal = config?.public ? ANONYMOUS : await services.principals.resolve(bearerFrom(request.headers.authorization));
-    if (config?.authorize) await config.authorize({ services, principal: request.principal }, request.params as Record<string, string>);
+    if (request.authFailure) throw request.authFailure;
+    const gate = request.routeOptions.config?.authorize;
+    if (gate) await gate({ services, principal: request.principal }, request.params as Record<string, string>);
     return payload;
   });
+
+  // Unknown URLs are rate limited like everything else, so they cannot be probed for free.
+  app.setNotFoundHandler({ preHandler: app.rateLimit({ max: services.config.rateLimits.default, timeWindow: 60_000 }) }, (request, reply) =>
+    sendError(request, reply, new NotFound('Route')),
+  );
 }
 
 /**
@@ -188,8 +239,7 @@ function limitConnectionsPerClient(app: FastifyInstance, max: number): void {
     const address = socket.remoteAddress ?? 'unknown';
     const count = (open.get(address) ?? 0) + 1;
     if (count > max) {
-      socket.end(rawErrorResponse(new RateLimited(1, max)));
-      socket.destroy();
+      socket.end(rawErrorResponse(new RateLimited(1, max)), () => socket.destroy());
       return;
     }
     open.set(address, count);

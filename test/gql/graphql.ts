@@ -110,7 +110,7 @@ export type RevokeTokenMutation = { revokeToken:
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ViewerQuery = { viewer: { email: string, isAdmin: boolean } | null, projects: Array<{ id: number, slug: string }> };
+export type ViewerQuery = { viewer: { email: string | null, isAdmin: boolean | null } | null, projects: Array<{ id: number, slug: string }> | null };
 
 export type CreateWorkspaceMutationVariables = Exact<{
   slug: string;
@@ -167,7 +167,7 @@ export type BugReportsQueryVariables = Exact<{
 }>;
 
 
-export type BugReportsQuery = { bugReports: { edges: Array<{ node: { id: string, title: string, source: BugReportSource, severity: BugSeverity, status: BugStatus } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type BugReportsQuery = { bugReports: { edges: Array<{ node: { id: string, title: string, source: BugReportSource, severity: BugSeverity, status: BugStatus } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type UpdateBugMutationVariables = Exact<{
   id: string | number;
@@ -227,7 +227,7 @@ export type ErrorGroupsQueryVariables = Exact<{
 }>;
 
 
-export type ErrorGroupsQuery = { project: { errorGroups: { edges: Array<{ node: { id: number, exceptionClass: string, environment: string, occurrenceCount: number, status: ErrorGroupStatus, isRegression: boolean, issue: { id: number } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+export type ErrorGroupsQuery = { project: { errorGroups: { edges: Array<{ node: { id: number, exceptionClass: string, environment: string, occurrenceCount: number, status: ErrorGroupStatus, isRegression: boolean, issue: { id: number } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null } | null };
 
 export type ResolveMutationVariables = Exact<{
   id: number;
@@ -295,7 +295,7 @@ export type ErrorGroupQueryVariables = Exact<{
 }>;
 
 
-export type ErrorGroupQuery = { errorGroup: { id: number, exceptionClass: string, regressedAt: string | null, isRegression: boolean } };
+export type ErrorGroupQuery = { errorGroup: { id: number, exceptionClass: string, regressedAt: string | null, isRegression: boolean } | null };
 
 export type BoardQueryVariables = Exact<{
   project: string | number;
@@ -304,7 +304,7 @@ export type BoardQueryVariables = Exact<{
 }>;
 
 
-export type BoardQuery = { project: { reports: { edges: Array<{ node: { id: number, title: string, status: ReportStatus, order: number, source: ReportSource, authorName: string | null, author: { id: string } | null, attachments: Array<{ filename: string, mimeType: string, size: number, url: string }>, project: { id: number }, promotedIssue: { id: number, title: string } | null } }> } } | null };
+export type BoardQuery = { project: { reports: { edges: Array<{ node: { id: number, title: string, status: ReportStatus, order: number, source: ReportSource, authorName: string | null, author: { id: string } | null, attachments: Array<{ filename: string, mimeType: string, size: number, url: string }>, project: { id: number }, promotedIssue: { id: number, title: string } | null } }> } | null } | null };
 
 export type SubmitMutationVariables = Exact<{
   project: string | number;

@@ -2,6 +2,7 @@
 // attached to every bug report they file, so triage sees what led up to it.
 import { z } from 'zod';
 import type { Prisma } from '../../db/client.ts';
+import { requireAccess } from '../../auth/permissions.ts';
 import { Forbidden } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Actor } from '../../services.ts';
@@ -23,6 +24,7 @@ const activityInput = z.object({
 export async function recordActivity(actor: Actor, input: z.input<typeof activityInput>) {
   const { principal, services } = actor;
   if (principal.kind !== 'user' || !principal.token) throw new Forbidden('Only people have a user journey.');
+  requireAccess(principal, 'write');
   const data = parseInput(activityInput, input);
   return services.prisma.userActivity.create({
     data: { id: newId('act'), userId: principal.user.id, source: data.source, summary: data.summary, occurredAt: services.clock.now() },

@@ -56,6 +56,7 @@ const BugReportFilterInput = builder.inputType('BugReportFilter', {
 
 builder.queryFields((t) => ({
   bugReports: t.prismaConnection({
+    nullable: true,
     type: 'BugReport',
     cursor: 'id',
     description: 'Administrators only. Newest occurrence first; deleted reports never appear.',
@@ -75,6 +76,7 @@ builder.queryFields((t) => ({
       }),
   }),
   bugReport: t.prismaField({
+    nullable: true,
     type: 'BugReport',
     args: { id: t.arg.id() },
     resolve: async (query, _root, args, ctx) => {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { BugReport, Issue, User } from '../../generated/prisma/client.ts';
 import { BugReportSource as SourceEnum } from '../../generated/prisma/enums.ts';
 import type { Principal } from '../../auth/principal.ts';
-import { isAdmin, requireAuthenticated } from '../../auth/permissions.ts';
+import { isAdmin, requireAccess, requireAuthenticated, type Access } from '../../auth/permissions.ts';
 import type { Prisma } from '../../db/client.ts';
 import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
@@ -43,11 +43,10 @@ const bugReportId = z.string().min(1).max(100);
 // Reads and admin operations ---------------------------------------------------------------------
 
 /** Admin only, as the reference says; a personal token also needs the matching access ability. */
-function requireBugAdmin(principal: Principal, access: 'read' | 'write'): void {
+function requireBugAdmin(principal: Principal, access: Access): void {
   requireAuthenticated(principal);
   if (!isAdmin(principal)) throw new Forbidden('Bug reports are managed by administrators.');
-  const needed = access === 'read' ? ['read', 'write'] : ['write'];
-  if (!needed.some((ability) => principal.abilities.includes(ability))) throw new Forbidden(`The token lacks the ${access} ability.`);
+  requireAccess(principal, access);
 }
 
 const listInput = z.object({
@@ -309,10 +308,7 @@ async function mergeAutoReports(prisma: Prisma, rows: AutoReportRow[]): Promise<
 /** Any signed-in person, or a project/workspace token carrying bug-reports:write. */
 async function requireAutoReporter(principal: Principal, actor: Actor): Promise<void> {
   requireAuthenticated(principal);
-  if (principal.kind === 'user') {
-    if (!principal.abilities.includes('write')) throw new Forbidden('The token lacks the write ability.');
-    return;
-  }
+  if (principal.kind === 'user') return requireAccess(principal, 'write');
   if (!principal.abilities.includes('bug-reports:write')) throw new Forbidden('The token lacks the bug-reports:write ability.');
   if (principal.kind === 'project-token') {
     await authorizedProjectScope(actor, principal.projectId, { permission: 'bug-reports:update', tokenAbility: 'bug-reports:write' });

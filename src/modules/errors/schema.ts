@@ -35,6 +35,7 @@ const ErrorGroupType = builder.prismaObject('ErrorGroup', {
 
 builder.prismaObjectField('Project', 'errorGroups', (t) =>
   t.prismaConnection({
+    nullable: true,
     type: 'ErrorGroup',
     cursor: 'id',
     args: {
@@ -54,6 +55,7 @@ builder.prismaObjectField('Project', 'errorGroups', (t) =>
 
 builder.queryField('errorGroup', (t) =>
   t.prismaField({
+    nullable: true,
     type: 'ErrorGroup',
     authScopes: { authenticated: true },
     args: { id: t.arg.int() },

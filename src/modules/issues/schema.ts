@@ -21,6 +21,7 @@ export const IssueType = builder.prismaObject('Issue', {
 
 builder.prismaObjectField('Project', 'issues', (t) =>
   t.prismaConnection({
+    nullable: true,
     type: 'Issue',
     cursor: 'id',
     args: { status: t.arg({ type: IssueStatusEnum, required: false }) },
@@ -33,6 +34,7 @@ builder.prismaObjectField('Project', 'issues', (t) =>
 
 builder.queryField('issue', (t) =>
   t.prismaField({
+    nullable: true,
     type: 'Issue',
     args: { id: t.arg.int() },
     resolve: async (query, _root, args, ctx) => {

@@ -1,17 +1,41 @@
 // Attachment bytes at a stable URL (/api/attachments/{id}), served only to callers who may read
 // the reports of the attachment's project.
 import type { FastifyInstance } from 'fastify';
-import { NotFound } from '../../errors.ts';
+import { requireAuthenticated } from '../../auth/permissions.ts';
+import { NotFound, ValidationFailed } from '../../errors.ts';
+import { MAX_INT32 } from '../../validation.ts';
 import type { Actor, Services } from '../../services.ts';
 import { reportProject } from './service.ts';
 
 export const attachmentUrl = (publicUrl: string, id: number) => `${publicUrl}/api/attachments/${id}`;
 
+/**
+ * The attachment, for a caller who may read its project's reports. Anonymous callers are refused
+ * before any lookup, and "not yours" reads exactly as "not there": no existence oracle.
+ */
 export async function readableAttachment(actor: Actor, id: number) {
-  const attachment = Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647 ? await actor.services.prisma.attachment.findUnique({ where: { id } }) : null;
+  requireAuthenticated(actor.principal);
+  const attachment = Number.isSafeInteger(id) && id > 0 && id <= MAX_INT32 ? await actor.services.prisma.attachment.findUnique({ where: { id } }) : null;
   if (!attachment) throw new NotFound('Attachment');
-  await reportProject(actor, attachment.projectId, 'read');
+  try {
+    await reportProject(actor, attachment.projectId, 'read');
+  } catch (error) {
+    if (error instanceof NotFound || (error instanceof ValidationFailed && actor.principal.kind === 'project-token')) throw new NotFound('Attachment');
+    throw error;
+  }
   return attachment;
+}
+
+/**
+ * RFC 6266: an ASCII fallback name plus the exact UTF-8 name (RFC 5987), so any file name —
+ * 報告.png, or one holding control characters — can be served. Images display inline; anything
+ * else is a download, never rendered in our origin.
+ */
+export function contentDisposition(filename: string, mimeType: string): string {
+  const disposition = mimeType.startsWith('image/') ? 'inline' : 'attachment';
+  const fallback = filename.replace(/[^\x20-\x7e]|["\\%]/g, '_') || 'file';
+  const exact = encodeURIComponent(filename.toWellFormed()).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${disposition}; filename="${fallback}"; filename*=UTF-8''${exact}`;
 }
 
 /** Blobs stay this long unreferenced before the collector may take them (uploads in flight). */
@@ -31,7 +55,7 @@ export async function attachmentRoutes(app: FastifyInstance): Promise<void> {
     return reply
       .header('content-type', attachment.mimeType)
       .header('content-length', attachment.size)
-      .header('content-disposition', `inline; filename="${attachment.filename.replace(/["\\\r\n]/g, '_')}"`)
+      .header('content-disposition', contentDisposition(attachment.filename, attachment.mimeType))
       .header('cache-control', 'private, max-age=31536000, immutable') // content-addressed: never changes
       .send(app.services.blobs.read(attachment.sha256));
   });

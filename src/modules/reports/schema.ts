@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { builder, type GraphQLContext } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { guardedStream } from '../../graphql/live.ts';
 import { IssueType } from '../issues/schema.ts';
 import { Project } from '../workspaces/schema.ts';
 import { attachmentUrl } from './attachments.ts';
@@ -48,6 +49,7 @@ const ReportType = builder.prismaObject('Report', {
 
 builder.prismaObjectField('Project', 'reports', (t) =>
   t.prismaConnection({
+    nullable: true,
     type: 'Report',
     cursor: 'id',
     description: 'The queue in board order.',
@@ -66,6 +68,7 @@ builder.prismaObjectField('Project', 'reports', (t) =>
 
 builder.queryField('report', (t) =>
   t.prismaField({
+    nullable: true,
     type: 'Report',
     args: { id: t.arg.int() },
     resolve: async (query, _root, args, ctx) => {
@@ -152,10 +155,12 @@ builder.subscriptionField('reportQueueChanged', (t) =>
     type: ReportQueueEvent,
     description: 'Every change to a project’s queue, live (SSE).',
     args: { projectId: t.arg.int() },
-    subscribe: async (_root, args, ctx) => {
-      await reportProject(ctx, args.projectId, 'read');
-      return ctx.services.pubsub.subscribe('reportQueueChanged', args.projectId);
-    },
+    subscribe: (_root, args, ctx) =>
+      guardedStream(
+        ctx,
+        () => ctx.services.pubsub.subscribe('reportQueueChanged', args.projectId),
+        (fresh) => reportProject(fresh, args.projectId, 'read'),
+      ),
     resolve: (event) => event,
   }),
 );

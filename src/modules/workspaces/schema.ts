@@ -1,9 +1,9 @@
-import { canSeeProject, visibleProjectsWhere } from '../../auth/permissions.ts';
+import { canSeeProject, isAdmin, visibleProjectsWhere } from '../../auth/permissions.ts';
 import { ValidationFailed } from '../../errors.ts';
-import { builder } from '../../graphql/builder.ts';
+import { builder, type GraphQLContext } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
 import { PROJECT_ABILITIES } from '../../auth/abilities.ts';
-import { createProject, createToken, createWorkspace, findProjects, revokeToken, type CreatedToken } from './service.ts';
+import { createProject, createToken, createWorkspace, findProjects, revokeToken, tokensWhere, type CreatedToken } from './service.ts';
 
 export const Workspace = builder.prismaObject('Workspace', {
   description: 'A tenant: owns projects and members.',
@@ -30,13 +30,25 @@ export const Project = builder.prismaObject('Project', {
   }),
 });
 
+/** People's email and role are theirs and the administrators' to read, not every member's or machine's. */
+const readsPrivateFields = (ctx: GraphQLContext, user: { id: string }) =>
+  isAdmin(ctx.principal) || (ctx.principal.kind === 'user' && ctx.principal.user.id === user.id);
+
 const Viewer = builder.prismaObject('User', {
   name: 'User',
   fields: (t) => ({
     id: t.exposeID('id'),
-    email: t.exposeString('email'),
+    email: t.string({
+      nullable: true,
+      description: 'Visible to the person and to administrators; null for anyone else.',
+      resolve: (user, _args, ctx) => (readsPrivateFields(ctx, user) ? user.email : null),
+    }),
     name: t.exposeString('name'),
-    isAdmin: t.boolean({ resolve: (user) => user.role === 'ADMIN' }),
+    isAdmin: t.boolean({
+      nullable: true,
+      description: 'Visible to the person and to administrators; null for anyone else.',
+      resolve: (user, _args, ctx) => (readsPrivateFields(ctx, user) ? user.role === 'ADMIN' : null),
+    }),
     avatarUrl: t.exposeString('avatarUrl', { nullable: true }),
   }),
 });
@@ -55,6 +67,11 @@ const ApiTokenType = builder.prismaObject('ApiToken', {
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    projectId: t.exposeInt('projectId', { nullable: true, description: 'A project token’s project.' }),
+    workspaceId: t.exposeString('workspaceId', { nullable: true, description: 'A workspace token’s workspace.' }),
+    userId: t.exposeString('userId', { nullable: true, description: 'A personal token’s person.' }),
+    createdById: t.exposeString('createdById', { nullable: true, description: 'The person who minted it.' }),
+    parentTokenId: t.exposeString('parentTokenId', { nullable: true, description: 'The token it was minted with; revoking that one revokes this one.' }),
   }),
 });
 
@@ -66,6 +83,26 @@ const CreatedTokenType = builder.objectRef<CreatedToken>('CreatedToken').impleme
 });
 
 builder.queryFields((t) => ({
+  tokens: t.prismaConnection({
+    nullable: true,
+    type: 'ApiToken',
+    cursor: 'id',
+    description: 'Tokens the caller may manage, oldest first: administrators see all; people their own and those they minted; a workspace token its workspace’s. Never secrets.',
+    args: {
+      project: t.arg.id({ required: false }),
+      workspace: t.arg.string({ required: false }),
+      user: t.arg.string({ required: false }),
+      includeRevoked: t.arg.boolean({ defaultValue: false }),
+    },
+    resolve: async (query, _root, args, ctx) =>
+      ctx.services.prisma.apiToken.findMany({
+        ...query,
+        where: await tokensWhere(ctx, {
+          project: args.project ?? undefined, workspace: args.workspace ?? undefined, user: args.user ?? undefined, includeRevoked: args.includeRevoked ?? false,
+        }),
+        orderBy: { id: 'asc' },
+      }),
+  }),
   viewer: t.prismaField({
     type: 'User',
     nullable: true,
@@ -74,6 +111,7 @@ builder.queryFields((t) => ({
       ctx.principal.kind === 'user' ? ctx.services.prisma.user.findUnique({ ...query, where: { id: ctx.principal.user.id } }) : null,
   }),
   workspaces: t.prismaField({
+    nullable: true,
     type: ['Workspace'],
     authScopes: { authenticated: true },
     resolve: (query, _root, _args, ctx) =>
@@ -84,6 +122,7 @@ builder.queryFields((t) => ({
       }),
   }),
   projects: t.prismaField({
+    nullable: true,
     type: ['Project'],
     authScopes: { authenticated: true },
     args: { workspace: t.arg.string({ required: false, description: 'Workspace slug or id.' }) },

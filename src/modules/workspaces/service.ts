@@ -5,7 +5,8 @@ import type { TokenKind } from '../../generated/prisma/enums.ts';
 import {
   ACCESS_ABILITIES, FEATURES, PERMISSIONS, PROJECT_ABILITIES, isAbility, isFeature, type Permission,
 } from '../../auth/abilities.ts';
-import { authorizeProject, isAdmin, requireAdmin, requireAuthenticated } from '../../auth/permissions.ts';
+import { authorizeProject, isAdmin, requireAccess, requireAdmin } from '../../auth/permissions.ts';
+import type { Principal } from '../../auth/principal.ts';
 import { mintSecret } from '../../auth/tokens.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { Prisma } from '../../db/client.ts';
@@ -202,7 +203,7 @@ export interface CreatedToken {
 }
 
 export async function createToken(actor: Actor, input: z.input<typeof createTokenInput>): Promise<CreatedToken> {
-  requireAuthenticated(actor.principal);
+  requireAccess(actor.principal, 'write');
   const data = parseInput(createTokenInput, input);
   const prisma = actor.services.prisma;
   const unknown = data.abilities.filter((a) => !isAbility(a));
@@ -217,12 +218,14 @@ export async function createToken(actor: Actor, input: z.input<typeof createToke
   if (misplaced.length) throw ValidationFailed.field('abilities', `A ${data.kind.toLowerCase()} token cannot carry ${misplaced.join(', ')}.`);
   if (abilities.length === 0) throw ValidationFailed.field('abilities', `A project token needs at least one ability: ${PROJECT_ABILITIES.join(', ')}.`);
   const minted = mintSecret(data.kind);
-  const createdById = actor.principal.kind === 'user' && actor.principal.token ? actor.principal.user.id : null;
+  const { principal } = actor;
+  const createdById = principal.kind === 'user' && principal.token ? principal.user.id : null;
+  const parentTokenId = principal.kind !== 'anonymous' && principal.token ? principal.token.id : null;
   const token = await prisma.apiToken.create({
     data: {
       id: newId('tok'), name: data.name, kind: data.kind, prefix: minted.prefix, secretHash: minted.secretHash,
       abilities, projectId: binding.projectId, workspaceId: binding.workspaceId, userId: binding.userId, createdById,
-      expiresAt: data.expiresAt ?? null,
+      parentTokenId, expiresAt: data.expiresAt ?? null,
     },
   });
   return { token, secret: minted.secret };
@@ -260,20 +263,75 @@ async function tokenBinding(actor: Actor, kind: TokenKind, data: { project?: str
   return { projectId: null, workspaceId: null, userId: user.id, defaultAbilities: [...ACCESS_ABILITIES], allowedAbilities: ACCESS_ABILITIES };
 }
 
+/**
+ * Revokes a token and every token minted with it (and theirs): a leaked workspace token's
+ * offspring must not outlive it. Returns the token itself.
+ */
 export async function revokeToken(actor: Actor, tokenId: string): Promise<ApiToken> {
-  requireAuthenticated(actor.principal);
+  requireAccess(actor.principal, 'write');
   const prisma = actor.services.prisma;
   const token = await prisma.apiToken.findUnique({ where: { id: tokenId }, include: { project: true } });
-  if (!token) throw new NotFound(`Token "${tokenId}"`);
-  const own = actor.principal.kind === 'user' && token.userId === actor.principal.user.id;
-  if (!own && !isAdmin(actor.principal)) {
-    if (!token.project) throw new NotFound(`Token "${tokenId}"`);
-    authorizeProject(actor.principal, token.project, { permission: 'projects:manage' });
-  }
-  // Revoking twice keeps the first revocation time: the audit trail says when it stopped working.
-  const revoked = token.revokedAt
-    ? token
-    : await prisma.apiToken.update({ where: { id: token.id }, data: { revokedAt: actor.services.clock.now() } });
+  if (!token || !mayManageToken(actor.principal, token)) throw new NotFound(`Token "${tokenId}"`);
+  const now = actor.services.clock.now();
+  const revoked = await prisma.$transaction(async (tx) => {
+    // Revoking twice keeps the first revocation time: the audit trail says when it stopped working.
+    const self = token.revokedAt ? token : await tx.apiToken.update({ where: { id: token.id }, data: { revokedAt: now } });
+    for (let parents = [token.id]; parents.length > 0; ) {
+      const children = await tx.apiToken.findMany({ where: { parentTokenId: { in: parents } }, select: { id: true } });
+      parents = children.map((child) => child.id);
+      if (parents.length) await tx.apiToken.updateMany({ where: { id: { in: parents }, revokedAt: null }, data: { revokedAt: now } });
+    }
+    return self;
+  });
   actor.services.principals.forget();
   return revoked;
+}
+
+/** Own tokens, tokens one minted, tokens of projects one manages, everything for admins. */
+function mayManageToken(principal: Principal, token: ApiToken & { project: Project | null }): boolean {
+  if (isAdmin(principal)) return true;
+  if (principal.kind === 'anonymous') return false;
+  if (principal.kind === 'user' && (token.userId === principal.user.id || token.createdById === principal.user.id)) return true;
+  if (principal.token && token.parentTokenId === principal.token.id) return true;
+  if (principal.kind === 'workspace-token' && token.workspaceId === principal.workspaceId) return true;
+  if (!token.project) return false;
+  try {
+    authorizeProject(principal, token.project, { permission: 'projects:manage' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The tokens a principal may see and manage (never secrets): a Prisma filter, for lists. */
+export function visibleTokensWhere(principal: Principal) {
+  requireAccess(principal, 'read');
+  if (isAdmin(principal)) return {};
+  switch (principal.kind) {
+    case 'user':
+      return { OR: [{ userId: principal.user.id }, { createdById: principal.user.id }, ...(principal.token ? [{ parentTokenId: principal.token.id }] : [])] };
+    case 'workspace-token':
+      return { OR: [{ workspaceId: principal.workspaceId }, { project: { workspaceId: principal.workspaceId } }, { parentTokenId: principal.token.id }] };
+    default:
+      throw new Forbidden('Project tokens cannot list tokens.');
+  }
+}
+
+const tokenFilter = z.object({
+  project: z.union([z.string(), z.number()]).optional(),
+  workspace: z.string().optional(),
+  user: z.string().optional(),
+  includeRevoked: z.boolean().default(false),
+});
+
+/** Prisma filter for a token list: what the caller may see, narrowed by the filter. */
+export async function tokensWhere(actor: Actor, input: z.input<typeof tokenFilter>) {
+  const filter = parseInput(tokenFilter, input);
+  const prisma = actor.services.prisma;
+  const narrow: object[] = [visibleTokensWhere(actor.principal)];
+  if (!filter.includeRevoked) narrow.push({ revokedAt: null });
+  if (filter.project !== undefined) narrow.push({ projectId: (await findProject(prisma, filter.project)).id });
+  if (filter.workspace !== undefined) narrow.push({ workspaceId: (await findWorkspace(prisma, filter.workspace)).id });
+  if (filter.user !== undefined) narrow.push({ userId: (await findUser(prisma, filter.user)).id });
+  return { AND: narrow };
 }
