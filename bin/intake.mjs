@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx (the generated Prisma client is TypeScript).
-import { register } from 'tsx/esm/api';
+// The `intake` CLI: the compiled build (`npm install` makes it; `npm run build` refreshes it),
+// or, in a checkout that was never built, the TypeScript source through tsx.
+import fs from 'node:fs';
 
-register();
-await import('../src/cli.ts');
+const compiled = new URL('../dist/cli.js', import.meta.url);
+if (fs.existsSync(compiled)) {
+  process.env.NODE_ENV ??= 'production';
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli.ts');
+}

@@ -2,13 +2,12 @@
 // embedded data directory it either takes the lock and opens it, or, when `npm start` already
 // holds it, sends the command to that server over its socket: two processes never open one
 // PGlite directory.
-import pino from 'pino';
+// Only what parsing and forwarding need is imported up front: a command sent to a running
+// server answers without loading the database client or the app (< 1 s).
 import { loadConfig, isEmbeddedPath, type Config } from './config.ts';
-import { openDatabase } from './db/client.ts';
 import { acquireDataDirLock, DataDirBusy, lockHolder, socketPath } from './db/lock.ts';
-import { createServices } from './app.ts';
-import { errorJson, executeCommand, parseCommand, usage, UsageError, type Command, type CommandResult } from './cli/commands.ts';
-import { sendToServer } from './cli/socket.ts';
+import { errorJson, parseCommand, usage, UsageError, type Command, type CommandResult } from './cli/parse.ts';
+import { sendToServer } from './cli/send.ts';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -16,6 +15,9 @@ const EXIT_USAGE = 2;
 async function runLocally(config: Config, command: Command): Promise<CommandResult> {
   const lock = isEmbeddedPath(config.databaseUrl) ? acquireDataDirLock(config.runtimeDir) : undefined;
   try {
+    const [{ default: pino }, { openDatabase }, { createServices }, { executeCommand }] = await Promise.all([
+      import('pino'), import('./db/client.ts'), import('./app.ts'), import('./cli/commands.ts'),
+    ]);
     const db = await openDatabase(config.databaseUrl);
     try {
       if (command.path !== 'migrate') await db.migrate();

@@ -117,7 +117,7 @@ describe('intake CLI while the server holds the embedded database', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    server = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
+    server = spawn(process.execPath, [path.join(root, 'dist/main.js')], {
       cwd: root,
       env: { ...env, PORT: String(port) },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -146,12 +146,21 @@ describe('intake CLI while the server holds the embedded database', () => {
 
   it('refuses a second server on the same data directory', async () => {
     const second = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], { cwd: root, env: { ...env, PORT: String(port + 1) } }, (error, _stdout, stderr) =>
+      execFile(process.execPath, [path.join(root, 'dist/main.js')], { cwd: root, env: { ...env, PORT: String(port + 1) } }, (error, _stdout, stderr) =>
         resolve({ code: error ? Number((error as { code?: number }).code) : 0, stderr }),
       );
     });
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/in use by process \d+/);
+  });
+
+  it('answers a command through the socket in under a second (compiled CLI)', async () => {
+    const started = performance.now();
+    const listed = await intake('token', 'list', '--json');
+    const elapsed = performance.now() - started;
+    expect(listed.code).toBe(0);
+    expect(listed.json.tokens.length).toBeGreaterThan(0);
+    expect(elapsed).toBeLessThan(1_000);
   });
 
   it('shuts down cleanly on SIGTERM, releasing the directory for the CLI', async () => {
@@ -160,6 +169,16 @@ describe('intake CLI while the server holds the embedded database', () => {
     expect(fs.existsSync(path.join(dir, 'intake.lock'))).toBe(false);
     const after = await intake('workspace', 'features', 'acme', '--json');
     expect(after.code).toBe(0);
+  });
+
+  it('takes over a lock whose pid now belongs to another process (pid 1, or a reused pid)', async () => {
+    // A container restart reuses pids: the lock of a crashed server names a pid that is alive
+    // again, but as another process (here pid 1, and this test's own pid with a wrong start time).
+    for (const stale of ['1', `${process.pid} 1`]) {
+      fs.writeFileSync(path.join(dir, 'intake.lock'), stale);
+      const run = await intake('workspace', 'features', 'acme', '--json');
+      expect(run.code, run.stderr).toBe(0);
+    }
   });
 });
 

@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import type { Services } from '../services.ts';
-import { errorJson, executeCommand, type Command, type CommandResult } from './commands.ts';
-
-export type SocketReply = { ok: true; result: CommandResult } | { ok: false; error: ReturnType<typeof errorJson> };
+import { executeCommand } from './commands.ts';
+import { errorJson, type Command } from './parse.ts';
+import type { SocketReply } from './send.ts';
 
 export function serveCliSocket(services: Services, socketPath: string): () => Promise<void> {
   fs.rmSync(socketPath, { force: true }); // left by a crashed server; we hold the lock now
@@ -34,23 +34,4 @@ export function serveCliSocket(services: Services, socketPath: string): () => Pr
       server.close(() => resolve());
       fs.rmSync(socketPath, { force: true });
     });
-}
-
-export function sendToServer(socketPath: string, command: Command, timeoutMs = 60_000): Promise<SocketReply> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(socketPath);
-    let buffer = '';
-    socket.setEncoding('utf8');
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer from the server on ${socketPath}`)));
-    socket.on('connect', () => socket.write(`${JSON.stringify(command)}\n`));
-    socket.on('data', (chunk) => (buffer += chunk));
-    socket.on('end', () => {
-      try {
-        resolve(JSON.parse(buffer) as SocketReply);
-      } catch {
-        reject(new Error(`malformed answer from the server on ${socketPath}`));
-      }
-    });
-    socket.on('error', reject);
-  });
 }

@@ -1,6 +1,9 @@
 // PGlite opens a data directory from one process only. Whoever serves an embedded database holds
-// `<runtimeDir>/intake.lock` (its pid); others (the CLI while `npm start` runs) talk to it over
+// `<runtimeDir>/intake.lock`; others (the CLI while `npm start` runs) talk to it over
 // `<runtimeDir>/intake.sock` instead of opening the directory a second time.
+// The lock names its holder by pid *and* the process's start time: in a container every restart
+// reuses the same small pids, so a pid alone would make a crashed server's lock look held by
+// whoever has that pid now (often the new server itself).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -21,11 +24,27 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The pid holding the lock, or undefined when nobody (alive) holds it. */
+/** When the process started (clock ticks since boot, Linux's /proc), or '' where that is unknown. */
+export function processStartTime(pid: number): string {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''; // field 22; the name may hold spaces
+  } catch {
+    return '';
+  }
+}
+
+const lockContent = (pid: number) => `${pid} ${processStartTime(pid)}`.trim();
+
+/** The pid holding the lock, or undefined when nobody (alive, and the same process) holds it. */
 export function lockHolder(runtimeDir: string): number | undefined {
   try {
-    const pid = Number(fs.readFileSync(lockPath(runtimeDir), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+    const [pidText, started = ''] = fs.readFileSync(lockPath(runtimeDir), 'utf8').trim().split(/\s+/);
+    const pid = Number(pidText);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return undefined;
+    // Where start times are known, the recorded one must match: else that pid is another process now.
+    const now = processStartTime(pid);
+    return now && started !== now ? undefined : pid;
   } catch {
     return undefined;
   }
@@ -43,14 +62,14 @@ export function acquireDataDirLock(runtimeDir: string): DataDirLock {
   const file = lockPath(runtimeDir);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx' }); // atomic: fails if it exists
+      fs.writeFileSync(file, lockContent(process.pid), { flag: 'wx' }); // atomic: fails if it exists
       let released = false;
       return {
         socketPath: socketPath(runtimeDir),
         release() {
           if (released) return;
           released = true;
-          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
+          if (fs.readFileSync(file, 'utf8').trim() === lockContent(process.pid)) fs.rmSync(file, { force: true });
         },
       };
     } catch (error) {
