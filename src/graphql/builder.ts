@@ -2,12 +2,10 @@
 // graphql/schema.ts imports them all and calls toSchema().
 import SchemaBuilder from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
-import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import ValidationPlugin from '@pothos/plugin-validation';
 import { GraphQLError, GraphQLScalarType } from 'graphql';
 import { DateTimeResolver, JSONResolver, NonNegativeIntResolver } from 'graphql-scalars';
 import { isSensibleDate } from '../validation.ts';
@@ -15,7 +13,7 @@ import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import type { Principal } from '../auth/principal.ts';
 import { isAdmin } from '../auth/permissions.ts';
-import { BadRequest, Forbidden, Unauthenticated, ValidationFailed, type FieldErrors } from '../errors.ts';
+import { Forbidden, Unauthenticated } from '../errors.ts';
 import type { Actor, Services } from '../services.ts';
 import type { Loaders } from '../loaders/index.ts';
 
@@ -40,7 +38,7 @@ export const builder = new SchemaBuilder<{
     File: { Input: File; Output: never };
   };
 }>({
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, ValidationPlugin, PrismaPlugin, RelayPlugin, DataloaderPlugin, ComplexityPlugin],
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   scopeAuth: {
@@ -53,16 +51,6 @@ export const builder = new SchemaBuilder<{
     defaultTypes: [],
     defaultResultOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Success` },
     defaultUnionOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Result` },
-  },
-  validation: {
-    validationError: (result) => {
-      const fields: FieldErrors = {};
-      for (const issue of result.issues) {
-        const key = (issue.path ?? []).map((p) => (typeof p === 'object' ? String(p.key) : String(p))).join('.') || 'input';
-        (fields[key] ??= []).push(issue.message);
-      }
-      return new ValidationFailed(fields);
-    },
   },
   prisma: {
     client: (ctx) => ctx.services.prisma,

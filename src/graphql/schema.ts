@@ -7,6 +7,7 @@ import '../modules/issues/schema.ts';
 import '../modules/errors/schema.ts';
 import '../modules/bug-reports/schema.ts';
 import '../modules/reports/schema.ts';
+import '../modules/history/schema.ts';
 
 export const schema = builder.toSchema();
 

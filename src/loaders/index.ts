@@ -2,8 +2,9 @@
 // their relations through these or through plugin-prisma's `t.relation`, so the number of SQL
 // statements of a page does not grow with its size.
 import DataLoader from 'dataloader';
-import type { Project, Workspace } from '../generated/prisma/client.ts';
+import type { Project, TriageEvent, Workspace } from '../generated/prisma/client.ts';
 import type { Prisma } from '../db/client.ts';
+import { historiesOf } from '../modules/history/service.ts';
 
 function byKey<K, V>(rows: V[], keyOf: (row: V) => K, keys: readonly K[]): (V | null)[] {
   const map = new Map(rows.map((row) => [keyOf(row), row]));
@@ -18,6 +19,8 @@ export function createLoaders(prisma: Prisma) {
     workspace: new DataLoader<string, Workspace | null>(async (ids) =>
       byKey(await prisma.workspace.findMany({ where: { id: { in: [...ids] } } }), (w) => w.id, ids),
     ),
+    /** Keys are `<SubjectType>:<id>`; each gets its newest triage events. */
+    history: new DataLoader<string, TriageEvent[]>((keys) => historiesOf(prisma, keys), { maxBatchSize: 500 }),
   };
 }
 

@@ -15,6 +15,7 @@ import { newId } from '../../ids.ts';
 import { announceChanged, type Actor } from '../../services.ts';
 import { isoDateSchema, jsonObjectSchema, maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
+import { recordTriage, type TriageChange } from '../history/service.ts';
 import { authorizedProjectScope, projectScope } from '../workspaces/project-scope.ts';
 import { findProject } from '../workspaces/service.ts';
 import { userJourneyOf, type UserJourney } from './journey.ts';
@@ -120,23 +121,29 @@ export async function createBugReport(actor: Actor, input: unknown): Promise<Bug
   const data = parseInput(createInput, input);
   const now = actor.services.clock.now();
   const reporterId = reporterOf(actor.principal);
-  return actor.services.prisma.bugReport.create({
-    data: {
-      id: newId('bug'),
-      workspaceId: await workspaceFor(actor, data.workspaceId),
-      spaceId: data.spaceId ?? null,
-      reporterId,
-      source: SOURCE_TO_DB[data.source],
-      severity: data.severity,
-      title: data.title,
-      description: data.description ?? null,
-      context: data.context ? (redactSecrets(data.context) as object) : undefined,
-      userJourney: await journeyJson(actor, reporterId, now),
-      occurredAt: now,
-      createdAt: now,
-      updatedAt: now,
-    },
-    include: { reporter: REPORTER },
+  const id = newId('bug');
+  const workspaceId = await workspaceFor(actor, data.workspaceId);
+  const userJourney = await journeyJson(actor, reporterId, now);
+  return actor.services.prisma.$transaction(async (tx) => {
+    await recordTriage(tx as Prisma, actor.principal, now, [{ subject: 'BugReport', id, action: 'submitted', to: 'open' }]);
+    return tx.bugReport.create({
+      data: {
+        id,
+        workspaceId,
+        spaceId: data.spaceId ?? null,
+        reporterId,
+        source: SOURCE_TO_DB[data.source],
+        severity: data.severity,
+        title: data.title,
+        description: data.description ?? null,
+        context: data.context ? (redactSecrets(data.context) as object) : undefined,
+        userJourney,
+        occurredAt: now,
+        createdAt: now,
+        updatedAt: now,
+      },
+      include: { reporter: REPORTER },
+    });
   });
 }
 
@@ -153,25 +160,32 @@ export async function updateBugReport(actor: Actor, input: unknown): Promise<Bug
   requireBugAdmin(actor.principal, 'write');
   const { bugReportId: id, ...change } = parseInput(updateInput, input);
   const now = actor.services.clock.now();
-  const { count } = await actor.services.prisma.bugReport.updateMany({
-    where: { id, deletedAt: null },
-    data: { ...change, updatedAt: now },
+  await actor.services.prisma.$transaction(async (tx) => {
+    const before = await tx.bugReport.findFirst({ where: { id, deletedAt: null }, select: { status: true, severity: true } });
+    if (!before) throw new NotFound('Bug report');
+    await tx.bugReport.update({
+      where: { id },
+      data: { ...change, updatedAt: now },
+    });
+    if (change.status === 'resolved') await tx.bugReport.updateMany({ where: { id, resolvedAt: null }, data: { resolvedAt: now } });
+    await recordTriage(tx as Prisma, actor.principal, now, [
+      ...(change.status && change.status !== before.status ? [{ subject: 'BugReport' as const, id, action: 'status_changed', from: before.status, to: change.status }] : []),
+      ...(change.severity && change.severity !== before.severity ? [{ subject: 'BugReport' as const, id, action: 'severity_changed', from: before.severity, to: change.severity }] : []),
+    ]);
   });
-  if (count === 0) throw new NotFound('Bug report');
-  if (change.status === 'resolved') {
-    await actor.services.prisma.bugReport.updateMany({ where: { id, resolvedAt: null }, data: { resolvedAt: now } });
-  }
   return findLiveReport(actor.services.prisma, id);
 }
 
 /** Soft delete: the row stays, and vanishes from list, get and dedup. */
 export async function deleteBugReport(actor: Actor, id: unknown): Promise<void> {
   requireBugAdmin(actor.principal, 'write');
-  const { count } = await actor.services.prisma.bugReport.updateMany({
-    where: { id: parseInput(bugReportId, id), deletedAt: null },
-    data: { deletedAt: actor.services.clock.now() },
+  const reportId = parseInput(bugReportId, id);
+  const now = actor.services.clock.now();
+  await actor.services.prisma.$transaction(async (tx) => {
+    const { count } = await tx.bugReport.updateMany({ where: { id: reportId, deletedAt: null }, data: { deletedAt: now } });
+    if (count === 0) throw new NotFound('Bug report');
+    await recordTriage(tx as Prisma, actor.principal, now, [{ subject: 'BugReport', id: reportId, action: 'deleted' }]);
   });
-  if (count === 0) throw new NotFound('Bug report');
 }
 
 /** Opens an issue in one of the report's workspace projects, linked to the report. */
@@ -181,14 +195,19 @@ export async function promoteBugReport(actor: Actor, id: string, projectRef: str
   if (report.issueId !== null) throw ValidationFailed.field('bugReportId', `The bug report is already linked to issue ${report.issueId}.`);
   const project = await findProject(actor.services.prisma, projectRef);
   if (report.workspaceId && project.workspaceId !== report.workspaceId) throw ValidationFailed.field('project', 'The project is not in the bug report’s workspace.');
+  const now = actor.services.clock.now();
   return actor.services.prisma.$transaction(async (tx) => {
     const issue = await openIssue(tx as Prisma, actor.principal, {
       projectId: project.id,
       title: title?.trim() || report.title,
       description: [report.description, report.errorMessage, report.errorStack].filter(Boolean).join('\n\n'),
-    });
+    }, now);
     const { count } = await tx.bugReport.updateMany({ where: { id, issueId: null, deletedAt: null }, data: { issueId: issue.id } });
     if (count === 0) throw ValidationFailed.field('bugReportId', 'The bug report was linked or deleted meanwhile.');
+    await recordTriage(tx as Prisma, actor.principal, now, [
+      { subject: 'BugReport', id, action: 'promoted', to: `issue ${issue.id}` },
+      { subject: 'Issue', id: issue.id, action: 'linked', to: `bug report ${id}` },
+    ]);
     return { report: { ...report, issueId: issue.id }, issue };
   }).finally(() => announceChanged(actor.services, 'Issue'));
 }
@@ -250,11 +269,17 @@ export async function reportBugAutomatically(actor: Actor, input: unknown): Prom
     createdAt: now,
     updatedAt: now,
   };
-  if (!dedupKey) return { report: await actor.services.prisma.bugReport.create({ data: fresh, include: { reporter: REPORTER } }), created: true };
-  return autoReportQueue(actor.services).submit({ ...fresh, dedupKey });
+  if (!dedupKey) {
+    const report = await actor.services.prisma.$transaction(async (tx) => {
+      await recordTriage(tx as Prisma, actor.principal, now, [{ subject: 'BugReport', id: fresh.id, action: 'submitted', to: 'open' }]);
+      return tx.bugReport.create({ data: fresh, include: { reporter: REPORTER } });
+    });
+    return { report, created: true };
+  }
+  return autoReportQueue(actor.services).submit({ ...fresh, dedupKey, reportedBy: actor.principal });
 }
 
-type AutoReportRow = Parameters<Prisma['bugReport']['create']>[0]['data'] & { id: string; dedupKey: string; occurredAt: Date; updatedAt: Date };
+type AutoReportRow = Parameters<Prisma['bugReport']['create']>[0]['data'] & { id: string; dedupKey: string; occurredAt: Date; updatedAt: Date; reportedBy: Principal };
 
 const autoReportQueue = groupCommitPerApp<AutoReportRow, AutoReportOutcome>((services, rows) => mergeAutoReports(services.prisma, rows), { maxWaitMs: 2, maxBatch: 200 });
 
@@ -271,6 +296,7 @@ async function mergeAutoReports(prisma: Prisma, rows: AutoReportRow[]): Promise<
   rows.forEach((row, i) => byKey.set(row.dedupKey, [...(byKey.get(row.dedupKey) ?? []), i]));
   await prisma.$transaction(
     async (tx) => {
+      const submitted: TriageChange[] = [];
       for (const key of [...byKey.keys()].sort()) {
         await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.bugReportDedup, key);
         const indexes = byKey.get(key)!;
@@ -293,11 +319,14 @@ async function mergeAutoReports(prisma: Prisma, rows: AutoReportRow[]): Promise<
             continue;
           }
           await countRepeats(row.updatedAt);
-          current = await tx.bugReport.create({ data: row, include: { reporter: REPORTER } });
+          const { reportedBy, ...data } = row;
+          current = await tx.bugReport.create({ data, include: { reporter: REPORTER } });
+          submitted.push({ subject: 'BugReport', id: current.id, action: 'submitted', to: 'open', by: reportedBy });
           results[i] = { report: current, created: true };
         }
         await countRepeats(rows[indexes.at(-1)!]!.updatedAt);
       }
+      if (submitted.length) await recordTriage(tx as Prisma, submitted[0]!.by!, rows[0]!.updatedAt, submitted);
     },
     // Batches on one key queue behind each other's lock; each holds it for a few statements.
     { maxWait: 30_000, timeout: 30_000 },

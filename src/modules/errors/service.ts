@@ -12,6 +12,7 @@ import { NotFound, ValidationFailed } from '../../errors.ts';
 import { announceChanged, type Actor, type Services } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
+import { recordTriage } from '../history/service.ts';
 import { authorizedProjectScope } from '../workspaces/project-scope.ts';
 import { fingerprintErrorEvent } from './fingerprint.ts';
 
@@ -151,9 +152,10 @@ export async function setErrorGroupStatus(actor: Actor, id: number, status: Erro
   const group = await findErrorGroup(actor, id);
   await authorizedProject(actor, group.projectId, UPDATE_RULE);
   if (group.status === status) throw ValidationFailed.field('status', `The error group is already ${status.toLowerCase()}.`);
-  return actor.services.prisma.errorGroup.update({
-    where: { id },
-    data: { status, resolvedAt: status === 'RESOLVED' ? actor.services.clock.now() : null },
+  const now = actor.services.clock.now();
+  return actor.services.prisma.$transaction(async (tx) => {
+    await recordTriage(tx as Prisma, actor.principal, now, [{ subject: 'ErrorGroup', id, action: 'status_changed', from: group.status, to: status }]);
+    return tx.errorGroup.update({ where: { id }, data: { status, resolvedAt: status === 'RESOLVED' ? now : null } });
   });
 }
 
@@ -162,6 +164,7 @@ export async function promoteErrorGroup(actor: Actor, id: number, target: { issu
   const group = await findErrorGroup(actor, id);
   await authorizedProject(actor, group.projectId, UPDATE_RULE);
   if (group.issueId !== null) throw ValidationFailed.field('id', `The error group is already linked to issue ${group.issueId}.`);
+  const now = actor.services.clock.now();
   return actor.services.prisma.$transaction(async (tx) => {
     const issue = target.issueId
       ? await tx.issue.findFirst({ where: { id: target.issueId, projectId: group.projectId } })
@@ -169,12 +172,16 @@ export async function promoteErrorGroup(actor: Actor, id: number, target: { issu
           projectId: group.projectId,
           title: target.title?.trim() || `${group.exceptionClass}: ${group.message.split('\n')[0] ?? ''}`.trim(),
           description: `Error group ${group.id} (${group.environment}), ${group.occurrenceCount} occurrence(s) since ${group.firstSeenAt.toISOString()}.\n\n${group.stackTrace}`,
-        });
+        }, now);
     if (!issue) throw ValidationFailed.field('issueId', 'No such issue in this project.');
     // Conditional on still being unlinked: of two concurrent promotions one wins, the other
     // rolls back (with the issue it opened).
     const { count } = await tx.errorGroup.updateMany({ where: { id, issueId: null }, data: { issueId: issue.id } });
     if (count === 0) throw ValidationFailed.field('id', 'The error group was linked to an issue meanwhile.');
+    await recordTriage(tx as Prisma, actor.principal, now, [
+      { subject: 'ErrorGroup', id, action: 'promoted', to: `issue ${issue.id}` },
+      { subject: 'Issue', id: issue.id, action: 'linked', to: `error group ${id}` },
+    ]);
     return { group: { ...group, issueId: issue.id }, issue };
   }).finally(() => announceChanged(actor.services, 'Issue'));
 }

@@ -8,6 +8,7 @@ import { NotFound } from '../../errors.ts';
 import { announceChanged, type Actor } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { authorizedProjectScope } from '../workspaces/project-scope.ts';
+import { recordTriage } from '../history/service.ts';
 
 export interface NewIssue {
   projectId: number;
@@ -16,8 +17,8 @@ export interface NewIssue {
 }
 
 /** Open an issue inside the caller's transaction (promotion links rows to it in the same one). */
-export function openIssue(tx: Prisma, principal: Principal, issue: NewIssue): Promise<Issue> {
-  return tx.issue.create({
+export async function openIssue(tx: Prisma, principal: Principal, issue: NewIssue, at: Date): Promise<Issue> {
+  const created = await tx.issue.create({
     data: {
       projectId: issue.projectId,
       title: issue.title.slice(0, 255),
@@ -25,6 +26,8 @@ export function openIssue(tx: Prisma, principal: Principal, issue: NewIssue): Pr
       createdById: principal.kind === 'user' && principal.token ? principal.user.id : null,
     },
   });
+  await recordTriage(tx, principal, at, [{ subject: 'Issue', id: created.id, action: 'opened' }]);
+  return created;
 }
 
 const issueChange = z.object({
@@ -43,9 +46,15 @@ export async function findIssue(actor: Actor, id: number, permission: 'issues:re
 }
 
 export async function updateIssue(actor: Actor, id: number, change: z.input<typeof issueChange>): Promise<Issue> {
-  await findIssue(actor, id, 'issues:update');
+  const before = await findIssue(actor, id, 'issues:update');
   const data = parseInput(issueChange, change);
-  const issue = await actor.services.prisma.issue.update({ where: { id }, data });
+  const issue = await actor.services.prisma.$transaction(async (tx) => {
+    const updated = await tx.issue.update({ where: { id }, data });
+    if (data.status && data.status !== before.status) {
+      await recordTriage(tx as Prisma, actor.principal, actor.services.clock.now(), [{ subject: 'Issue', id, action: 'status_changed', from: before.status, to: data.status }]);
+    }
+    return updated;
+  });
   announceChanged(actor.services, 'Issue');
   return issue;
 }

@@ -14,6 +14,7 @@ import type { OversizeBlob, SpooledBlob, StoredBlob } from '../../storage/blobs.
 import { detectImageType } from '../../storage/magic.ts';
 import { idSchema, maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
+import { recordTriage } from '../history/service.ts';
 import { authorizedProjectScope, type ProjectScope } from '../workspaces/project-scope.ts';
 
 export const MAX_REPORT_FILES = 5;
@@ -107,6 +108,7 @@ export async function submitReport(actor: Actor, projectRef: string | number, in
   for (const image of images) stored.push(await services.blobs.commit(image.blob));
   const now = services.clock.now();
   const report = await submissionQueue(services).submit({
+    submittedBy: principal,
     projectId: project.id,
     title: data.title,
     description: data.description,
@@ -122,7 +124,7 @@ export async function submitReport(actor: Actor, projectRef: string | number, in
   return report;
 }
 
-type NewReport = Omit<Db.ReportUncheckedCreateInput, 'order'>;
+type NewReport = Omit<Db.ReportUncheckedCreateInput, 'order'> & { submittedBy: Principal };
 
 /** Submissions are group-committed: one transaction and one queue lock per project per batch. */
 const submissionQueue = groupCommitPerApp<NewReport, ReportWithCount>((services, reports) => appendReports(services.prisma, reports), { maxWaitMs: 2, maxBatch: 100 });
@@ -135,10 +137,12 @@ async function appendReports(prisma: Prisma, reports: NewReport[]): Promise<Repo
       for (const projectId of [...new Set(reports.map((r) => r.projectId))].sort((a, b) => a - b)) {
         await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, projectId);
         let order = (await tx.report.aggregate({ where: { projectId }, _max: { order: true } }))._max.order ?? 0;
-        for (const [i, report] of reports.entries()) {
+        for (const [i, { submittedBy: _by, ...report }] of reports.entries()) {
           if (report.projectId === projectId) results[i] = (await tx.report.create({ data: { ...report, order: ++order }, include: withCount })) as ReportWithCount;
         }
       }
+      const submitted = results.map((report, i) => ({ subject: 'Report' as const, id: report.id, action: 'submitted', to: report.order, by: reports[i]!.submittedBy }));
+      await recordTriage(tx as Prisma, reports[0]!.submittedBy, reports[0]!.createdAt as Date, submitted);
     },
     { maxWait: 30_000, timeout: 30_000 },
   );
@@ -183,8 +187,12 @@ export async function promoteReports(actor: Actor, projectRef: string | number, 
         projectId: project.id,
         title: data.title ?? reports[0]!.title,
         description: data.description ?? reports.map((r) => `${r.title}\n\n${r.description}`).join('\n\n---\n\n'),
-      }));
+      }, now));
     await tx.report.updateMany({ where: { id: { in: ids } }, data: { promotedIssueId: issue.id, promotedAt: now, updatedAt: now } });
+    await recordTriage(tx as Prisma, actor.principal, now, [
+      ...ids.map((id) => ({ subject: 'Report' as const, id, action: 'promoted', from: 'PENDING', to: `issue ${issue.id}` })),
+      ...ids.map((id) => ({ subject: 'Issue' as const, id: issue.id, action: 'linked', to: `report ${id}` })),
+    ]);
     const promoted = await tx.report.findMany({ where: { id: { in: ids } }, orderBy: { order: 'asc' }, include: withCount });
     return { issue, reports: promoted, created: !existing };
   });
@@ -199,6 +207,7 @@ export async function dismissReport(actor: Actor, projectRef: string | number, r
   const report = await actor.services.prisma.$transaction(async (tx) => {
     await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, project.id);
     await pendingReports(tx as Prisma, project.id, [reportId], 'report');
+    await recordTriage(tx as Prisma, actor.principal, now, [{ subject: 'Report', id: reportId, action: 'dismissed', from: 'PENDING', to: 'DISMISSED' }]);
     return tx.report.update({ where: { id: reportId }, data: { dismissedAt: now, updatedAt: now }, include: withCount });
   });
   queueChanged(actor, project.id, report.id, 'dismissed');
@@ -243,6 +252,7 @@ export async function reorderReports(actor: Actor, projectRef: string | number, 
     const arranged = queue.map((r) => (listed.has(r.id) ? next.shift()! : r.id));
     const moved = arranged.map((id, i) => ({ id, order: i + 1 })).filter(({ id, order }) => queue.find((r) => r.id === id)!.order !== order);
     for (const { id, order } of moved) await tx.report.update({ where: { id }, data: { order, updatedAt: now } });
+    await recordTriage(tx as Prisma, actor.principal, now, moved.map(({ id, order }) => ({ subject: 'Report', id, action: 'reordered', from: queue.find((r) => r.id === id)!.order, to: order })));
     return tx.report.findMany({ where: { projectId: project.id }, orderBy: { order: 'asc' }, include: withCount });
   });
   queueChanged(actor, project.id, null, 'reordered');
@@ -258,6 +268,7 @@ export async function deleteReport(actor: Actor, projectRef: string | number, re
     if (!report) throw new NotFound('Report');
     await tx.report.delete({ where: { id: reportId } });
     await tx.report.updateMany({ where: { projectId: project.id, order: { gt: report.order } }, data: { order: { decrement: 1 } } });
+    await recordTriage(tx as Prisma, actor.principal, actor.services.clock.now(), [{ subject: 'Report', id: reportId, action: 'deleted', from: reportStatus(report) }]);
   });
   queueChanged(actor, project.id, reportId, 'deleted');
 }

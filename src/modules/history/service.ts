@@ -1,0 +1,72 @@
+// Triage history: every triage action is recorded (actor, action, from → to, at) inside the
+// transaction that makes the change, so the record and the change commit or vanish together.
+// Reads are per subject, newest first, a bounded number each, batched for whole board pages.
+import type { Principal } from '../../auth/principal.ts';
+import type { Prisma } from '../../db/client.ts';
+import type { TriageEvent } from '../../generated/prisma/client.ts';
+
+export type TriageSubject = 'Report' | 'Issue' | 'ErrorGroup' | 'BugReport';
+
+export interface TriageChange {
+  subject: TriageSubject;
+  id: string | number;
+  action: string;
+  from?: string | number | null;
+  to?: string | number | null;
+  /** Who, when the changes of one statement have several authors (group-committed batches). */
+  by?: Principal;
+}
+
+/** Who did it, as the record keeps it: kind, id and the display name at the time. */
+export function triageActor(principal: Principal): { actorKind: string; actorId: string | null; actorName: string } {
+  switch (principal.kind) {
+    case 'anonymous':
+      return { actorKind: 'anonymous', actorId: null, actorName: 'Anonymous' };
+    case 'user':
+      return principal.token
+        ? { actorKind: 'user', actorId: principal.user.id, actorName: principal.user.name }
+        : { actorKind: 'operator', actorId: null, actorName: principal.user.name };
+    default:
+      return { actorKind: principal.kind, actorId: principal.token.id, actorName: principal.token.name };
+  }
+}
+
+/** Records changes inside the caller's transaction (one statement however many). */
+export async function recordTriage(tx: Prisma, principal: Principal, at: Date, changes: TriageChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const text = (value: string | number | null | undefined) => (value === undefined || value === null ? null : String(value));
+  await tx.triageEvent.createMany({
+    data: changes.map((change) => ({
+      subjectType: change.subject,
+      subjectId: String(change.id),
+      action: change.action,
+      fromValue: text(change.from),
+      toValue: text(change.to),
+      ...triageActor(change.by ?? principal),
+      at,
+    })),
+  });
+}
+
+/** How many events `history` shows per subject (the newest). */
+export const HISTORY_LIMIT = 50;
+
+/**
+ * The newest events of many subjects in one statement (a window per subject), for the history
+ * DataLoader: a 50-card board with every card's history costs one query, not fifty.
+ */
+export async function historiesOf(prisma: Prisma, keys: readonly string[]): Promise<TriageEvent[][]> {
+  const pairs = keys.map((key) => key.split(':', 2) as [string, string]);
+  const params: string[] = [];
+  const tuples = pairs.map(([type, id]) => `($${params.push(type)}, $${params.push(id)})`);
+  const rows = await prisma.$queryRawUnsafe<Array<TriageEvent & { rank: bigint }>>(
+    `SELECT * FROM (
+       SELECT e.*, row_number() OVER (PARTITION BY e."subjectType", e."subjectId" ORDER BY e.id DESC) AS rank
+       FROM "TriageEvent" e WHERE (e."subjectType", e."subjectId") IN (${tuples.join(', ')})
+     ) ranked WHERE rank <= ${HISTORY_LIMIT} ORDER BY id DESC`,
+    ...params,
+  );
+  const byKey = new Map<string, TriageEvent[]>(keys.map((key) => [key, []]));
+  for (const { rank: _rank, ...event } of rows) byKey.get(`${event.subjectType}:${event.subjectId}`)?.push(event);
+  return keys.map((key) => byKey.get(key)!);
+}

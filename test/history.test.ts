@@ -1,0 +1,96 @@
+// Triage history: every triage action is recorded with who, what, from → to, in the transaction
+// of the change; `history` on a board page costs one statement whatever the page size.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createTestApp, graphql, type TestApp } from './helpers.ts';
+import { projectToken, seedWorkspace } from './fixtures.ts';
+
+let t: TestApp;
+let seed: Awaited<ReturnType<typeof seedWorkspace>>;
+let ingest: string;
+
+beforeAll(async () => {
+  t = await createTestApp({ graphqlCacheTtlMs: 0 }, { countStatements: true });
+  seed = await seedWorkspace(t.operator);
+  ingest = (await projectToken(t.operator, seed.project.id, ['report:create', 'error-events:write'])).secret;
+});
+afterAll(() => t.close());
+
+const submit = async (title: string) =>
+  (await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: bearer(ingest), payload: { title, description: 'd' } })).json().id as number;
+
+const BOARD = `query Board($project: ID!, $first: Int) {
+  project(id: $project) { reports(first: $first) { edges { node { id history { action from to actor { kind name } at } } } } }
+}`;
+
+describe('triage history', () => {
+  it('records submission, reorder, promotion, dismissal and issue status changes with actor, from and to', async () => {
+    const [a, b, c] = [await submit('first'), await submit('second'), await submit('third')];
+    const api = (path: string, body: unknown) =>
+      t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports${path}`, headers: bearer(seed.adminToken), payload: body as object });
+    expect((await api('/reorder', { report_ids: [c, a] })).statusCode).toBe(200);
+    const promoted = await api('/promote', { report_ids: [a] });
+    expect(promoted.statusCode).toBe(201);
+    expect((await api(`/${b}/dismiss`, {})).statusCode).toBe(200);
+    const issueId = promoted.json().issue.id as number;
+    const status = await graphql(t.app, `mutation { updateIssue(id: ${issueId}, status: DONE) { __typename } }`, {}, seed.adminToken);
+    expect(status.errors).toBeUndefined();
+
+    const page = await graphql(t.app, BOARD, { project: String(seed.project.id), first: 10 }, seed.adminToken);
+    const history = (id: number) => page.data.project.reports.edges.find((e: { node: { id: number } }) => e.node.id === id).node.history;
+    expect(history(a).map((e: { action: string }) => e.action)).toEqual(['promoted', 'reordered', 'submitted']);
+    expect(history(a)[0]).toMatchObject({ from: 'PENDING', to: `issue ${issueId}`, actor: { kind: 'user', name: 'Ada Admin' } });
+    expect(history(a)[1]).toMatchObject({ action: 'reordered', from: '1', to: '3' });
+    expect(history(a)[2]).toMatchObject({ action: 'submitted', actor: { kind: 'project-token', name: 'CI' } });
+    expect(history(b)[0]).toMatchObject({ action: 'dismissed', from: 'PENDING', to: 'DISMISSED' });
+    const issue = await graphql(t.app, `{ issue(id: ${issueId}) { history { action from to } } }`, {}, seed.adminToken);
+    expect(issue.data.issue.history).toEqual([
+      { action: 'status_changed', from: 'OPEN', to: 'DONE' },
+      { action: 'linked', from: null, to: `report ${a}` },
+      { action: 'opened', from: null, to: null },
+    ]);
+  });
+
+  it('records nothing when the change is refused (same transaction)', async () => {
+    const id = await submit('refused twice');
+    const dismiss = () => t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports/${id}/dismiss`, headers: bearer(seed.adminToken) });
+    expect((await dismiss()).statusCode).toBe(200);
+    expect((await dismiss()).statusCode).toBe(422);
+    const events = await t.db.prisma.triageEvent.findMany({ where: { subjectType: 'Report', subjectId: String(id) } });
+    expect(events.map((e) => e.action).sort()).toEqual(['dismissed', 'submitted']);
+  });
+
+  it('records error-group and bug-report status changes', async () => {
+    const sent = await t.app.inject({
+      method: 'POST', url: `/api/projects/${seed.project.id}/error-events`, headers: bearer(ingest),
+      payload: { environment: 'production', exception_class: 'HistoryException', message: 'm', stack_trace: '' },
+    });
+    expect(sent.statusCode).toBe(202);
+    const group = await t.db.prisma.errorGroup.findFirstOrThrow({ where: { exceptionClass: 'HistoryException' } });
+    await graphql(t.app, `mutation { resolveErrorGroup(id: ${group.id}) { __typename } }`, {}, seed.adminToken);
+    const groupHistory = await graphql(t.app, `{ errorGroup(id: ${group.id}) { history { action from to } } }`, {}, seed.adminToken);
+    expect(groupHistory.data.errorGroup.history).toEqual([{ action: 'status_changed', from: 'UNRESOLVED', to: 'RESOLVED' }]);
+
+    const created = await t.app.inject({ method: 'POST', url: '/api/bug-reports/create', headers: bearer(seed.adminToken), payload: { title: 'Bug', source: 'user:command', workspaceId: seed.workspace.id } });
+    const bugId = created.json().data.id as string;
+    await t.app.inject({ method: 'POST', url: '/api/bug-reports/update', headers: bearer(seed.adminToken), payload: { bugReportId: bugId, status: 'triaged', severity: 'high' } });
+    const bug = await graphql(t.app, `query ($id: ID!) { bugReport(id: $id) { history { action from to } } }`, { id: bugId }, seed.adminToken);
+    expect(bug.data.bugReport.history).toEqual([
+      { action: 'severity_changed', from: 'medium', to: 'high' },
+      { action: 'status_changed', from: 'open', to: 'triaged' },
+      { action: 'submitted', from: null, to: 'open' },
+    ]);
+  });
+
+  it('loads every card’s history of a 50-card board in a constant number of statements', async () => {
+    while ((await t.db.prisma.report.count({ where: { projectId: seed.project.id } })) < 55) await submit('filler');
+    const statements = async (first: number) => {
+      const before = t.db.statementCount();
+      const result = await graphql(t.app, BOARD, { project: String(seed.project.id), first }, seed.adminToken);
+      expect(result.data.project.reports.edges).toHaveLength(first);
+      expect(result.data.project.reports.edges.every((e: { node: { history: unknown[] } }) => e.node.history.length > 0)).toBe(true);
+      return t.db.statementCount() - before;
+    };
+    await statements(4); // warm the token and project caches
+    expect(await statements(50)).toBe(await statements(5));
+  });
+});
