@@ -22,6 +22,8 @@ export const PERMISSIONS = [
   'reports:create',
   'reports:update',
   'reports:delete',
+  /** kendo's "Own" scope: delete only the reports one filed. */
+  'reports:delete:own',
   'issues:read',
   'issues:update',
   'error-groups:read',

@@ -13,7 +13,12 @@ export interface ProjectRule {
   tokenOnly?: boolean;
   /** A project token's owner must also hold this permission. */
   ownerPermission?: Permission;
+  /** kendo's "Own" scope: a person holding only this may act on records they created. */
+  ownPermission?: Permission;
 }
+
+/** How far an authorized caller reaches: every record, or only those they created. */
+export type Reach = 'all' | 'own';
 
 type ProjectScope = Pick<Project, 'id' | 'workspaceId'>;
 
@@ -52,7 +57,7 @@ export function userSees(user: UserWithMemberships, project: ProjectScope): bool
   );
 }
 
-export function authorizeProject(principal: Principal, project: ProjectScope, rule: ProjectRule): void {
+export function authorizeProject(principal: Principal, project: ProjectScope, rule: ProjectRule): Reach {
   switch (principal.kind) {
     case 'anonymous':
       throw new Unauthenticated();
@@ -60,8 +65,9 @@ export function authorizeProject(principal: Principal, project: ProjectScope, ru
       if (rule.tokenOnly) throw new Forbidden('Personal access tokens cannot call this endpoint; use a project token.');
       if (!userSees(principal.user, project)) throw new NotFound('Project');
       requireAccess(principal, isReadPermission(rule.permission) ? 'read' : 'write');
-      if (!userMay(principal.user, project, rule.permission)) throw new Forbidden(`Missing the ${rule.permission} permission.`);
-      return;
+      if (userMay(principal.user, project, rule.permission)) return 'all';
+      if (rule.ownPermission && userMay(principal.user, project, rule.ownPermission)) return 'own';
+      throw new Forbidden(`Missing the ${rule.permission} permission.`);
     }
     case 'project-token': {
       if (!rule.tokenAbility) throw new Forbidden('Project tokens cannot call this endpoint.');
@@ -73,14 +79,14 @@ export function authorizeProject(principal: Principal, project: ProjectScope, ru
       if (rule.ownerPermission && principal.owner && !userMay(principal.owner, project, rule.ownerPermission)) {
         throw new Forbidden(`The token's owner lacks the ${rule.ownerPermission} permission.`);
       }
-      return;
+      return 'all';
     }
     case 'workspace-token': {
       if (principal.workspaceId !== project.workspaceId) throw new NotFound('Project');
-      if (rule.tokenAbility && principal.abilities.includes(rule.tokenAbility)) return;
+      if (rule.tokenAbility && principal.abilities.includes(rule.tokenAbility)) return 'all';
       if (rule.tokenOnly) throw new Forbidden(`The token lacks the ${rule.tokenAbility ?? 'required'} ability.`);
       requireAccess(principal, isReadPermission(rule.permission) ? 'read' : 'write');
-      return;
+      return 'all';
     }
   }
 }

@@ -3,12 +3,12 @@
 // so concurrent submissions and reorders never produce duplicate positions.
 import { z } from 'zod';
 import type { Prisma as Db, Issue, Report } from '../../generated/prisma/client.ts';
-import type { ProjectRule } from '../../auth/permissions.ts';
+import type { ProjectRule, Reach } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Prisma } from '../../db/client.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
-import { NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
+import { Forbidden, NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
 import { announceChanged, type Actor } from '../../services.ts';
 import type { OversizeBlob, SpooledBlob, StoredBlob } from '../../storage/blobs.ts';
 import { detectImageType } from '../../storage/magic.ts';
@@ -26,11 +26,11 @@ const RULES = {
   read: { permission: 'reports:read' },
   create: { permission: 'reports:create', tokenAbility: 'report:create' },
   update: { permission: 'reports:update' },
-  delete: { permission: 'reports:delete' },
+  delete: { permission: 'reports:delete', ownPermission: 'reports:delete:own' },
 } satisfies Record<string, ProjectRule>;
 
 /** The project, once the caller may do `rule` there and the workspace has the Reports feature. */
-export const reportProject = (actor: Actor, projectRef: string | number, rule: keyof typeof RULES): Promise<ProjectScope> =>
+export const reportProject = (actor: Actor, projectRef: string | number, rule: keyof typeof RULES): Promise<ProjectScope & { reach: Reach }> =>
   authorizedProjectScope(actor, projectRef, RULES[rule], 'reports');
 
 export const reportStatus = (report: Pick<Report, 'promotedIssueId' | 'dismissedAt'>): ReportStatus =>
@@ -266,6 +266,10 @@ export async function deleteReport(actor: Actor, projectRef: string | number, re
     await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, project.id);
     const report = await tx.report.findFirst({ where: { id: reportId, projectId: project.id } });
     if (!report) throw new NotFound('Report');
+    const principal = actor.principal;
+    if (project.reach === 'own' && !(principal.kind === 'user' && report.createdById === principal.user.id)) {
+      throw new Forbidden('You may delete only the reports you filed.');
+    }
     await tx.report.delete({ where: { id: reportId } });
     await tx.report.updateMany({ where: { projectId: project.id, order: { gt: report.order } }, data: { order: { decrement: 1 } } });
     await recordTriage(tx as Prisma, actor.principal, actor.services.clock.now(), [{ subject: 'Report', id: reportId, action: 'deleted', from: reportStatus(report) }]);

@@ -2,7 +2,7 @@
 // (id, workspace, feature flags) is cached per process for a few seconds, like principals.
 // A feature switched in this process takes effect at once; on other instances within the TTL.
 import type { Feature } from '../../auth/abilities.ts';
-import { authorizeProject, requireAuthenticated, requireFeature, type ProjectRule } from '../../auth/permissions.ts';
+import { authorizeProject, requireAuthenticated, requireFeature, type ProjectRule, type Reach } from '../../auth/permissions.ts';
 import { NotFound } from '../../errors.ts';
 import type { Actor, Services } from '../../services.ts';
 
@@ -35,11 +35,14 @@ export function forgetProjectScopes(services: Services): void {
   caches.delete(services);
 }
 
-/** The project, once the caller may do `rule` there (and its workspace has `feature`, if named). */
-export async function authorizedProjectScope(actor: Actor, ref: string | number, rule: ProjectRule, feature?: Feature): Promise<ProjectScope> {
+/**
+ * The project, once the caller may do `rule` there (and its workspace has `feature`, if named),
+ * with how far the caller reaches (`own`: only records they created).
+ */
+export async function authorizedProjectScope(actor: Actor, ref: string | number, rule: ProjectRule, feature?: Feature): Promise<ProjectScope & { reach: Reach }> {
   requireAuthenticated(actor.principal);
   const project = await projectScope(actor.services, ref);
-  authorizeProject(actor.principal, project, rule);
+  const reach = authorizeProject(actor.principal, project, rule);
   if (feature) requireFeature(project, feature);
-  return project;
+  return { ...project, reach };
 }

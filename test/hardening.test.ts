@@ -1,0 +1,125 @@
+// Hardening: one bad request never fails the others sharing its batch; unreferenced blobs are
+// collected; kendo's "Own" delete scope; dates and ids nobody means are refused, not stored.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GroupCommit } from '../src/db/group-commit.ts';
+import { RECURRING_JOBS } from '../src/jobs/index.ts';
+import { runDueJobs } from '../src/jobs/scheduler.ts';
+import { createToken } from '../src/modules/workspaces/service.ts';
+import { bearer, createTestApp, graphql, type TestApp } from './helpers.ts';
+import { grant, projectToken, seedWorkspace } from './fixtures.ts';
+
+let t: TestApp;
+let seed: Awaited<ReturnType<typeof seedWorkspace>>;
+let other: Awaited<ReturnType<typeof seedWorkspace>>;
+
+beforeAll(async () => {
+  t = await createTestApp({ rateLimits: { default: 10_000, reports: 10_000, error_events: 10_000, bug_reports: 10_000, graphql: 10_000, health: 10_000 } });
+  seed = await seedWorkspace(t.operator);
+  other = await seedWorkspace(t.operator);
+});
+afterAll(() => t.close());
+
+const PNG = (fill: number) => {
+  const bytes = Buffer.alloc(256, fill);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
+  return bytes;
+};
+
+describe('a batch with a bad row', () => {
+  it('fails only the culprit: the rest of the batch commits (retried by halves)', async () => {
+    const flushed: number[][] = [];
+    const queue = new GroupCommit<number, number>(
+      async (items) => {
+        flushed.push(items);
+        if (items.includes(13)) throw new Error('row 13 refused');
+        return items.map((i) => i * 2);
+      },
+      { maxWaitMs: 50, maxBatch: 100 },
+    );
+    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => queue.submit(i)));
+    outcomes.forEach((outcome, i) => {
+      if (i === 13) expect(outcome).toMatchObject({ status: 'rejected', reason: { message: 'row 13 refused' } });
+      else expect(outcome).toEqual({ status: 'fulfilled', value: i * 2 });
+    });
+    expect(flushed[0]).toHaveLength(40); // one batch first, then halves around the culprit
+    expect(flushed.filter((items) => items.includes(13)).at(-1)).toEqual([13]);
+  });
+
+  it('answers every valid request of another workspace 202/201 while hostile ones arrive among them', async () => {
+    const good = await projectToken(t.operator, seed.project.id, ['error-events:write', 'report:create']);
+    const bad = await projectToken(t.operator, other.project.id, ['error-events:write', 'report:create', 'bug-reports:write']);
+    const event = (token: string, project: number, body: object) =>
+      t.app.inject({ method: 'POST', url: `/api/projects/${project}/error-events`, headers: bearer(token), payload: body });
+    const hostile = [
+      event(bad.secret, other.project.id, { environment: 'prod\u0000', exception_class: 'class@anonymous\u0000/in/x.php:3$0', message: '\u0000', stack_trace: '#0 \u0000' }),
+      t.app.inject({ method: 'POST', url: '/api/bug-reports/auto', headers: bearer(bad.secret), payload: { source: 'auto:server', errorMessage: 'x', occurredAt: '+275760-09-13T00:00:00Z' } }),
+      t.app.inject({ method: 'POST', url: '/api/bug-reports/auto', headers: bearer(bad.secret), payload: { source: 'auto:server', errorMessage: 'y', occurredAt: '0000-01-01T00:00:00Z' } }),
+      t.app.inject({ method: 'POST', url: `/api/projects/${other.project.id}/reports`, headers: bearer(bad.secret), payload: { title: 'nul \u0000 title', description: '\u0000' } }),
+      t.app.inject({ method: 'POST', url: '/api/bug-reports/auto', headers: bearer(bad.secret), payload: { source: 'auto:server', errorMessage: 'z\u0000', context: { 'k\u0000': 'v\u0000' } } }),
+    ];
+    const valid = Array.from({ length: 1_000 }, (_, i) =>
+      i % 2 === 0
+        ? event(good.secret, seed.project.id, { environment: 'production', exception_class: `Valid${i % 7}`, message: 'ok', stack_trace: '' })
+        : t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: bearer(good.secret), payload: { title: `valid ${i}`, description: 'ok' } }),
+    );
+    const [hostileAnswers, validAnswers] = await Promise.all([Promise.all(hostile), Promise.all(valid)]);
+    expect(validAnswers.filter((r) => r.statusCode !== 202 && r.statusCode !== 201).map((r) => `${r.statusCode} ${r.body}`)).toEqual([]);
+    // The hostile ones are client mistakes (422) or stored safely (NUL → U+FFFD), never 500.
+    expect(hostileAnswers.map((r) => r.statusCode)).toEqual([202, 422, 422, 201, 201]);
+    const anonymous = await t.db.prisma.errorGroup.findFirstOrThrow({ where: { projectId: other.project.id } });
+    expect(anonymous.exceptionClass).toBe('class@anonymous\uFFFD/in/x.php:3$0');
+  });
+});
+
+describe('blobs', () => {
+  it('collects blobs no attachment references after the grace period, never referenced ones', async () => {
+    const token = (await projectToken(t.operator, seed.project.id, ['report:create'])).secret;
+    const form = new FormData();
+    form.append('title', 'kept');
+    form.append('description', 'its screenshot stays');
+    form.append('files[]', new Blob([new Uint8Array(PNG(201))]), 'kept.png');
+    const kept = await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: bearer(token), payload: form });
+    expect(kept.statusCode).toBe(201);
+    const orphan = await t.app.services.blobs.put(PNG(202)); // as a failed submission leaves it
+    const keptSha = (await t.db.prisma.attachment.findFirstOrThrow({ where: { reportId: kept.json().id } })).sha256;
+    const collect = RECURRING_JOBS.filter((job) => job.name === 'blobs.collect');
+
+    await runDueJobs(t.app.services, collect);
+    expect(t.app.services.blobs.exists(orphan.sha256)).toBe(true); // still within its grace period
+    t.clock.advance(2 * 60 * 60 * 1000);
+    await runDueJobs(t.app.services, collect);
+    expect(t.app.services.blobs.exists(orphan.sha256)).toBe(false);
+    expect(t.app.services.blobs.exists(keptSha)).toBe(true);
+    expect(fs.readFileSync(t.app.services.blobs.pathOf(keptSha))).toEqual(PNG(201));
+  });
+});
+
+describe("kendo's Own delete scope", () => {
+  it('lets a member holding reports:delete:own delete the reports they filed, and no one else’s', async () => {
+    const filer = seed.member;
+    await grant(t.operator, filer.email, seed.project.id, ['reports:create', 'reports:read', 'reports:delete:own']);
+    const secret = (await createToken(t.operator, { kind: 'PERSONAL', name: 'own', user: filer.email })).secret;
+    const mine = await graphql(t.app, `mutation { submitReport(project: "${seed.project.id}", title: "mine", description: "d") { ... on SubmitReportSuccess { data { id } } } }`, {}, secret);
+    const mineId = mine.data.submitReport.data.id as number;
+    const ingest = (await projectToken(t.operator, seed.project.id, ['report:create'])).secret;
+    const theirs = (await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: bearer(ingest), payload: { title: 'theirs', description: 'd' } })).json().id;
+    const remove = (id: number) => t.app.inject({ method: 'DELETE', url: `/api/projects/${seed.project.id}/reports/${id}`, headers: bearer(secret) });
+    const refused = await remove(theirs);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().message).toMatch(/only the reports you filed/);
+    expect((await remove(mineId)).statusCode).toBe(204);
+  });
+});
+
+describe('values nobody means', () => {
+  it('refuses dates outside 1970–9999 and ids past int32 with 422, naming the field', async () => {
+    const auto = await t.app.inject({ method: 'POST', url: '/api/bug-reports/auto', headers: bearer(seed.adminToken), payload: { source: 'auto:server', errorMessage: 'dates', workspaceId: seed.workspace.id, occurredAt: '+275760-09-13T00:00:00Z' } });
+    expect(auto.statusCode).toBe(422);
+    expect(auto.json().error.details.fields.occurredAt[0]).toMatch(/between 1970 and 9999/);
+    const promote = await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports/promote`, headers: bearer(seed.adminToken), payload: { report_ids: [2147483648] } });
+    expect(promote.statusCode).toBe(422);
+    expect(Object.keys(promote.json().errors)).toEqual(['report_ids.0']);
+    expect(promote.json().errors['report_ids.0'][0]).toBe('The report_ids.0 field must not be greater than 2147483647.');
+  });
+});
