@@ -47,10 +47,20 @@ async function prepareDataDir(): Promise<string> {
   return dir;
 }
 
+/**
+ * The node flags of `npm start` (package.json), so benchmarks measure what users run;
+ * BENCH_NODE_FLAGS replaces them to try others. Needs the build (`npm run build`).
+ */
+export function productionNodeFlags(): string[] {
+  if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
+  const start: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
+  return start.replace(/^.*?\bnode\s+/, '').replace(/\s*dist\/main\.js.*$/, '').split(/\s+/).filter(Boolean);
+}
+
 function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', path.join(root, 'bench/serve.ts'), ...args], {
+  const child = spawn(process.execPath, [...productionNodeFlags(), path.join(root, 'bench/serve.mjs'), ...args], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...process.env, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

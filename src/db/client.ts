@@ -84,13 +84,20 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   };
 }
 
+/**
+ * PGlite's cluster defaults to 160 MB of shared buffers, all of it WASM memory of this process.
+ * 32 MB serves a team's triage data (the OS page cache still holds the files) and takes ~110 MB
+ * off the embedded server's footprint (bench/footprint.ts).
+ */
+const EMBEDDED_SETTINGS = ['-c', `shared_buffers=${process.env.EMBEDDED_SHARED_BUFFERS || '32MB'}`];
+
 async function openPglite(url: string, options: OpenOptions): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PrismaPGlite } = await import('pglite-prisma-adapter');
   const dataDir = url.startsWith('memory://') ? undefined : path.resolve(url.replace(/^file:(\/\/)?/, ''));
   if (dataDir) fs.mkdirSync(path.dirname(dataDir), { recursive: true }); // PGlite won't create parents
   // The options-object form: PGlite ignores loadDataDir when given as the second argument with no dataDir.
-  const pglite = new PGlite({ dataDir, loadDataDir: options.loadDataDir });
+  const pglite = new PGlite({ dataDir, loadDataDir: options.loadDataDir, startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS] });
   await pglite.waitReady;
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), ...queryLog(options.countStatements) });
   const sql: SqlRunner = {
