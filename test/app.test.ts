@@ -86,17 +86,18 @@ describe('the service skeleton', () => {
 
   it('answers a JSON POST exactly as Yoga answers the same operation sent as GET', async () => {
     const { adminToken } = await seedWorkspace(t.operator);
-    const cases = [
-      { query: 'query Mine { viewer { email } workspaces { slug } }', operationName: 'Mine' },
-      { query: '{ workspaces { slug } }', secret: undefined },
-      { query: '{ noSuchField }' },
-      { query: '{ workspaces { ' },
+    // `secret: null` is an anonymous caller (no Authorization header at all).
+    const cases: Array<{ query: string; operationName?: string; secret: string | null }> = [
+      { query: 'query Mine { viewer { email } workspaces { slug } }', operationName: 'Mine', secret: adminToken },
+      { query: '{ workspaces { slug } }', secret: null },
+      { query: '{ noSuchField }', secret: adminToken },
+      { query: '{ workspaces { ', secret: adminToken },
     ];
-    for (const { query, operationName, secret = adminToken } of cases as Array<{ query: string; operationName?: string; secret?: string }>) {
-      const headers = { authorization: `Bearer ${secret}`, accept: 'application/graphql-response+json' };
-      if (!secret) delete (headers as Record<string, string>).authorization;
+    for (const { query, operationName, secret } of cases) {
+      const headers: Record<string, string> = { accept: 'application/graphql-response+json', ...(secret ? { authorization: `Bearer ${secret}` } : {}) };
       const post = await t.app.inject({ method: 'POST', url: '/graphql', headers: { ...headers, 'content-type': 'application/json' }, payload: { query, operationName } });
       const get = await t.app.inject({ method: 'GET', url: '/graphql', headers, query: { query, ...(operationName ? { operationName } : {}) } });
+      if (secret === null) expect(post.json().errors[0].extensions.code).toBe('unauthenticated'); // the anonymous branch really ran
       expect({ status: post.statusCode, type: post.headers['content-type'], body: post.json() }).toEqual({
         status: get.statusCode,
         type: get.headers['content-type'],
