@@ -9,10 +9,10 @@ import { BlobStore } from './storage/blobs.ts';
 import { PrincipalResolver } from './auth/principal.ts';
 import { createPubSub } from 'graphql-yoga';
 import type { PubSubTopics, Services } from './services.ts';
-import { answerClientError, answerFrameworkError, HTTP_LIMITS, registerHttpInfrastructure, requestIdFrom } from './http/plugin.ts';
+import { answerClientError, answerFrameworkError, familyScope, HTTP_LIMITS, registerHttpInfrastructure, requestIdFrom } from './http/plugin.ts';
 import { registerGraphQL, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES } from './graphql/yoga.ts';
 import { registerHealthRoutes } from './http/health.ts';
-import { registerModuleRoutes } from './modules/routes.ts';
+import { registerModuleRoutes } from './modules/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -73,7 +73,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(multipart, { limits: MULTIPART_LIMITS, throwFileSizeLimit: false });
   registerHealthRoutes(app, services);
   registerGraphQL(app, services);
-  await registerModuleRoutes(app);
+  await registerModuleRoutes(app, familyScope(services));
   return app;
 }
 

@@ -6,7 +6,7 @@ import { buildApp } from './app.ts';
 import { isEmbeddedPath, type Config } from './config.ts';
 import { acquireDataDirLock } from './db/lock.ts';
 import { serveCliSocket } from './cli/socket.ts';
-import { RECURRING_JOBS } from './jobs/index.ts';
+import { RECURRING_JOBS } from './modules/index.ts';
 import { startJobScheduler } from './jobs/scheduler.ts';
 
 export interface RunningServer {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprintErrorEvent, normaliseTraceLine } from '../src/modules/errors/fingerprint.ts';
+import { fingerprintErrorEvent, normaliseTraceLine } from '../src/modules/error-tracking/fingerprint.ts';
 
 const fp = (stackTrace: string, exceptionClass = 'RuntimeException') => fingerprintErrorEvent({ exceptionClass, stackTrace });
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RATE_LIMIT_DEFAULTS } from '../src/config.ts';
 import { createToken } from '../src/modules/workspaces/service.ts';
-import { RECURRING_JOBS } from '../src/jobs/index.ts';
+import { RECURRING_JOBS } from '../src/modules/index.ts';
 import { runDueJobs } from '../src/jobs/scheduler.ts';
 import { bearer, createTestApp, graphql, successData, type TestApp } from './helpers.ts';
 import { grant, projectToken, seedWorkspace } from './fixtures.ts';

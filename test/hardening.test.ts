@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../src/db/group-commit.ts';
-import { RECURRING_JOBS } from '../src/jobs/index.ts';
+import { RECURRING_JOBS } from '../src/modules/index.ts';
 import { runDueJobs } from '../src/jobs/scheduler.ts';
 import { createToken } from '../src/modules/workspaces/service.ts';
 import { bearer, createTestApp, graphql, type TestApp } from './helpers.ts';

@@ -1,13 +1,9 @@
 // Transaction-scoped advisory locks: serialise one kind of write per key (a project's report
 // queue, a bug report's dedup key) across connections and instances, released at commit.
+// The namespace is a name the module picks (`reports.queue`), hashed like the key, so modules
+// never share a central table of numbers.
 import type { Prisma } from './client.ts';
 
-/** Namespaces keep the lock keys of different purposes apart. */
-export const LOCK_NAMESPACE = {
-  bugReportDedup: 0x62756772,
-  reportQueue: 0x72707471,
-} as const;
-
-export async function lockForTransaction(tx: Prisma, namespace: number, key: string | number): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${namespace}::int, hashtext(${String(key)}))`;
+export async function lockForTransaction(tx: Prisma, namespace: string, key: string | number): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${namespace}), hashtext(${String(key)}))`;
 }

@@ -6,9 +6,9 @@
 import { createInMemoryCache, useResponseCache } from '@envelop/response-cache';
 import type { Principal } from '../auth/principal.ts';
 import type { Services } from '../services.ts';
+import { NEVER_CACHED } from '../modules/index.ts';
 import type { GraphQLContext } from './builder.ts';
 
-const NEVER_CACHED = ['ErrorGroup', 'BugReport', 'UserActivity', 'ApiToken', 'CreatedToken', 'Workspace'];
 
 /** Results are private to the credential that asked (its permissions shaped them). */
 function sessionOf(principal: Principal): string {
@@ -36,6 +36,6 @@ export function boardResponseCache(services: Services) {
     ttl: services.config.graphqlCacheTtlMs,
     enabled: () => services.config.graphqlCacheTtlMs > 0,
     session: (context) => sessionOf(context.principal),
-    ignoredTypes: NEVER_CACHED,
+    ignoredTypes: [...NEVER_CACHED],
   });
 }

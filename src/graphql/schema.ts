@@ -1,13 +1,11 @@
-// Every module's GraphQL types, assembled. Add a module's schema.ts here.
+// Every module's GraphQL types (modules/index.ts), assembled.
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './errors.ts';
-import '../modules/workspaces/schema.ts';
-import '../modules/issues/schema.ts';
-import '../modules/errors/schema.ts';
-import '../modules/bug-reports/schema.ts';
-import '../modules/reports/schema.ts';
-import '../modules/history/schema.ts';
+import { MODULES } from '../modules/index.ts';
+
+// Types may extend each other's (history adds fields to all), so modules load in registry order.
+for (const module of MODULES) await module.schema?.();
 
 export const schema = builder.toSchema();
 

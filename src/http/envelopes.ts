@@ -76,12 +76,3 @@ export function rawErrorResponse(error: DomainError): string {
   return `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`;
 }
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large' };
-
-/** Which family an unmatched URL belongs to (404s and errors raised before routing). */
-export function familyOfUrl(url: string): ErrorFamily {
-  if (/^\/api(\/v1)?\/bug-reports(\/|$|\?)/.test(url)) return 'raven';
-  if (url.startsWith('/api/projects')) return 'kendo';
-  if (url.startsWith('/graphql')) return 'graphql';
-  if (url.startsWith('/api/v1')) return 'kaizen';
-  return 'intake';
-}

@@ -12,7 +12,8 @@ import {
   UnsupportedMediaType, ValidationFailed, type FieldErrors,
 } from '../errors.ts';
 import type { Actor, Services } from '../services.ts';
-import { errorReply, familyOfUrl, rawErrorResponse, type ErrorFamily } from './envelopes.ts';
+import { familyOfUrl } from '../modules/index.ts';
+import { errorReply, rawErrorResponse, type ErrorFamily } from './envelopes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -167,17 +168,7 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
     body === '' ? done(null, undefined) : parseJson(request, body as string, done),
   );
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const domain = toDomainError(error);
-    if (domain) {
-      if (domain.status >= 500) request.log.error({ err: error }, 'request failed');
-      return sendError(request, reply, domain);
-    }
-    request.log.error({ err: error }, 'unhandled error');
-    return sendError(request, reply, new Internal());
-  });
-
-
+  app.setErrorHandler(answerError);
   // Per-route limits come from route config, resolved here so routes never repeat numbers.
   app.addHook('onRoute', (route) => {
     const family = route.config?.rateLimitFamily;
@@ -223,11 +214,32 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
     return payload;
   });
 
-  // Unknown URLs are rate limited like everything else, so they cannot be probed for free.
-  app.setNotFoundHandler({ preHandler: app.rateLimit({ max: services.config.rateLimits.default, timeWindow: 60_000 }) }, (request, reply) =>
+  answerUnknownUrls(app, services);
+}
+
+/** Every error of a request as its family's envelope; the unexpected ones logged, masked. */
+function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const domain = toDomainError(error);
+  if (domain) {
+    if (domain.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendError(request, reply, domain);
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return sendError(request, reply, new Internal());
+}
+
+/** Unknown URLs are rate limited like everything else, so they cannot be probed for free. */
+function answerUnknownUrls(instance: FastifyInstance, services: Services): void {
+  instance.setNotFoundHandler({ preHandler: instance.rateLimit({ max: services.config.rateLimits.default, timeWindow: 60_000 }) }, (request, reply) =>
     sendError(request, reply, new NotFound('Route')),
   );
 }
+
+/** What each REST family's encapsulated plugin gets (modules/index.ts): its own error and 404 answers. */
+export const familyScope = (services: Services) => (_family: string, instance: FastifyInstance) => {
+  instance.setErrorHandler(answerError);
+  answerUnknownUrls(instance, services);
+};
 
 /**
  * One client address may hold this many open connections; more are refused at once (the

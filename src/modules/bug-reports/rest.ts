@@ -88,12 +88,11 @@ const VERBS: Record<string, (actor: Actor, body: Body, reply: FastifyReply) => P
   },
 };
 
+/** Mounted at /api/bug-reports and /api/v1/bug-reports (modules/index.ts). */
 export async function bugReportRoutes(app: FastifyInstance): Promise<void> {
-  for (const prefix of ['/api/bug-reports', '/api/v1/bug-reports']) {
-    for (const [verb, handle] of Object.entries(VERBS)) {
-      app.post<{ Body: Body }>(`${prefix}/${verb}`, { config: { family: 'raven', rateLimitFamily: 'bug_reports' } }, (request, reply) =>
-        handle({ services: app.services, principal: request.principal }, request.body ?? undefined, reply),
-      );
-    }
+  for (const [verb, handle] of Object.entries(VERBS)) {
+    app.post<{ Body: Body }>(`/${verb}`, { config: { rateLimitFamily: 'bug_reports' } }, (request, reply) =>
+      handle({ services: app.services, principal: request.principal }, request.body ?? undefined, reply),
+    );
   }
 }

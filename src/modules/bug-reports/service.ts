@@ -8,7 +8,7 @@ import { BugReportSource as SourceEnum } from '../../generated/prisma/enums.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { isAdmin, requireAccess, requireAuthenticated, type Access } from '../../auth/permissions.ts';
 import type { Prisma } from '../../db/client.ts';
-import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
+import { lockForTransaction } from '../../db/advisory-lock.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
@@ -36,6 +36,8 @@ const SOURCE_TO_DB: Record<BugSource, SourceEnum> = {
 const SOURCE_FROM_DB = Object.fromEntries(Object.entries(SOURCE_TO_DB).map(([api, db]) => [db, api])) as Record<SourceEnum, BugSource>;
 export const apiSource = (source: SourceEnum): BugSource => SOURCE_FROM_DB[source];
 
+/** Concurrent auto reports of one dedup key serialise on this lock (per key). */
+const DEDUP_LOCK = 'bug-reports.dedup';
 const REPORTER = { select: { id: true, name: true, avatarUrl: true } } as const;
 const jsonObject = jsonObjectSchema;
 const isoDate = isoDateSchema;
@@ -298,7 +300,7 @@ async function mergeAutoReports(prisma: Prisma, rows: AutoReportRow[]): Promise<
     async (tx) => {
       const submitted: TriageChange[] = [];
       for (const key of [...byKey.keys()].sort()) {
-        await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.bugReportDedup, key);
+        await lockForTransaction(tx as Prisma, DEDUP_LOCK, key);
         const indexes = byKey.get(key)!;
         const earliest = Math.min(...indexes.map((i) => rows[i]!.occurredAt.getTime()));
         let current: BugReportWithReporter | null = await tx.bugReport.findFirst({

@@ -50,7 +50,7 @@ export function collectUnreferencedBlobs(services: Services): Promise<number> {
 }
 
 export async function attachmentRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { id: string } }>('/api/attachments/:id', { config: { family: 'intake', rateLimitFamily: 'default' } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/:id', { config: { rateLimitFamily: 'default' } }, async (request, reply) => {
     const attachment = await readableAttachment({ services: app.services, principal: request.principal }, Number(request.params.id));
     return reply
       .header('content-type', attachment.mimeType)

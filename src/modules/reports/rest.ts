@@ -1,4 +1,5 @@
-// kendo Reports API: /api/projects/{projectId}/reports[/promote|/reorder|/{id}/dismiss|/{id}].
+// kendo Reports API: /api/projects/{projectId}/reports[/promote|/reorder|/{id}/dismiss|/{id}], mounted
+// under the kendo family's prefix (modules/index.ts).
 // JSON exactly as documented: snake_case, timestamps with 6 fractional digits.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Issue } from '../../generated/prisma/client.ts';
@@ -86,7 +87,7 @@ function multipartError(error: unknown): unknown {
 }
 
 export async function reportRoutes(app: FastifyInstance): Promise<void> {
-  const base = { family: 'kendo', rateLimitFamily: 'reports' } as const;
+  const base = { rateLimitFamily: 'reports' } as const;
   const gate = (rule: Parameters<typeof reportProject>[2]) => ({
     config: { ...base, authorize: (actor: Actor, params: Record<string, string>) => reportProject(actor, params.projectId!, rule) },
   });
@@ -99,33 +100,33 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
     return id;
   };
 
-  app.get<ProjectParams & { Querystring: { status?: string } }>('/api/projects/:projectId/reports', gate('read'), async (request) => {
+  app.get<ProjectParams & { Querystring: { status?: string } }>('/:projectId/reports', gate('read'), async (request) => {
     const status = request.query.status;
     if (status !== undefined && !Object.hasOwn(STATUS_FILTER, status)) throw ValidationFailed.field('status', 'The selected status is invalid (0 pending, 1 promoted, 2 dismissed).');
     const reports = await listReports(actorOf(request), request.params.projectId, status === undefined ? undefined : STATUS_FILTER[status]);
     return reports.map(reportJson);
   });
 
-  app.post<ProjectParams>('/api/projects/:projectId/reports', gate('create'), async (request, reply) => {
+  app.post<ProjectParams>('/:projectId/reports', gate('create'), async (request, reply) => {
     const { fields, files } = request.isMultipart() ? await readMultipart(request) : { fields: request.body, files: [] };
     const report = await submitReport(actorOf(request), request.params.projectId, fields, files);
     return reply.code(201).send(reportJson(report));
   });
 
-  app.post<ProjectParams>('/api/projects/:projectId/reports/promote', gate('update'), async (request, reply) => {
+  app.post<ProjectParams>('/:projectId/reports/promote', gate('update'), async (request, reply) => {
     const { issue, reports, created } = await promoteReports(actorOf(request), request.params.projectId, request.body);
     return reply.code(created ? 201 : 200).send({ issue: issueJson(issue), reports: reports.map(reportJson) });
   });
 
-  app.post<ProjectParams>('/api/projects/:projectId/reports/reorder', gate('update'), async (request) =>
+  app.post<ProjectParams>('/:projectId/reports/reorder', gate('update'), async (request) =>
     (await reorderReports(actorOf(request), request.params.projectId, request.body)).map(reportJson),
   );
 
-  app.post<ReportParams>('/api/projects/:projectId/reports/:reportId/dismiss', gate('update'), async (request) =>
+  app.post<ReportParams>('/:projectId/reports/:reportId/dismiss', gate('update'), async (request) =>
     reportJson(await dismissReport(actorOf(request), request.params.projectId, reportIdOf(request.params.reportId))),
   );
 
-  app.delete<ReportParams>('/api/projects/:projectId/reports/:reportId', gate('delete'), async (request, reply) => {
+  app.delete<ReportParams>('/:projectId/reports/:reportId', gate('delete'), async (request, reply) => {
     await deleteReport(actorOf(request), request.params.projectId, reportIdOf(request.params.reportId));
     return reply.code(204).send();
   });

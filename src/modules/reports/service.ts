@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Prisma as Db, Issue, Report } from '../../generated/prisma/client.ts';
 import type { ProjectRule, Reach } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
-import { LOCK_NAMESPACE, lockForTransaction } from '../../db/advisory-lock.ts';
+import { lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Prisma } from '../../db/client.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { Forbidden, NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
@@ -17,6 +17,8 @@ import { openIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
 import { authorizedProjectScope, type ProjectScope } from '../workspaces/project-scope.ts';
 
+/** Every change to a project's queue order holds this lock (per project). */
+const REPORT_QUEUE_LOCK = 'reports.queue';
 export const MAX_REPORT_FILES = 5;
 export const MAX_REPORT_FILE_BYTES = 3 * 1024 * 1024;
 export const REPORT_SOURCE = { person: 0, api: 1 } as const;
@@ -135,7 +137,7 @@ async function appendReports(prisma: Prisma, reports: NewReport[]): Promise<Repo
   await prisma.$transaction(
     async (tx) => {
       for (const projectId of [...new Set(reports.map((r) => r.projectId))].sort((a, b) => a - b)) {
-        await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, projectId);
+        await lockForTransaction(tx as Prisma, REPORT_QUEUE_LOCK, projectId);
         let order = (await tx.report.aggregate({ where: { projectId }, _max: { order: true } }))._max.order ?? 0;
         for (const [i, { submittedBy: _by, ...report }] of reports.entries()) {
           if (report.projectId === projectId) results[i] = (await tx.report.create({ data: { ...report, order: ++order }, include: withCount })) as ReportWithCount;
@@ -177,7 +179,7 @@ export async function promoteReports(actor: Actor, projectRef: string | number, 
   const ids = [...new Set(data.report_ids)];
   const now = actor.services.clock.now();
   const result = await actor.services.prisma.$transaction(async (tx) => {
-    await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, project.id);
+    await lockForTransaction(tx as Prisma, REPORT_QUEUE_LOCK, project.id);
     const reports = await pendingReports(tx as Prisma, project.id, ids, 'report_ids');
     const existing = data.issue_id ? await tx.issue.findFirst({ where: { id: data.issue_id, projectId: project.id } }) : null;
     if (data.issue_id && !existing) throw ValidationFailed.field('issue_id', 'The selected issue id is invalid.');
@@ -205,7 +207,7 @@ export async function dismissReport(actor: Actor, projectRef: string | number, r
   const project = await reportProject(actor, projectRef, 'update');
   const now = actor.services.clock.now();
   const report = await actor.services.prisma.$transaction(async (tx) => {
-    await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, project.id);
+    await lockForTransaction(tx as Prisma, REPORT_QUEUE_LOCK, project.id);
     await pendingReports(tx as Prisma, project.id, [reportId], 'report');
     await recordTriage(tx as Prisma, actor.principal, now, [{ subject: 'Report', id: reportId, action: 'dismissed', from: 'PENDING', to: 'DISMISSED' }]);
     return tx.report.update({ where: { id: reportId }, data: { dismissedAt: now, updatedAt: now }, include: withCount });
@@ -243,7 +245,7 @@ export async function reorderReports(actor: Actor, projectRef: string | number, 
   if (new Set(ids).size !== ids.length) throw ValidationFailed.field('report_ids', 'The report_ids field has a duplicate value.');
   const now = actor.services.clock.now();
   const reports = await actor.services.prisma.$transaction(async (tx) => {
-    await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, project.id);
+    await lockForTransaction(tx as Prisma, REPORT_QUEUE_LOCK, project.id);
     const queue = await tx.report.findMany({ where: { projectId: project.id }, orderBy: [{ order: 'asc' }, { id: 'asc' }], select: { id: true, order: true } });
     const unknown = ids.filter((id) => !queue.some((r) => r.id === id));
     if (unknown.length > 0) throw ValidationFailed.field('report_ids', `Not reports of this project: ${unknown.join(', ')}.`);
@@ -263,7 +265,7 @@ export async function reorderReports(actor: Actor, projectRef: string | number, 
 export async function deleteReport(actor: Actor, projectRef: string | number, reportId: number): Promise<void> {
   const project = await reportProject(actor, projectRef, 'delete');
   await actor.services.prisma.$transaction(async (tx) => {
-    await lockForTransaction(tx as Prisma, LOCK_NAMESPACE.reportQueue, project.id);
+    await lockForTransaction(tx as Prisma, REPORT_QUEUE_LOCK, project.id);
     const report = await tx.report.findFirst({ where: { id: reportId, projectId: project.id } });
     if (!report) throw new NotFound('Report');
     const principal = actor.principal;

@@ -1,0 +1,98 @@
+// The module registry: the one place a module is wired in. Each module declares its REST routes
+// (by API family), its GraphQL types, its recurring jobs and the GraphQL types whose results must
+// never be served from the response cache. Adding a module is one folder and one entry here.
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { ErrorFamily } from '../http/envelopes.ts';
+import type { RecurringJob } from '../jobs/scheduler.ts';
+import { bugReportRoutes } from './bug-reports/rest.ts';
+import { errorEventRoutes } from './error-tracking/rest.ts';
+import { pruneStaleErrorGroups } from './error-tracking/service.ts';
+import { attachmentRoutes, collectUnreferencedBlobs } from './reports/attachments.ts';
+import { reportRoutes } from './reports/rest.ts';
+
+/** The REST families, each mounted at its prefixes with its own error and not-found envelope. */
+export const REST_FAMILIES = {
+  kendo: ['/api/projects'],
+  raven: ['/api/bug-reports', '/api/v1/bug-reports'],
+  intake: ['/api/attachments'],
+} as const satisfies Partial<Record<ErrorFamily, readonly string[]>>;
+export type RestFamily = keyof typeof REST_FAMILIES;
+
+export interface IntakeModule {
+  name: string;
+  /** Route plugins per family; paths are relative to the family's prefixes. */
+  rest?: Array<{ family: RestFamily; routes: FastifyPluginAsync }>;
+  /** Loads the module's Pothos types onto the builder (graphql/schema.ts awaits them all). */
+  schema?: () => Promise<unknown>;
+  jobs?: RecurringJob[];
+  /** GraphQL types written by high-rate ingest, whose changes are not announced: never cached. */
+  neverCached?: string[];
+}
+
+const HOURLY = 60 * 60 * 1000;
+
+export const MODULES: readonly IntakeModule[] = [
+  {
+    name: 'workspaces',
+    schema: () => import('./workspaces/schema.ts'),
+    neverCached: ['UserActivity', 'ApiToken', 'CreatedToken', 'Workspace'],
+  },
+  { name: 'issues', schema: () => import('./issues/schema.ts') },
+  {
+    name: 'error-tracking',
+    rest: [{ family: 'kendo', routes: errorEventRoutes }],
+    schema: () => import('./error-tracking/schema.ts'),
+    jobs: [{ name: 'error-groups.retention', everyMs: HOURLY, run: async (services) => `pruned ${await pruneStaleErrorGroups(services)} error group(s)` }],
+    neverCached: ['ErrorGroup'],
+  },
+  {
+    name: 'bug-reports',
+    rest: [{ family: 'raven', routes: bugReportRoutes }],
+    schema: () => import('./bug-reports/schema.ts'),
+    neverCached: ['BugReport'],
+  },
+  {
+    name: 'reports',
+    rest: [
+      { family: 'kendo', routes: reportRoutes },
+      { family: 'intake', routes: attachmentRoutes },
+    ],
+    schema: () => import('./reports/schema.ts'),
+    jobs: [{ name: 'blobs.collect', everyMs: HOURLY, run: async (services) => `removed ${await collectUnreferencedBlobs(services)} unreferenced blob file(s)` }],
+  },
+  { name: 'history', schema: () => import('./history/schema.ts') },
+];
+
+export const RECURRING_JOBS: readonly RecurringJob[] = MODULES.flatMap((module) => module.jobs ?? []);
+export const NEVER_CACHED: readonly string[] = MODULES.flatMap((module) => module.neverCached ?? []);
+
+/** Which family a URL belongs to, by prefix (errors raised before routing, e.g. a malformed URL). */
+export function familyOfUrl(url: string): ErrorFamily {
+  if (url.startsWith('/graphql')) return 'graphql';
+  for (const [family, prefixes] of Object.entries(REST_FAMILIES)) {
+    if (prefixes.some((prefix) => url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`))) return family as RestFamily;
+  }
+  return 'intake';
+}
+
+/**
+ * Mounts every family at its prefixes as an encapsulated plugin: its routes carry the family (so
+ * errors answer in its envelope) and an unknown URL under the prefix is that family's 404.
+ */
+export async function registerModuleRoutes(app: FastifyInstance, scope: (family: RestFamily, instance: FastifyInstance) => void): Promise<void> {
+  for (const [family, prefixes] of Object.entries(REST_FAMILIES) as Array<[RestFamily, readonly string[]]>) {
+    const plugins = MODULES.flatMap((module) => module.rest ?? []).filter((rest) => rest.family === family);
+    for (const prefix of prefixes) {
+      await app.register(
+        async (instance) => {
+          instance.addHook('onRoute', (route) => {
+            route.config = { ...route.config, family } as typeof route.config;
+          });
+          scope(family, instance);
+          for (const { routes } of plugins) await instance.register(routes);
+        },
+        { prefix },
+      );
+    }
+  }
+}
