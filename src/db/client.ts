@@ -3,12 +3,14 @@
 // migrations, same generated client.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PrismaClient } from '../generated/prisma/client.ts';
+import { PrismaClient, type Prisma as PrismaTypes } from '../generated/prisma/client.ts';
 import { isPostgresUrl } from '../config.ts';
 import { migrateDeploy, type SqlRunner } from './migrator.ts';
 import { storableValue } from './storable.ts';
 
 export type Prisma = PrismaClient;
+/** The client or an interactive transaction: what a function that only reads and writes takes. */
+export type Db = PrismaClient | PrismaTypes.TransactionClient;
 export type DatabaseKind = 'postgres' | 'pglite';
 
 export interface Database {

@@ -127,7 +127,7 @@ export async function createBugReport(actor: Actor, input: unknown): Promise<Bug
   const workspaceId = await workspaceFor(actor, data.workspaceId);
   const userJourney = await journeyJson(actor, reporterId, now);
   return actor.services.prisma.$transaction(async (tx) => {
-    await recordTriage(tx as Prisma, actor.principal, now, [{ subject: 'BugReport', id, action: 'submitted', to: 'open' }]);
+    await recordTriage(tx, actor.principal, now, [{ subject: 'BugReport', id, action: 'submitted', to: 'open' }]);
     return tx.bugReport.create({
       data: {
         id,
@@ -170,7 +170,7 @@ export async function updateBugReport(actor: Actor, input: unknown): Promise<Bug
       data: { ...change, updatedAt: now },
     });
     if (change.status === 'resolved') await tx.bugReport.updateMany({ where: { id, resolvedAt: null }, data: { resolvedAt: now } });
-    await recordTriage(tx as Prisma, actor.principal, now, [
+    await recordTriage(tx, actor.principal, now, [
       ...(change.status && change.status !== before.status ? [{ subject: 'BugReport' as const, id, action: 'status_changed', from: before.status, to: change.status }] : []),
       ...(change.severity && change.severity !== before.severity ? [{ subject: 'BugReport' as const, id, action: 'severity_changed', from: before.severity, to: change.severity }] : []),
     ]);
@@ -186,7 +186,7 @@ export async function deleteBugReport(actor: Actor, id: unknown): Promise<void> 
   await actor.services.prisma.$transaction(async (tx) => {
     const { count } = await tx.bugReport.updateMany({ where: { id: reportId, deletedAt: null }, data: { deletedAt: now } });
     if (count === 0) throw new NotFound('Bug report');
-    await recordTriage(tx as Prisma, actor.principal, now, [{ subject: 'BugReport', id: reportId, action: 'deleted' }]);
+    await recordTriage(tx, actor.principal, now, [{ subject: 'BugReport', id: reportId, action: 'deleted' }]);
   });
 }
 
@@ -199,14 +199,14 @@ export async function promoteBugReport(actor: Actor, id: string, projectRef: str
   if (report.workspaceId && project.workspaceId !== report.workspaceId) throw ValidationFailed.field('project', 'The project is not in the bug report’s workspace.');
   const now = actor.services.clock.now();
   return actor.services.prisma.$transaction(async (tx) => {
-    const issue = await openIssue(tx as Prisma, actor.principal, {
+    const issue = await openIssue(tx, actor.principal, {
       projectId: project.id,
       title: title?.trim() || report.title,
       description: [report.description, report.errorMessage, report.errorStack].filter(Boolean).join('\n\n'),
     }, now);
     const { count } = await tx.bugReport.updateMany({ where: { id, issueId: null, deletedAt: null }, data: { issueId: issue.id } });
     if (count === 0) throw ValidationFailed.field('bugReportId', 'The bug report was linked or deleted meanwhile.');
-    await recordTriage(tx as Prisma, actor.principal, now, [
+    await recordTriage(tx, actor.principal, now, [
       { subject: 'BugReport', id, action: 'promoted', to: `issue ${issue.id}` },
       { subject: 'Issue', id: issue.id, action: 'linked', to: `bug report ${id}` },
     ]);
@@ -273,7 +273,7 @@ export async function reportBugAutomatically(actor: Actor, input: unknown): Prom
   };
   if (!dedupKey) {
     const report = await actor.services.prisma.$transaction(async (tx) => {
-      await recordTriage(tx as Prisma, actor.principal, now, [{ subject: 'BugReport', id: fresh.id, action: 'submitted', to: 'open' }]);
+      await recordTriage(tx, actor.principal, now, [{ subject: 'BugReport', id: fresh.id, action: 'submitted', to: 'open' }]);
       return tx.bugReport.create({ data: fresh, include: { reporter: REPORTER } });
     });
     return { report, created: true };
@@ -300,7 +300,7 @@ async function mergeAutoReports(prisma: Prisma, rows: AutoReportRow[]): Promise<
     async (tx) => {
       const submitted: TriageChange[] = [];
       for (const key of [...byKey.keys()].sort()) {
-        await lockForTransaction(tx as Prisma, DEDUP_LOCK, key);
+        await lockForTransaction(tx, DEDUP_LOCK, key);
         const indexes = byKey.get(key)!;
         const earliest = Math.min(...indexes.map((i) => rows[i]!.occurredAt.getTime()));
         let current: BugReportWithReporter | null = await tx.bugReport.findFirst({
@@ -328,7 +328,7 @@ async function mergeAutoReports(prisma: Prisma, rows: AutoReportRow[]): Promise<
         }
         await countRepeats(rows[indexes.at(-1)!]!.updatedAt);
       }
-      if (submitted.length) await recordTriage(tx as Prisma, submitted[0]!.by!, rows[0]!.updatedAt, submitted);
+      if (submitted.length) await recordTriage(tx, submitted[0]!.by!, rows[0]!.updatedAt, submitted);
     },
     // Batches on one key queue behind each other's lock; each holds it for a few statements.
     { maxWait: 30_000, timeout: 30_000 },

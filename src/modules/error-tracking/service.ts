@@ -154,7 +154,7 @@ export async function setErrorGroupStatus(actor: Actor, id: number, status: Erro
   if (group.status === status) throw ValidationFailed.field('status', `The error group is already ${status.toLowerCase()}.`);
   const now = actor.services.clock.now();
   return actor.services.prisma.$transaction(async (tx) => {
-    await recordTriage(tx as Prisma, actor.principal, now, [{ subject: 'ErrorGroup', id, action: 'status_changed', from: group.status, to: status }]);
+    await recordTriage(tx, actor.principal, now, [{ subject: 'ErrorGroup', id, action: 'status_changed', from: group.status, to: status }]);
     return tx.errorGroup.update({ where: { id }, data: { status, resolvedAt: status === 'RESOLVED' ? now : null } });
   });
 }
@@ -168,7 +168,7 @@ export async function promoteErrorGroup(actor: Actor, id: number, target: { issu
   return actor.services.prisma.$transaction(async (tx) => {
     const issue = target.issueId
       ? await tx.issue.findFirst({ where: { id: target.issueId, projectId: group.projectId } })
-      : await openIssue(tx as Prisma, actor.principal, {
+      : await openIssue(tx, actor.principal, {
           projectId: group.projectId,
           title: target.title?.trim() || `${group.exceptionClass}: ${group.message.split('\n')[0] ?? ''}`.trim(),
           description: `Error group ${group.id} (${group.environment}), ${group.occurrenceCount} occurrence(s) since ${group.firstSeenAt.toISOString()}.\n\n${group.stackTrace}`,
@@ -178,7 +178,7 @@ export async function promoteErrorGroup(actor: Actor, id: number, target: { issu
     // rolls back (with the issue it opened).
     const { count } = await tx.errorGroup.updateMany({ where: { id, issueId: null }, data: { issueId: issue.id } });
     if (count === 0) throw ValidationFailed.field('id', 'The error group was linked to an issue meanwhile.');
-    await recordTriage(tx as Prisma, actor.principal, now, [
+    await recordTriage(tx, actor.principal, now, [
       { subject: 'ErrorGroup', id, action: 'promoted', to: `issue ${issue.id}` },
       { subject: 'Issue', id: issue.id, action: 'linked', to: `error group ${id}` },
     ]);

@@ -2,7 +2,7 @@
 // transaction that makes the change, so the record and the change commit or vanish together.
 // Reads are per subject, newest first, a bounded number each, batched for whole board pages.
 import type { Principal } from '../../auth/principal.ts';
-import type { Prisma } from '../../db/client.ts';
+import type { Db, Prisma } from '../../db/client.ts';
 import type { TriageEvent } from '../../generated/prisma/client.ts';
 
 export type TriageSubject = 'Report' | 'Issue' | 'ErrorGroup' | 'BugReport';
@@ -32,7 +32,7 @@ export function triageActor(principal: Principal): { actorKind: string; actorId:
 }
 
 /** Records changes inside the caller's transaction (one statement however many). */
-export async function recordTriage(tx: Prisma, principal: Principal, at: Date, changes: TriageChange[]): Promise<void> {
+export async function recordTriage(tx: Db, principal: Principal, at: Date, changes: TriageChange[]): Promise<void> {
   if (changes.length === 0) return;
   const text = (value: string | number | null | undefined) => (value === undefined || value === null ? null : String(value));
   await tx.triageEvent.createMany({

@@ -1,6 +1,6 @@
 // Issues: the units of work that reports, bug reports and error groups are promoted into.
 import type { Issue } from '../../generated/prisma/client.ts';
-import type { Prisma } from '../../db/client.ts';
+import type { Db } from '../../db/client.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { z } from 'zod';
 import { requireAuthenticated } from '../../auth/permissions.ts';
@@ -17,7 +17,7 @@ export interface NewIssue {
 }
 
 /** Open an issue inside the caller's transaction (promotion links rows to it in the same one). */
-export async function openIssue(tx: Prisma, principal: Principal, issue: NewIssue, at: Date): Promise<Issue> {
+export async function openIssue(tx: Db, principal: Principal, issue: NewIssue, at: Date): Promise<Issue> {
   const created = await tx.issue.create({
     data: {
       projectId: issue.projectId,
@@ -51,7 +51,7 @@ export async function updateIssue(actor: Actor, id: number, change: z.input<type
   const issue = await actor.services.prisma.$transaction(async (tx) => {
     const updated = await tx.issue.update({ where: { id }, data });
     if (data.status && data.status !== before.status) {
-      await recordTriage(tx as Prisma, actor.principal, actor.services.clock.now(), [{ subject: 'Issue', id, action: 'status_changed', from: before.status, to: data.status }]);
+      await recordTriage(tx, actor.principal, actor.services.clock.now(), [{ subject: 'Issue', id, action: 'status_changed', from: before.status, to: data.status }]);
     }
     return updated;
   });

@@ -2,11 +2,11 @@
 // promotion into issues, dismissal, deletion. Every queue change holds the project's queue lock,
 // so concurrent submissions and reorders never produce duplicate positions.
 import { z } from 'zod';
-import type { Prisma as Db, Issue, Report } from '../../generated/prisma/client.ts';
+import type { Prisma as PrismaTypes, Issue, Report } from '../../generated/prisma/client.ts';
 import type { ProjectRule, Reach } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { lockForTransaction } from '../../db/advisory-lock.ts';
-import type { Prisma } from '../../db/client.ts';
+import type { Db, Prisma } from '../../db/client.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { Forbidden, NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
 import { announceChanged, type Actor } from '../../services.ts';
@@ -126,7 +126,7 @@ export async function submitReport(actor: Actor, projectRef: string | number, in
   return report;
 }
 
-type NewReport = Omit<Db.ReportUncheckedCreateInput, 'order'> & { submittedBy: Principal };
+type NewReport = Omit<PrismaTypes.ReportUncheckedCreateInput, 'order'> & { submittedBy: Principal };
 
 /** Submissions are group-committed: one transaction and one queue lock per project per batch. */
 const submissionQueue = groupCommitPerApp<NewReport, ReportWithCount>((services, reports) => appendReports(services.prisma, reports), { maxWaitMs: 2, maxBatch: 100 });
@@ -137,14 +137,14 @@ async function appendReports(prisma: Prisma, reports: NewReport[]): Promise<Repo
   await prisma.$transaction(
     async (tx) => {
       for (const projectId of [...new Set(reports.map((r) => r.projectId))].sort((a, b) => a - b)) {
-        await lockForTransaction(tx as Prisma, REPORT_QUEUE_LOCK, projectId);
+        await lockForTransaction(tx, REPORT_QUEUE_LOCK, projectId);
         let order = (await tx.report.aggregate({ where: { projectId }, _max: { order: true } }))._max.order ?? 0;
         for (const [i, { submittedBy: _by, ...report }] of reports.entries()) {
           if (report.projectId === projectId) results[i] = (await tx.report.create({ data: { ...report, order: ++order }, include: withCount })) as ReportWithCount;
         }
       }
       const submitted = results.map((report, i) => ({ subject: 'Report' as const, id: report.id, action: 'submitted', to: report.order, by: reports[i]!.submittedBy }));
-      await recordTriage(tx as Prisma, reports[0]!.submittedBy, reports[0]!.createdAt as Date, submitted);
+      await recordTriage(tx, reports[0]!.submittedBy, reports[0]!.createdAt as Date, submitted);
     },
     { maxWait: 30_000, timeout: 30_000 },
   );
@@ -179,19 +179,19 @@ export async function promoteReports(actor: Actor, projectRef: string | number, 
   const ids = [...new Set(data.report_ids)];
   const now = actor.services.clock.now();
   const result = await actor.services.prisma.$transaction(async (tx) => {
-    await lockForTransaction(tx as Prisma, REPORT_QUEUE_LOCK, project.id);
-    const reports = await pendingReports(tx as Prisma, project.id, ids, 'report_ids');
+    await lockForTransaction(tx, REPORT_QUEUE_LOCK, project.id);
+    const reports = await pendingReports(tx, project.id, ids, 'report_ids');
     const existing = data.issue_id ? await tx.issue.findFirst({ where: { id: data.issue_id, projectId: project.id } }) : null;
     if (data.issue_id && !existing) throw ValidationFailed.field('issue_id', 'The selected issue id is invalid.');
     const issue =
       existing ??
-      (await openIssue(tx as Prisma, actor.principal, {
+      (await openIssue(tx, actor.principal, {
         projectId: project.id,
         title: data.title ?? reports[0]!.title,
         description: data.description ?? reports.map((r) => `${r.title}\n\n${r.description}`).join('\n\n---\n\n'),
       }, now));
     await tx.report.updateMany({ where: { id: { in: ids } }, data: { promotedIssueId: issue.id, promotedAt: now, updatedAt: now } });
-    await recordTriage(tx as Prisma, actor.principal, now, [
+    await recordTriage(tx, actor.principal, now, [
       ...ids.map((id) => ({ subject: 'Report' as const, id, action: 'promoted', from: 'PENDING', to: `issue ${issue.id}` })),
       ...ids.map((id) => ({ subject: 'Issue' as const, id: issue.id, action: 'linked', to: `report ${id}` })),
     ]);
@@ -207,16 +207,16 @@ export async function dismissReport(actor: Actor, projectRef: string | number, r
   const project = await reportProject(actor, projectRef, 'update');
   const now = actor.services.clock.now();
   const report = await actor.services.prisma.$transaction(async (tx) => {
-    await lockForTransaction(tx as Prisma, REPORT_QUEUE_LOCK, project.id);
-    await pendingReports(tx as Prisma, project.id, [reportId], 'report');
-    await recordTriage(tx as Prisma, actor.principal, now, [{ subject: 'Report', id: reportId, action: 'dismissed', from: 'PENDING', to: 'DISMISSED' }]);
+    await lockForTransaction(tx, REPORT_QUEUE_LOCK, project.id);
+    await pendingReports(tx, project.id, [reportId], 'report');
+    await recordTriage(tx, actor.principal, now, [{ subject: 'Report', id: reportId, action: 'dismissed', from: 'PENDING', to: 'DISMISSED' }]);
     return tx.report.update({ where: { id: reportId }, data: { dismissedAt: now, updatedAt: now }, include: withCount });
   });
   queueChanged(actor, project.id, report.id, 'dismissed');
   return report;
 }
 
-async function pendingReports(tx: Prisma, projectId: number, ids: number[], field: string): Promise<Report[]> {
+async function pendingReports(tx: Db, projectId: number, ids: number[], field: string): Promise<Report[]> {
   const found = await tx.report.findMany({ where: { id: { in: ids }, projectId }, orderBy: { order: 'asc' } });
   const errors: FieldErrors = {};
   ids.forEach((id, i) => {
@@ -245,7 +245,7 @@ export async function reorderReports(actor: Actor, projectRef: string | number, 
   if (new Set(ids).size !== ids.length) throw ValidationFailed.field('report_ids', 'The report_ids field has a duplicate value.');
   const now = actor.services.clock.now();
   const reports = await actor.services.prisma.$transaction(async (tx) => {
-    await lockForTransaction(tx as Prisma, REPORT_QUEUE_LOCK, project.id);
+    await lockForTransaction(tx, REPORT_QUEUE_LOCK, project.id);
     const queue = await tx.report.findMany({ where: { projectId: project.id }, orderBy: [{ order: 'asc' }, { id: 'asc' }], select: { id: true, order: true } });
     const unknown = ids.filter((id) => !queue.some((r) => r.id === id));
     if (unknown.length > 0) throw ValidationFailed.field('report_ids', `Not reports of this project: ${unknown.join(', ')}.`);
@@ -254,7 +254,7 @@ export async function reorderReports(actor: Actor, projectRef: string | number, 
     const arranged = queue.map((r) => (listed.has(r.id) ? next.shift()! : r.id));
     const moved = arranged.map((id, i) => ({ id, order: i + 1 })).filter(({ id, order }) => queue.find((r) => r.id === id)!.order !== order);
     for (const { id, order } of moved) await tx.report.update({ where: { id }, data: { order, updatedAt: now } });
-    await recordTriage(tx as Prisma, actor.principal, now, moved.map(({ id, order }) => ({ subject: 'Report', id, action: 'reordered', from: queue.find((r) => r.id === id)!.order, to: order })));
+    await recordTriage(tx, actor.principal, now, moved.map(({ id, order }) => ({ subject: 'Report', id, action: 'reordered', from: queue.find((r) => r.id === id)!.order, to: order })));
     return tx.report.findMany({ where: { projectId: project.id }, orderBy: { order: 'asc' }, include: withCount });
   });
   queueChanged(actor, project.id, null, 'reordered');
@@ -265,7 +265,7 @@ export async function reorderReports(actor: Actor, projectRef: string | number, 
 export async function deleteReport(actor: Actor, projectRef: string | number, reportId: number): Promise<void> {
   const project = await reportProject(actor, projectRef, 'delete');
   await actor.services.prisma.$transaction(async (tx) => {
-    await lockForTransaction(tx as Prisma, REPORT_QUEUE_LOCK, project.id);
+    await lockForTransaction(tx, REPORT_QUEUE_LOCK, project.id);
     const report = await tx.report.findFirst({ where: { id: reportId, projectId: project.id } });
     if (!report) throw new NotFound('Report');
     const principal = actor.principal;
@@ -274,7 +274,7 @@ export async function deleteReport(actor: Actor, projectRef: string | number, re
     }
     await tx.report.delete({ where: { id: reportId } });
     await tx.report.updateMany({ where: { projectId: project.id, order: { gt: report.order } }, data: { order: { decrement: 1 } } });
-    await recordTriage(tx as Prisma, actor.principal, actor.services.clock.now(), [{ subject: 'Report', id: reportId, action: 'deleted', from: reportStatus(report) }]);
+    await recordTriage(tx, actor.principal, actor.services.clock.now(), [{ subject: 'Report', id: reportId, action: 'deleted', from: reportStatus(report) }]);
   });
   queueChanged(actor, project.id, reportId, 'deleted');
 }

@@ -9,7 +9,7 @@ import { authorizeProject, isAdmin, requireAccess, requireAdmin } from '../../au
 import type { Principal } from '../../auth/principal.ts';
 import { mintSecret } from '../../auth/tokens.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
-import type { Prisma } from '../../db/client.ts';
+import type { Db } from '../../db/client.ts';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { announceChanged, type Actor } from '../../services.ts';
@@ -23,7 +23,7 @@ const featureList = z.array(z.string()).refine((list) => list.every(isFeature), 
   message: `unknown feature; known: ${FEATURES.join(', ')}`,
 });
 
-export async function findWorkspace(prisma: Prisma, ref: string): Promise<Workspace> {
+export async function findWorkspace(prisma: Db, ref: string): Promise<Workspace> {
   const workspace = await prisma.workspace.findFirst({ where: ref.startsWith('ws_') ? { id: ref } : { slug: ref } });
   if (!workspace) throw new NotFound(`Workspace "${ref}"`);
   return workspace;
@@ -48,7 +48,7 @@ export function projectWhere(ref: string | number) {
  * The projects a reference names, with whatever `query` (include/select) the caller needs, in one
  * statement; a bare slug used in several workspaces is refused as ambiguous.
  */
-export async function findProjects<Q extends object>(prisma: Prisma, ref: string | number, query: Q = {} as Q) {
+export async function findProjects<Q extends object>(prisma: Db, ref: string | number, query: Q = {} as Q) {
   const found = await prisma.project.findMany({ ...query, where: projectWhere(ref), take: 2 });
   if (found.length > 1) {
     const text = String(ref).trim();
@@ -57,7 +57,7 @@ export async function findProjects<Q extends object>(prisma: Prisma, ref: string
   return found;
 }
 
-export async function findProject(prisma: Prisma, ref: string | number): Promise<Project & { workspace: Workspace }> {
+export async function findProject(prisma: Db, ref: string | number): Promise<Project & { workspace: Workspace }> {
   const [project] = await findProjects(prisma, ref, { include: { workspace: true } });
   if (!project) throw new NotFound(`Project "${String(ref).trim()}"`);
   return project as Project & { workspace: Workspace };
@@ -91,7 +91,7 @@ export async function setWorkspaceFeatures(actor: Actor, ref: string, change: z.
   if (both.length) throw ValidationFailed.field('features', `Cannot both enable and disable ${both.join(', ')}.`);
   const prisma = actor.services.prisma;
   const updated = await prisma.$transaction(async (tx) => {
-    const workspace = await findWorkspace(tx as Prisma, ref);
+    const workspace = await findWorkspace(tx, ref);
     const features = [...new Set([...workspace.features, ...enable])].filter((f) => !disable.includes(f));
     return tx.workspace.update({ where: { id: workspace.id }, data: { features } });
   });
@@ -180,7 +180,7 @@ export async function grantProjectAccess(actor: Actor, input: z.input<typeof gra
   return membership;
 }
 
-export async function findUser(prisma: Prisma, ref: string): Promise<User> {
+export async function findUser(prisma: Db, ref: string): Promise<User> {
   const user = await prisma.user.findFirst({ where: ref.startsWith('usr_') ? { id: ref } : { email: ref.trim().toLowerCase() } });
   if (!user) throw new NotFound(`User "${ref}"`);
   return user;
