@@ -11,13 +11,26 @@ import { PrincipalResolver, type Principal } from './auth/principal.ts';
 /** Live events for subscriptions; add a topic here when a module publishes one. */
 export type PubSubTopics = {
   reportQueueChanged: [projectId: number, payload: { projectId: number; reportId: number | null; change: string }];
-  /** Kinds of record (GraphQL type names) that changed: cached GraphQL results holding them go. */
-  recordsChanged: [typenames: string[]];
+  /** Records that changed: cached GraphQL results holding them go. */
+  recordsChanged: [records: ChangedRecord[]];
 };
 
-/** Tells every instance that records of these kinds changed (e.g. to drop cached board pages). */
-export const announceChanged = (services: Pick<Services, 'pubsub'>, ...typenames: string[]): void =>
-  services.pubsub.publish('recordsChanged', typenames);
+/**
+ * A changed record, by GraphQL type name and id — or a whole kind (no id) for rare changes that
+ * reach everything (a feature switched, access granted).
+ */
+export interface ChangedRecord {
+  typename: string;
+  id?: string | number;
+}
+
+/**
+ * Tells every instance that these records changed, so cached results holding them are dropped.
+ * A list that gained or lost a member changed its parent: announce the parent (the Project of a
+ * report queue), not just the member.
+ */
+export const announceChanged = (services: Pick<Services, 'pubsub'>, ...records: ChangedRecord[]): void =>
+  services.pubsub.publish('recordsChanged', records);
 
 export interface Services {
   config: Config;

@@ -358,4 +358,18 @@ describe('the board response cache', () => {
     await postJson({ title: 'second', description: 'x' }, secret, own.project.id); // through REST
     expect(await titles(seed.adminToken)).toEqual(['first', 'second']);
   });
+
+  it("drops only the changed project's pages: another tenant's submission leaves a cached board alone", async () => {
+    const mine = await seedWorkspace(t.operator);
+    const theirs = await seedWorkspace(t.operator);
+    const mySecret = (await projectToken(t.operator, mine.project.id, ['report:create'])).secret;
+    const theirSecret = (await projectToken(t.operator, theirs.project.id, ['report:create'])).secret;
+    await postJson({ title: 'mine', description: 'x' }, mySecret, mine.project.id);
+    const board = () => graphql(t.app, BOARD, { project: String(mine.project.id), first: 10 }, mine.adminToken);
+    await board();
+    await postJson({ title: 'theirs', description: 'x' }, theirSecret, theirs.project.id);
+    const before = t.db.statementCount();
+    expect((await board()).data.project?.reports?.edges.map((e) => e.node.title)).toEqual(['mine']);
+    expect(t.db.statementCount() - before).toBe(0); // still served from the cache
+  });
 });

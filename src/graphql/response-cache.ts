@@ -1,8 +1,9 @@
 // Read-heavy board pages are answered from a per-credential response cache. Results holding
 // records whose changes are not announced (error groups, bug reports: ingest writes them
 // thousands of times a second) are never cached. Every other change is announced by its domain
-// service (announceChanged → `recordsChanged`, through Redis when REDIS_URL is set), and each
-// instance drops the cached results holding that kind of record; the TTL bounds anything else.
+// service (announceChanged → `recordsChanged`, through Redis when REDIS_URL is set) by type and
+// id, and each instance drops the cached results holding those records (a submission drops its
+// project's board pages, not every tenant's); the TTL bounds anything else.
 import { createInMemoryCache, useResponseCache } from '@envelop/response-cache';
 import type { Principal } from '../auth/principal.ts';
 import type { Services } from '../services.ts';
@@ -27,7 +28,7 @@ export function boardResponseCache(services: Services) {
   const changes = services.pubsub.subscribe('recordsChanged')[Symbol.asyncIterator]();
   void (async () => {
     for (let next = await changes.next(); !next.done; next = await changes.next()) {
-      await cache.invalidate(next.value.map((typename) => ({ typename })));
+      await cache.invalidate(next.value.map(({ typename, id }) => (id === undefined ? { typename } : { typename, id: String(id) })));
     }
   })();
   services.onClose.push(async () => void (await changes.return?.()));

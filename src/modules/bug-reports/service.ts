@@ -211,7 +211,7 @@ export async function promoteBugReport(actor: Actor, id: string, projectRef: str
       { subject: 'Issue', id: issue.id, action: 'linked', to: `bug report ${id}` },
     ]);
     return { report: { ...report, issueId: issue.id }, issue };
-  }).finally(() => announceChanged(actor.services, 'Issue'));
+  }).finally(() => announceChanged(actor.services, { typename: 'Project', id: project.id }));
 }
 
 // Automatic capture ------------------------------------------------------------------------------

@@ -183,7 +183,7 @@ export async function promoteErrorGroup(actor: Actor, id: number, target: { issu
       { subject: 'Issue', id: issue.id, action: 'linked', to: `error group ${id}` },
     ]);
     return { group: { ...group, issueId: issue.id }, issue };
-  }).finally(() => announceChanged(actor.services, 'Issue'));
+  }).finally(() => announceChanged(actor.services, { typename: 'Project', id: group.projectId }));
 }
 
 const authorizedProject = (actor: Actor, projectId: number, rule: ProjectRule) => authorizedProjectScope(actor, projectId, rule, 'error-tracking');

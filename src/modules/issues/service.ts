@@ -55,6 +55,6 @@ export async function updateIssue(actor: Actor, id: number, change: z.input<type
     }
     return updated;
   });
-  announceChanged(actor.services, 'Issue');
+  announceChanged(actor.services, { typename: 'Issue', id });
   return issue;
 }

@@ -9,7 +9,7 @@ import { lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Db, Prisma } from '../../db/client.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { Forbidden, NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
-import { announceChanged, type Actor } from '../../services.ts';
+import { announceChanged, type Actor, type ChangedRecord } from '../../services.ts';
 import type { OversizeBlob, SpooledBlob, StoredBlob } from '../../storage/blobs.ts';
 import { detectImageType } from '../../storage/magic.ts';
 import { idSchema, maxChars, parseInput } from '../../validation.ts';
@@ -198,7 +198,7 @@ export async function promoteReports(actor: Actor, projectRef: string | number, 
     const promoted = await tx.report.findMany({ where: { id: { in: ids } }, orderBy: { order: 'asc' }, include: withCount });
     return { issue, reports: promoted, created: !existing };
   });
-  queueChanged(actor, project.id, null, 'promoted');
+  queueChanged(actor, project.id, null, 'promoted', [...reportRecords(ids), { typename: 'Issue', id: result.issue.id }]);
   return result;
 }
 
@@ -257,7 +257,7 @@ export async function reorderReports(actor: Actor, projectRef: string | number, 
     await recordTriage(tx, actor.principal, now, moved.map(({ id, order }) => ({ subject: 'Report', id, action: 'reordered', from: queue.find((r) => r.id === id)!.order, to: order })));
     return tx.report.findMany({ where: { projectId: project.id }, orderBy: { order: 'asc' }, include: withCount });
   });
-  queueChanged(actor, project.id, null, 'reordered');
+  queueChanged(actor, project.id, null, 'reordered', reportRecords(ids));
   return reports;
 }
 
@@ -287,7 +287,14 @@ export async function findReport(actor: Actor, reportId: number): Promise<Report
   return report;
 }
 
-function queueChanged(actor: Actor, projectId: number, reportId: number | null, change: string): void {
+/**
+ * Live subscribers hear of the change; cached results holding the project (its board pages), the
+ * report and whatever else changed go. Positions shifted by a deletion are bounded by the TTL.
+ */
+function queueChanged(actor: Actor, projectId: number, reportId: number | null, change: string, alsoChanged: ChangedRecord[] = []): void {
   actor.services.pubsub.publish('reportQueueChanged', projectId, { projectId, reportId, change });
-  announceChanged(actor.services, 'Report', 'Issue'); // promotion opens or links issues
+  const report = reportId === null ? [] : [{ typename: 'Report', id: reportId }];
+  announceChanged(actor.services, { typename: 'Project', id: projectId }, ...report, ...alsoChanged);
 }
+
+const reportRecords = (ids: number[]): ChangedRecord[] => ids.map((id) => ({ typename: 'Report', id }));

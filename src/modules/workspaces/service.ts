@@ -96,7 +96,7 @@ export async function setWorkspaceFeatures(actor: Actor, ref: string, change: z.
     return tx.workspace.update({ where: { id: workspace.id }, data: { features } });
   });
   forgetProjectScopes(actor.services);
-  announceChanged(actor.services, 'Project', 'Report', 'Issue'); // reads of those depend on the features
+  announceChanged(actor.services, { typename: 'Project' }, { typename: 'Report' }, { typename: 'Issue' }); // reads of those depend on the features
   return updated;
 }
 
@@ -114,7 +114,7 @@ export async function createProject(actor: Actor, input: z.input<typeof createPr
     const project = await actor.services.prisma.project.create({
       data: { publicId: newId('prj'), workspaceId: workspace.id, slug: data.slug, name: data.name },
     });
-    announceChanged(actor.services, 'Project');
+    announceChanged(actor.services, { typename: 'Workspace', id: workspace.id }, { typename: 'Project' });
     return project;
   } catch (error) {
     if (isUniqueViolation(error)) throw new Conflict(`Workspace "${workspace.slug}" already has a project "${data.slug}".`);
@@ -176,7 +176,7 @@ export async function grantProjectAccess(actor: Actor, input: z.input<typeof gra
     ? await prisma.membership.update({ where: { id: existing.id }, data: values })
     : await prisma.membership.create({ data: { ...key, ...values } });
   actor.services.principals.forget(); // cached principals carry memberships
-  announceChanged(actor.services, 'Project', 'Report', 'Issue'); // who sees what changed
+  announceChanged(actor.services, { typename: 'Project' }, { typename: 'Report' }, { typename: 'Issue' }); // who sees what changed
   return membership;
 }
 
