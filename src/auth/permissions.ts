@@ -91,6 +91,47 @@ export function authorizeProject(principal: Principal, project: ProjectScope, ru
   }
 }
 
+/**
+ * What a call at workspace level needs (bug reports; test runs and tasks to come): people need
+ * the access ability and, unless `adminOnly`, membership of the workspace (and `permission` at
+ * workspace level, when named); tokens need `tokenAbility` (else a workspace token's access
+ * ability). `workspaceId` null is a call outside any workspace (a person's own bug reports).
+ */
+export interface WorkspaceRule {
+  access: Access;
+  adminOnly?: boolean;
+  permission?: Permission;
+  tokenAbility?: Ability;
+}
+
+/** `tokenWorkspaceId`: the workspace of a project token's project (the caller looks it up). */
+export function authorizeWorkspace(principal: Principal, workspaceId: string | null, rule: WorkspaceRule, tokenWorkspaceId?: string): void {
+  requireAuthenticated(principal);
+  switch (principal.kind) {
+    case 'user': {
+      requireAccess(principal, rule.access);
+      if (isAdmin(principal)) return;
+      if (rule.adminOnly) throw new Forbidden('Only administrators may do this.');
+      if (workspaceId === null) return;
+      const memberships = principal.user.memberships.filter((m) => m.workspaceId === workspaceId);
+      if (memberships.length === 0) throw new NotFound('Workspace');
+      if (rule.permission && !memberships.some((m) => m.projectId === null && m.permissions.includes(rule.permission!))) {
+        throw new Forbidden(`Missing the ${rule.permission} permission.`);
+      }
+      return;
+    }
+    case 'workspace-token':
+    case 'project-token': {
+      const own = principal.kind === 'workspace-token' ? principal.workspaceId : tokenWorkspaceId;
+      if (workspaceId !== null && own !== workspaceId) throw new NotFound('Workspace');
+      if (rule.tokenAbility && principal.abilities.includes(rule.tokenAbility)) return;
+      if (rule.adminOnly || principal.kind === 'project-token') throw new Forbidden(`The token lacks the ${rule.tokenAbility ?? 'required'} ability.`);
+      requireAccess(principal, rule.access);
+      return;
+    }
+  }
+}
+
 export function requireFeature(workspace: Pick<Workspace, 'features'>, feature: Feature): void {
   if (!workspace.features.includes(feature)) throw new FeatureRestricted(feature);
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { BugReport, Issue, User } from '../../generated/prisma/client.ts';
 import { BugReportSource as SourceEnum } from '../../generated/prisma/enums.ts';
 import type { Principal } from '../../auth/principal.ts';
-import { isAdmin, requireAccess, requireAuthenticated, type Access } from '../../auth/permissions.ts';
+import { authorizeWorkspace, isAdmin, type WorkspaceRule } from '../../auth/permissions.ts';
 import type { Prisma } from '../../db/client.ts';
 import { lockForTransaction } from '../../db/advisory-lock.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
@@ -16,7 +16,7 @@ import { announceChanged, type Actor } from '../../services.ts';
 import { isoDateSchema, jsonObjectSchema, maxChars, parseInput } from '../../validation.ts';
 import { openIssue } from '../issues/service.ts';
 import { recordTriage, type TriageChange } from '../history/service.ts';
-import { authorizedProjectScope, projectScope } from '../workspaces/project-scope.ts';
+import { authorizedWorkspace, projectScope } from '../workspaces/project-scope.ts';
 import { findProject } from '../workspaces/service.ts';
 import { userJourneyOf, type UserJourney } from './journey.ts';
 import {
@@ -45,12 +45,14 @@ const bugReportId = z.string().min(1).max(100);
 
 // Reads and admin operations ---------------------------------------------------------------------
 
-/** Admin only, as the reference says; a personal token also needs the matching access ability. */
-function requireBugAdmin(principal: Principal, access: Access): void {
-  requireAuthenticated(principal);
-  if (!isAdmin(principal)) throw new Forbidden('Bug reports are managed by administrators.');
-  requireAccess(principal, access);
-}
+/** Who may do what: admin only, as the reference says, except `auto` (any signed-in person or a token with bug-reports:write). */
+const RULES = {
+  read: { access: 'read', adminOnly: true },
+  write: { access: 'write', adminOnly: true },
+  auto: { access: 'write', tokenAbility: 'bug-reports:write' },
+} satisfies Record<string, WorkspaceRule>;
+
+const requireBugAdmin = (principal: Principal, access: 'read' | 'write'): void => authorizeWorkspace(principal, null, RULES[access]);
 
 const listInput = z.object({
   source: z.enum(BUG_SOURCES).optional(),
@@ -243,11 +245,11 @@ export interface AutoReportOutcome {
  * dedup key (on every instance), so they merge exactly once.
  */
 export async function reportBugAutomatically(actor: Actor, input: unknown): Promise<AutoReportOutcome> {
-  await requireAutoReporter(actor.principal, actor);
+  await authorizedWorkspace(actor, null, RULES.auto); // who may report at all; the workspace is checked as it is chosen
   const data = parseInput(autoInput, input);
   const now = actor.services.clock.now();
   const occurredAt = data.occurredAt ? new Date(data.occurredAt) : now;
-  const workspaceId = await workspaceFor(actor, data.workspaceId);
+  const workspaceId = await workspaceFor(actor, data.workspaceId); // one the caller belongs to
   const reporterId = reporterOf(actor.principal);
   const dedupKey = data.errorMessage
     ? crypto.createHash('sha256').update(`${dedupBucket(actor.principal, workspaceId)}\u0000${data.source}\u0000${data.errorMessage}`).digest('hex')
@@ -334,16 +336,6 @@ async function mergeAutoReports(prisma: Prisma, rows: AutoReportRow[]): Promise<
     { maxWait: 30_000, timeout: 30_000 },
   );
   return results;
-}
-
-/** Any signed-in person, or a project/workspace token carrying bug-reports:write. */
-async function requireAutoReporter(principal: Principal, actor: Actor): Promise<void> {
-  requireAuthenticated(principal);
-  if (principal.kind === 'user') return requireAccess(principal, 'write');
-  if (!principal.abilities.includes('bug-reports:write')) throw new Forbidden('The token lacks the bug-reports:write ability.');
-  if (principal.kind === 'project-token') {
-    await authorizedProjectScope(actor, principal.projectId, { permission: 'bug-reports:update', tokenAbility: 'bug-reports:write' });
-  }
 }
 
 /** People file as themselves; tokens (and the local operator) file anonymously. */

@@ -2,7 +2,7 @@
 // (id, workspace, feature flags) is cached per process for a few seconds, like principals.
 // A feature switched in this process takes effect at once; on other instances within the TTL.
 import type { Feature } from '../../auth/abilities.ts';
-import { authorizeProject, requireAuthenticated, requireFeature, type ProjectRule, type Reach } from '../../auth/permissions.ts';
+import { authorizeProject, authorizeWorkspace, requireAuthenticated, requireFeature, type ProjectRule, type Reach, type WorkspaceRule } from '../../auth/permissions.ts';
 import { NotFound } from '../../errors.ts';
 import type { Actor, Services } from '../../services.ts';
 
@@ -45,4 +45,11 @@ export async function authorizedProjectScope(actor: Actor, ref: string | number,
   const reach = authorizeProject(actor.principal, project, rule);
   if (feature) requireFeature(project, feature);
   return { ...project, reach };
+}
+
+/** Workspace-level authorization (see WorkspaceRule); a project token's workspace is looked up. */
+export async function authorizedWorkspace(actor: Actor, workspaceId: string | null, rule: WorkspaceRule): Promise<void> {
+  const { principal, services } = actor;
+  const tokenWorkspaceId = principal.kind === 'project-token' ? (await projectScope(services, principal.projectId)).workspaceId : undefined;
+  authorizeWorkspace(principal, workspaceId, rule, tokenWorkspaceId);
 }
