@@ -52,25 +52,35 @@ async function run(config: Config, command: Command): Promise<CommandResult> {
   throw new Error('the embedded database is busy; try again');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Where a CLI run reads its configuration, writes its output, and runs its command. */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  out(line: string): void;
+  err(line: string): void;
+  /** Runs a parsed command; by default on the configured database, or through a running server. */
+  execute(config: Config, command: Command): Promise<CommandResult>;
+}
+
+const processIo: CliIo = { env: process.env, out: (line) => console.log(line), err: (line) => console.error(line), execute: run };
+
+/** The CLI contract: argv in, output and an exit code out (0 done, 1 refused, 2 usage). */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const wantsJson = argv.includes('--json');
   if (argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) {
-    console.log(usage());
+    io.out(usage());
     return argv.length === 0 ? EXIT_USAGE : 0;
   }
   try {
     const command = parseCommand(argv);
-    const result = await run(loadConfig(), command);
+    const result = await io.execute(loadConfig(io.env), command);
     const { summary, ...data } = result;
-    console.log(command.json ? JSON.stringify({ ok: true, ...data }) : summary);
+    io.out(command.json ? JSON.stringify({ ok: true, ...data }) : summary);
     return 0;
   } catch (error) {
     const remote = (error as { remote?: ReturnType<typeof errorJson> }).remote;
     const described = remote ?? errorJson(error);
-    if (wantsJson) console.log(JSON.stringify({ ok: false, error: described }));
-    else console.error(`intake: ${described.message}`);
+    if (wantsJson) io.out(JSON.stringify({ ok: false, error: described }));
+    else io.err(`intake: ${described.message}`);
     return error instanceof UsageError || described.code === 'usage' ? EXIT_USAGE : EXIT_FAILURE;
   }
 }
-
-process.exitCode = await main(process.argv.slice(2));

@@ -1,11 +1,15 @@
-// The CLI contract of ARCHITECTURE.md, run as a real process: `node bin/intake.mjs …` on a fresh
-// embedded data directory, standalone and while `npm start`'s server holds that directory.
+// The CLI contract of ARCHITECTURE.md: in-process for the commands themselves, and as real
+// processes (`node bin/intake.mjs …`, the compiled build) on a fresh embedded data directory,
+// standalone and while `npm start`'s server holds that directory.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.ts';
+import { executeCommand } from '../src/cli/commands.ts';
+import { createTestApp, type TestApp } from './helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 let dir: string;
@@ -40,73 +44,108 @@ function intake(...args: string[]): Promise<CliRun> {
   });
 }
 
-describe('intake CLI on an embedded database', () => {
+// The contract (commands, --json, exit codes) runs in-process against a cloned database through
+// the same main() the executable runs; only what needs a real process (opening the embedded
+// directory, the lock, the socket, SIGTERM) is spawned below.
+describe('intake CLI contract (in-process)', () => {
+  let t: TestApp;
   let token: { id: string; secret: string };
-
-  it('applies migrations and reports them once', async () => {
-    const first = await intake('migrate', '--json');
-    expect(first.code).toBe(0);
-    expect(first.json.ok).toBe(true);
-    expect(first.json.applied.length).toBeGreaterThan(0);
-    const again = await intake('migrate', '--json');
-    expect(again.json).toEqual({ ok: true, applied: [] });
+  beforeAll(async () => {
+    t = await createTestApp();
   });
+  afterAll(() => t.close());
+
+  async function cli(...argv: string[]): Promise<CliRun> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(argv, { env: {}, out: (line) => out.push(line), err: (line) => err.push(line), execute: (_config, command) => executeCommand(t.app.services, command) });
+    const stdout = out.join('\n');
+    let json: unknown;
+    try {
+      json = JSON.parse(stdout);
+    } catch {
+      json = undefined;
+    }
+    return { code, stdout, stderr: err.join('\n'), json };
+  }
 
   it('creates a workspace, refuses a duplicate slug with exit 1', async () => {
-    const created = await intake('workspace', 'create', '--slug', 'acme', '--name', 'Acme', '--features', 'reports,error-tracking', '--json');
+    const created = await cli('workspace', 'create', '--slug', 'acme', '--name', 'Acme', '--features', 'reports,error-tracking', '--json');
     expect(created.code).toBe(0);
     expect(created.json.workspace).toMatchObject({ slug: 'acme', name: 'Acme', features: ['reports', 'error-tracking'] });
-    const duplicate = await intake('workspace', 'create', '--slug', 'acme', '--name', 'Again', '--json');
+    const duplicate = await cli('workspace', 'create', '--slug', 'acme', '--name', 'Again', '--json');
     expect(duplicate.code).toBe(1);
     expect(duplicate.json).toMatchObject({ ok: false, error: { code: 'conflict' } });
-    const plain = await intake('workspace', 'create', '--slug', 'acme', '--name', 'Again');
+    const plain = await cli('workspace', 'create', '--slug', 'acme', '--name', 'Again');
     expect(plain.code).toBe(1);
     expect(plain.stderr).toMatch(/^intake: .*acme/);
   });
 
   it('toggles workspace features', async () => {
-    const toggled = await intake('workspace', 'features', 'acme', '--enable', 'test-reports', '--disable', 'error-tracking', '--json');
+    const toggled = await cli('workspace', 'features', 'acme', '--enable', 'test-reports', '--disable', 'error-tracking', '--json');
     expect(toggled.code).toBe(0);
     expect(toggled.json.workspace.features).toEqual(['reports', 'test-reports']);
   });
 
   it('creates a project, naming an unknown workspace as the reason to refuse', async () => {
-    const unknown = await intake('project', 'create', '--workspace', 'nope', '--slug', 'x', '--name', 'X', '--json');
+    const unknown = await cli('project', 'create', '--workspace', 'nope', '--slug', 'x', '--name', 'X', '--json');
     expect(unknown.code).toBe(1);
     expect(unknown.json.error.code).toBe('not_found');
     expect(unknown.json.error.message).toMatch(/workspace/i);
-    const created = await intake('project', 'create', '--workspace', 'acme', '--slug', 'acme-web', '--name', 'Acme Web', '--json');
+    const created = await cli('project', 'create', '--workspace', 'acme', '--slug', 'acme-web', '--name', 'Acme Web', '--json');
     expect(created.code).toBe(0);
     expect(created.json.project).toMatchObject({ slug: 'acme-web', name: 'Acme Web', id: expect.any(Number), publicId: expect.stringMatching(/^prj_/) });
   });
 
   it('creates users and project tokens, refusing unknown abilities', async () => {
-    const user = await intake('user', 'create', '--email', 'ada@example.com', '--name', 'Ada', '--admin', '--json');
+    const user = await cli('user', 'create', '--email', 'ada@example.com', '--name', 'Ada', '--admin', '--json');
     expect(user.json.user).toMatchObject({ email: 'ada@example.com', role: 'ADMIN' });
-    const bad = await intake('token', 'create', '--name', 'CI', '--project', 'acme-web', '--ability', 'report:destroy', '--json');
+    const bad = await cli('token', 'create', '--name', 'CI', '--project', 'acme-web', '--ability', 'report:destroy', '--json');
     expect(bad.code).toBe(1);
     expect(bad.json.error.code).toBe('validation_failed');
-    const created = await intake('token', 'create', '--name', 'CI', '--project', 'acme-web', '--ability', 'report:create', '--json');
+    const created = await cli('token', 'create', '--name', 'CI', '--project', 'acme-web', '--ability', 'report:create', '--json');
     expect(created.code).toBe(0);
     expect(created.json.secret).toMatch(/^intake_prj_/);
     expect(created.json.token).toMatchObject({ kind: 'PROJECT', abilities: ['report:create'] });
     token = { id: created.json.token.id, secret: created.json.secret };
   });
 
+  it('lists tokens a page at a time, never their secrets', async () => {
+    const listed = await cli('token', 'list', '--project', 'acme-web', '--json');
+    expect(listed.code).toBe(0);
+    expect(listed.json.tokens.map((t: { id: string }) => t.id)).toEqual([token.id]);
+    expect(listed.stdout).not.toContain(token.secret);
+    const page = await cli('token', 'list', '--limit', '1', '--json');
+    expect(page.json.tokens).toHaveLength(1);
+    expect((await cli('token', 'list', '--limit', '0')).code).toBe(2);
+  });
+
   it('revokes a token', async () => {
-    const revoked = await intake('token', 'revoke', token.id, '--json');
+    const revoked = await cli('token', 'revoke', token.id, '--json');
     expect(revoked.code).toBe(0);
     expect(revoked.json.token.revokedAt).not.toBeNull();
-    const unknown = await intake('token', 'revoke', 'tok_nope', '--json');
+    const unknown = await cli('token', 'revoke', 'tok_nope', '--json');
     expect(unknown.code).toBe(1);
   });
 
   it('exits 2 on usage errors', async () => {
-    const unknown = await intake('frobnicate', '--json');
+    const unknown = await cli('frobnicate', '--json');
     expect(unknown.code).toBe(2);
     expect(unknown.json).toMatchObject({ ok: false, error: { code: 'usage' } });
-    const missing = await intake('project', 'create', '--workspace', 'acme', '--json');
+    const missing = await cli('project', 'create', '--workspace', 'acme', '--json');
     expect(missing.code).toBe(2);
+  });
+});
+
+describe('intake CLI as a process on an embedded database', () => {
+  it('applies migrations once, then runs commands on the directory itself', async () => {
+    const first = await intake('migrate', '--json');
+    expect(first.code).toBe(0);
+    expect(first.json.ok).toBe(true);
+    expect(first.json.applied.length).toBeGreaterThan(0);
+    const again = await intake('migrate', '--json');
+    expect(again.json).toEqual({ ok: true, applied: [] });
+    expect((await intake('workspace', 'create', '--slug', 'acme', '--name', 'Acme', '--json')).code).toBe(0);
   });
 });
 
@@ -131,6 +170,8 @@ describe('intake CLI while the server holds the embedded database', () => {
 
   it('sends commands to the running server, whose HTTP API sees the result at once', async () => {
     expect(fs.existsSync(path.join(dir, 'intake.lock'))).toBe(true);
+    expect((await intake('user', 'create', '--email', 'ada@example.com', '--name', 'Ada', '--admin', '--json')).code).toBe(0);
+    expect((await intake('project', 'create', '--workspace', 'acme', '--slug', 'acme-web', '--name', 'Acme Web', '--json')).code).toBe(0);
     const created = await intake('token', 'create', '--name', 'me', '--user', 'ada@example.com', '--json');
     expect(created.code).toBe(0);
     const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
