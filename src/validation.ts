@@ -65,13 +65,20 @@ export const isoDateSchema = z
 /** How deep client-supplied JSON (bug-report context, metadata) may nest. */
 export const MAX_JSON_DEPTH = 32;
 
-/** Depth of a JSON value, counted without recursion (a hostile value may nest 100,000 deep). */
+/**
+ * Does a JSON value nest deeper than `max`? Walked level by level without recursion (a hostile
+ * value may nest 100,000 deep), item by item (a 200,000-element array must not be spread onto
+ * the call stack).
+ */
 export function jsonDepthExceeds(value: unknown, max: number): boolean {
   let level: unknown[] = [value];
   for (let depth = 0; level.length > 0; depth++) {
     if (depth > max) return true;
     const next: unknown[] = [];
-    for (const item of level) if (item !== null && typeof item === 'object') next.push(...Object.values(item));
+    for (const item of level) {
+      if (item === null || typeof item !== 'object') continue;
+      for (const child of Object.values(item)) if (child !== null && typeof child === 'object') next.push(child);
+    }
     level = next;
   }
   return false;

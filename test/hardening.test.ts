@@ -32,7 +32,7 @@ describe('a batch with a bad row', () => {
     const queue = new GroupCommit<number, number>(
       async (items) => {
         flushed.push(items);
-        if (items.includes(13)) throw new Error('row 13 refused');
+        if (items.includes(13)) throw Object.assign(new Error('row 13 refused'), { code: '22P05' }); // as PostgreSQL refuses a row
         return items.map((i) => i * 2);
       },
       { maxWaitMs: 50, maxBatch: 100 },
@@ -44,6 +44,20 @@ describe('a batch with a bad row', () => {
     });
     expect(flushed[0]).toHaveLength(40); // one batch first, then halves around the culprit
     expect(flushed.filter((items) => items.includes(13)).at(-1)).toEqual([13]);
+  });
+
+  it('fails a batch whole, without retrying halves, when the database itself fails (an outage is no row’s fault)', async () => {
+    let flushes = 0;
+    const queue = new GroupCommit<number>(
+      async () => {
+        flushes++;
+        throw new Error('Connection terminated unexpectedly');
+      },
+      { maxWaitMs: 50, maxBatch: 100 },
+    );
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => queue.submit(i)));
+    expect(outcomes.every((outcome) => outcome.status === 'rejected')).toBe(true);
+    expect(flushes).toBe(1);
   });
 
   it('answers every valid request of another workspace 202/201 while hostile ones arrive among them', async () => {
@@ -121,5 +135,37 @@ describe('values nobody means', () => {
     expect(promote.statusCode).toBe(422);
     expect(Object.keys(promote.json().errors)).toEqual(['report_ids.0']);
     expect(promote.json().errors['report_ids.0'][0]).toBe('The report_ids.0 field must not be greater than 2147483647.');
+  });
+});
+
+describe('review findings', () => {
+  it('takes a 200,000-element array in context (wide, not deep) without a 500', async () => {
+    const wide = { source: 'auto:server', errorMessage: 'wide context', workspaceId: seed.workspace.id, context: { a: Array.from({ length: 200_000 }, () => 0) } };
+    const response = await t.app.inject({ method: 'POST', url: '/api/bug-reports/auto', headers: bearer(seed.adminToken), payload: wide });
+    expect(response.statusCode).toBe(201);
+  });
+
+  it("answers another tenant's project token the same 404 for an attachment that exists and one that does not", async () => {
+    const token = (await projectToken(t.operator, seed.project.id, ['report:create'])).secret;
+    const form = new FormData();
+    form.append('title', 'shot');
+    form.append('description', 'd');
+    form.append('files[]', new Blob([new Uint8Array(PNG(203))]), 'shot.png');
+    const report = await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: bearer(token), payload: form });
+    const attachment = await t.db.prisma.attachment.findFirstOrThrow({ where: { reportId: report.json().id } });
+    const outsider = (await projectToken(t.operator, other.project.id, ['report:create'])).secret;
+    const existing = await t.app.inject({ method: 'GET', url: `/api/attachments/${attachment.id}`, headers: bearer(outsider) });
+    const missing = await t.app.inject({ method: 'GET', url: '/api/attachments/99999999', headers: bearer(outsider) });
+    expect([existing.statusCode, existing.body]).toEqual([404, missing.body]);
+  });
+
+  it("lists no tokens for a filter naming another tenant's person or project, exactly as for unknown ones", async () => {
+    const query = `query ($user: String, $project: ID) { tokens(user: $user, project: $project) { totalCount edges { node { id } } } }`;
+    const ask = async (variables: object) => graphql(t.app, query, variables, seed.memberToken);
+    const theirs = await ask({ user: other.admin.email });
+    const unknown = await ask({ user: 'nobody@example.com' });
+    expect(theirs.errors).toBeUndefined();
+    expect(theirs.data).toEqual(unknown.data);
+    expect((await ask({ project: String(other.project.id) })).data).toEqual((await ask({ project: '99999999' })).data);
   });
 });

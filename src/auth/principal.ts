@@ -20,6 +20,22 @@ export type Principal =
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };
 
+/**
+ * Who a request counts against for rate limits and stream caps: a person (all their tokens
+ * together), or a machine token together with the token that minted it — minting more tokens
+ * must not multiply one actor's budget. Undefined for anonymous callers (counted by address).
+ */
+export function budgetKey(principal: Principal): string | undefined {
+  switch (principal.kind) {
+    case 'anonymous':
+      return undefined;
+    case 'user':
+      return `usr:${principal.user.id}`;
+    default:
+      return `tok:${principal.token.parentTokenId ?? principal.token.id}`;
+  }
+}
+
 export const hasAbility = (principal: Principal, ability: Ability): boolean =>
   principal.kind !== 'anonymous' && principal.abilities.includes(ability);
 

@@ -67,12 +67,28 @@ export class GroupCommit<T, R = void> {
       const results = await this.flush(batch.map((p) => p.item));
       batch.forEach((p, i) => p.resolve(results?.[i] as R));
     } catch (error) {
-      if (batch.length === 1) return batch[0]!.reject(error);
+      // Only a refused row is worth isolating; an outage or timeout would fail every half too.
+      if (batch.length === 1 || !isRowError(error)) return batch.forEach((p) => p.reject(error));
       const middle = Math.ceil(batch.length / 2);
       await this.flushIsolating(batch.slice(0, middle));
       await this.flushIsolating(batch.slice(middle));
     }
   }
+}
+
+/**
+ * Did the database refuse a row's data (SQLSTATE class 22 data exception, 23 integrity
+ * violation; Prisma's P2xxx request errors), as opposed to failing the whole batch (connection
+ * lost, pool exhausted, transaction timeout)?
+ */
+const TRANSIENT_PRISMA_CODES = ['P2024', 'P2028', 'P2034']; // pool timeout, transaction API/timeout, write conflict
+
+export function isRowError(error: unknown): boolean {
+  const codes: unknown[] = [];
+  for (let e = error as { code?: unknown; meta?: { code?: unknown }; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    codes.push(e.code, e.meta?.code, (e as { originalCode?: unknown }).originalCode);
+  }
+  return codes.some((code) => typeof code === 'string' && (/^2[23][0-9A-Z]{3}$/.test(code) || (/^P2\d{3}$/.test(code) && !TRANSIENT_PRISMA_CODES.includes(code))));
 }
 
 /**

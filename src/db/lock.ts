@@ -34,6 +34,14 @@ export function processStartTime(pid: number): string {
   }
 }
 
+function isNodeProcess(pid: number): boolean {
+  try {
+    return /(^|\/)node(\0|$)/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '');
+  } catch {
+    return false;
+  }
+}
+
 const lockContent = (pid: number) => `${pid} ${processStartTime(pid)}`.trim();
 
 /** The pid holding the lock, or undefined when nobody (alive, and the same process) holds it. */
@@ -43,8 +51,11 @@ export function lockHolder(runtimeDir: string): number | undefined {
     const pid = Number(pidText);
     if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return undefined;
     // Where start times are known, the recorded one must match: else that pid is another process now.
+    // A lock without one (written before start times were recorded) counts while its pid is node.
     const now = processStartTime(pid);
-    return now && started !== now ? undefined : pid;
+    if (!now) return pid;
+    if (started) return started === now ? pid : undefined;
+    return isNodeProcess(pid) ? pid : undefined;
   } catch {
     return undefined;
   }

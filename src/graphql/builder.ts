@@ -58,7 +58,8 @@ export const builder = new SchemaBuilder<{
     filterConnectionTotalCount: true,
     onUnusedQuery: null,
   },
-  relay: { clientMutationId: 'omit', cursorType: 'String' },
+  // Every connection offers `nodes` beside `edges` (GRAPHQL.md).
+  relay: { clientMutationId: 'omit', cursorType: 'String', nodesOnConnection: true },
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,

@@ -62,13 +62,11 @@ export function nestingExceeds(document: string, max = MAX_DOCUMENT_NESTING): bo
     const c = document[i];
     if (c === '"') {
       const block = document.startsWith('"""', i);
-      const end = block ? document.indexOf('"""', i + 3) : findStringEnd(document, i + 1);
+      const end = block ? blockStringEnd(document, i + 3) : stringEnd(document, i + 1);
       if (end < 0) return false; // unterminated: the parser will say so
       i = block ? end + 2 : end;
     } else if (c === '#') {
-      const end = document.indexOf('\n', i);
-      if (end < 0) return false;
-      i = end;
+      while (i < document.length && document[i] !== '\n' && document[i] !== '\r') i++; // a comment ends at either
     } else if (c === '{' || c === '(' || c === '[') {
       if (++depth > max) return true;
     } else if (c === '}' || c === ')' || c === ']') {
@@ -78,10 +76,19 @@ export function nestingExceeds(document: string, max = MAX_DOCUMENT_NESTING): bo
   return false;
 }
 
-function findStringEnd(document: string, from: number): number {
+function stringEnd(document: string, from: number): number {
   for (let i = from; i < document.length; i++) {
     if (document[i] === '\\') i++;
     else if (document[i] === '"') return i;
+  }
+  return -1;
+}
+
+/** Where a block string's closing `"""` starts (`\"""` inside one is an escaped quote). */
+function blockStringEnd(document: string, from: number): number {
+  for (let i = from; i < document.length; i++) {
+    if (document.startsWith('\\"""', i)) i += 3;
+    else if (document.startsWith('"""', i)) return i;
   }
   return -1;
 }

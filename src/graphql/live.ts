@@ -1,20 +1,16 @@
 // Live subscriptions outlast the request that opened them, so they are re-authorized while they
-// run: on every event and at least every few seconds, against the database (not a cache). A
-// revoked or expired token, or a lost permission, ends the stream with that error. Each
-// credential may hold a bounded number of streams at once.
+// run: on every event and at least every few seconds, with the token and memberships read from
+// the database (project feature flags from their 5 s cache). A revoked or expired token, or a
+// lost permission, ends the stream with that error. Each person (or machine token family) may
+// hold a bounded number of streams at once.
 import { RateLimited } from '../errors.ts';
-import type { Principal } from '../auth/principal.ts';
+import { budgetKey } from '../auth/principal.ts';
 import type { Actor, Services } from '../services.ts';
 
 export const LIVE_RECHECK_MS = 5_000;
 
 const openStreams = new WeakMap<Services, Map<string, number>>();
 
-function credentialOf(principal: Principal): string {
-  if (principal.kind === 'anonymous') return 'anonymous';
-  if (principal.kind === 'user' && !principal.token) return `usr:${principal.user.id}`;
-  return `tok:${principal.token!.id}`;
-}
 
 /**
  * `source`'s events while `authorize(freshActor)` keeps passing. `authorize` runs first (so a
@@ -33,7 +29,7 @@ export async function guardedStream<T>(
   let counts = openStreams.get(services);
   if (!counts) openStreams.set(services, (counts = new Map()));
   const slots = counts;
-  const key = credentialOf(actor.principal);
+  const key = budgetKey(actor.principal) ?? 'anonymous';
   const max = services.config.maxSubscriptionsPerPrincipal;
   if ((slots.get(key) ?? 0) >= max) throw new RateLimited(LIVE_RECHECK_MS / 1000, max);
   slots.set(key, (slots.get(key) ?? 0) + 1);
@@ -56,7 +52,10 @@ export async function guardedStream<T>(
     [Symbol.asyncIterator]: () => stream,
     async next() {
       while (!closed) {
-        pending ??= source.next();
+        pending ??= source.next().catch(async (error: unknown) => {
+          await close(); // the source failed: free the slot, end the stream with its error
+          throw error;
+        });
         let timer: NodeJS.Timeout | undefined;
         const tick = new Promise<'tick'>((resolve) => (timer = setTimeout(() => resolve('tick'), recheckMs)));
         const stop = new Promise<'stop'>((resolve) => (wake = () => resolve('stop')));

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Principal } from '../auth/principal.ts';
-import { ANONYMOUS } from '../auth/principal.ts';
+import { ANONYMOUS, budgetKey } from '../auth/principal.ts';
 import { bearerFrom } from '../auth/tokens.ts';
 import type { RateLimitFamily } from '../config.ts';
 import {
@@ -197,12 +197,7 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
   await app.register(rateLimit, {
     global: false,
     ...(services.config.redisUrl ? { redis: await redisForRateLimits(services) } : {}),
-    keyGenerator: (request) => {
-      const principal = request.principal;
-      if (principal.kind === 'anonymous') return `ip:${request.ip}`;
-      if (principal.kind === 'user' && !principal.token) return `usr:${principal.user.id}`;
-      return `tok:${principal.token!.id}`;
-    },
+    keyGenerator: (request) => budgetKey(request.principal) ?? `ip:${request.ip}`,
     errorResponseBuilder: (_request, context) => new RateLimited(Math.max(1, Math.ceil(context.ttl / 1000)), context.max),
   });
 

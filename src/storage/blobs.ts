@@ -87,12 +87,13 @@ export class BlobStore {
   /** Moves spooled bytes onto their sha256 path (or drops them when already stored). */
   async commit(spooled: SpooledBlob): Promise<StoredBlob> {
     const target = this.pathOf(spooled.sha256);
-    if (fs.existsSync(target)) {
+    // Renewing the file time of bytes already stored restarts their grace period, so the
+    // collector cannot take them while this request goes on to commit its attachment row. If
+    // they are gone (or never were), these bytes take their place.
+    const now = new Date();
+    const renewed = await fs.promises.utimes(target, now, now).then(() => true, () => false);
+    if (renewed) {
       await fs.promises.rm(spooled.tempPath, { force: true });
-      // A fresh mtime restarts the grace period: the collector cannot take these bytes while the
-      // request that just asked for them is still on its way to committing its attachment row.
-      const now = new Date();
-      await fs.promises.utimes(target, now, now).catch(() => {});
     } else {
       await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: DIR_MODE });
       await fs.promises.rename(spooled.tempPath, target);

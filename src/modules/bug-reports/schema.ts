@@ -5,8 +5,8 @@ import { IssueType } from '../issues/schema.ts';
 import { recordActivity } from './journey.ts';
 import { BUG_SEVERITIES, BUG_SOURCES, BUG_STATUSES } from './rules.ts';
 import {
-  apiSource, BUG_REPORT_ORDER, bugReportsWhere, createBugReport, deleteBugReport, getBugReport, promoteBugReport, reportBugAutomatically,
-  updateBugReport, type AutoReportOutcome,
+  apiSource, bugReportPage, countBugReports, createBugReport, deleteBugReport, getBugReport, promoteBugReport, reportBugAutomatically,
+  updateBugReport, type AutoReportOutcome, type BugReportFilter,
 } from './service.ts';
 
 // GraphQL enum names are upper-case; their values are the documented REST strings.
@@ -54,6 +54,16 @@ const BugReportFilterInput = builder.inputType('BugReportFilter', {
   }),
 });
 
+/** GraphQL's filter in the service's terms (dates as ISO strings, absent as undefined). */
+const domainFilter = (filter: typeof BugReportFilterInput.$inferInput | null | undefined): BugReportFilter => ({
+  source: filter?.source ?? undefined,
+  severity: filter?.severity ?? undefined,
+  status: filter?.status ?? undefined,
+  workspaceId: filter?.workspaceId ?? undefined,
+  fromDate: filter?.fromDate?.toISOString(),
+  toDate: filter?.toDate?.toISOString(),
+});
+
 builder.queryFields((t) => ({
   bugReports: t.prismaConnection({
     nullable: true,
@@ -61,19 +71,8 @@ builder.queryFields((t) => ({
     cursor: 'id',
     description: 'Administrators only. Newest occurrence first; deleted reports never appear.',
     args: { filter: t.arg({ type: BugReportFilterInput, required: false }) },
-    resolve: (query, _root, { filter }, ctx) =>
-      ctx.services.prisma.bugReport.findMany({
-        ...query,
-        where: bugReportsWhere(ctx, {
-          source: filter?.source ?? undefined,
-          severity: filter?.severity ?? undefined,
-          status: filter?.status ?? undefined,
-          workspaceId: filter?.workspaceId ?? undefined,
-          fromDate: filter?.fromDate?.toISOString(),
-          toDate: filter?.toDate?.toISOString(),
-        }),
-        orderBy: BUG_REPORT_ORDER,
-      }),
+    totalCount: (_root, { filter }, ctx) => countBugReports(ctx, domainFilter(filter)),
+    resolve: (query, _root, { filter }, ctx) => bugReportPage(ctx, domainFilter(filter), query),
   }),
   bugReport: t.prismaField({
     nullable: true,

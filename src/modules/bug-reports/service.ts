@@ -3,7 +3,7 @@
 // REST (rest.ts) and GraphQL (schema.ts) both call these functions; every rule lives here.
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import type { BugReport, Issue, User } from '../../generated/prisma/client.ts';
+import type { BugReport, Issue, Prisma as PrismaTypes, User } from '../../generated/prisma/client.ts';
 import { BugReportSource as SourceEnum } from '../../generated/prisma/enums.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { authorizeWorkspace, isAdmin, type WorkspaceRule } from '../../auth/permissions.ts';
@@ -84,6 +84,13 @@ export function bugReportsWhere(actor: Actor, filter: BugReportFilter) {
 }
 
 export const BUG_REPORT_ORDER = [{ occurredAt: 'desc' as const }, { id: 'desc' as const }];
+
+/** A page of bug reports for an administrator (GraphQL passes its selection as `query`). */
+export function bugReportPage(actor: Actor, filter: BugReportFilter, query: Pick<PrismaTypes.BugReportFindManyArgs, 'include' | 'select' | 'take' | 'skip' | 'cursor'>) {
+  return actor.services.prisma.bugReport.findMany({ ...query, where: bugReportsWhere(actor, filter), orderBy: BUG_REPORT_ORDER });
+}
+
+export const countBugReports = (actor: Actor, filter: BugReportFilter): Promise<number> => actor.services.prisma.bugReport.count({ where: bugReportsWhere(actor, filter) });
 
 /** One page, newest occurrence first; one extra row tells whether a next page exists. */
 export async function listBugReports(actor: Actor, input: unknown) {

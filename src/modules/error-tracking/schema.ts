@@ -1,7 +1,7 @@
 import { builder } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
 import { IssueType } from '../issues/schema.ts';
-import { errorGroupsWhere, findErrorGroup, promoteErrorGroup, setErrorGroupStatus } from './service.ts';
+import { countErrorGroups, findErrorGroup, projectErrorGroups, promoteErrorGroup, setErrorGroupStatus } from './service.ts';
 
 const ErrorGroupStatusEnum = builder.enumType('ErrorGroupStatus', { values: ['UNRESOLVED', 'RESOLVED', 'IGNORED'] as const });
 const ErrorGroupOrderEnum = builder.enumType('ErrorGroupOrder', {
@@ -44,12 +44,8 @@ builder.prismaObjectField('Project', 'errorGroups', (t) =>
       search: t.arg.string({ required: false, description: 'Matches the exception class or message, case-insensitively.' }),
       orderBy: t.arg({ type: ErrorGroupOrderEnum, required: false, defaultValue: 'LAST_SEEN' }),
     },
-    resolve: async (query, project, args, ctx) =>
-      ctx.services.prisma.errorGroup.findMany({
-        ...query,
-        where: await errorGroupsWhere(ctx, project.id, args),
-        orderBy: args.orderBy === 'COUNT' ? [{ occurrenceCount: 'desc' }, { id: 'desc' }] : [{ lastSeenAt: 'desc' }, { id: 'desc' }],
-      }),
+    totalCount: (project, args, ctx) => countErrorGroups(ctx, project.id, args),
+    resolve: (query, project, args, ctx) => projectErrorGroups(ctx, project.id, args, query),
   }),
 );
 

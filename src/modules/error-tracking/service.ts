@@ -2,12 +2,12 @@
 // fingerprint); groups are triaged (resolve, ignore, reopen, promote into an issue) and pruned
 // after the retention window. Ingest is group-committed: see src/db/group-commit.ts.
 import { z } from 'zod';
-import type { ErrorGroup, Issue } from '../../generated/prisma/client.ts';
+import type { ErrorGroup, Issue, Prisma as PrismaTypes } from '../../generated/prisma/client.ts';
 import type { ErrorGroupStatus } from '../../generated/prisma/enums.ts';
 import type { ProjectRule } from '../../auth/permissions.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import type { Prisma } from '../../db/client.ts';
-import { storableValue } from '../../db/storable.ts';
+import { storableText, storableValue } from '../../db/storable.ts';
 import { NotFound, ValidationFailed } from '../../errors.ts';
 import { announceChanged, type Actor, type Services } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
@@ -54,7 +54,7 @@ export async function ingestErrorEvent(actor: Actor, projectRef: string, body: u
   const event = parseInput(errorEventInput, body);
   await ingestQueue(actor.services).submit({
     projectId: project.id,
-    environment: event.environment,
+    environment: storableText(event.environment), // a group key: as stored, so NUL and U+FFFD spellings meet in one row
     fingerprint: fingerprintErrorEvent({ exceptionClass: event.exception_class, stackTrace: event.stack_trace }),
     exceptionClass: event.exception_class,
     message: event.message,
@@ -137,6 +137,21 @@ export async function errorGroupsWhere(actor: Actor, projectId: number, filter: 
       ? { OR: [{ exceptionClass: { contains: search, mode: 'insensitive' as const } }, { message: { contains: search, mode: 'insensitive' as const } }] }
       : {}),
   };
+}
+
+export type ErrorGroupOrder = 'LAST_SEEN' | 'COUNT';
+
+/** A page of a project's groups (GraphQL passes its selection as `query`). */
+export async function projectErrorGroups(actor: Actor, projectId: number, filter: ErrorGroupFilter & { orderBy?: ErrorGroupOrder | null }, query: Pick<PrismaTypes.ErrorGroupFindManyArgs, 'include' | 'select' | 'take' | 'skip' | 'cursor'>) {
+  return actor.services.prisma.errorGroup.findMany({
+    ...query,
+    where: await errorGroupsWhere(actor, projectId, filter),
+    orderBy: filter.orderBy === 'COUNT' ? [{ occurrenceCount: 'desc' }, { id: 'desc' }] : [{ lastSeenAt: 'desc' }, { id: 'desc' }],
+  });
+}
+
+export async function countErrorGroups(actor: Actor, projectId: number, filter: ErrorGroupFilter): Promise<number> {
+  return actor.services.prisma.errorGroup.count({ where: await errorGroupsWhere(actor, projectId, filter) });
 }
 
 /** A group the caller may read, or NotFound (also for groups of projects they cannot see). */

@@ -1,7 +1,7 @@
 import { builder } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
 import { authorizedProjectScope } from '../workspaces/project-scope.ts';
-import { findIssue, updateIssue } from './service.ts';
+import { countIssues, findIssue, projectIssues, updateIssue } from './service.ts';
 
 export const IssueStatusEnum = builder.enumType('IssueStatus', { values: ['OPEN', 'IN_PROGRESS', 'DONE', 'CLOSED'] as const });
 
@@ -25,10 +25,8 @@ builder.prismaObjectField('Project', 'issues', (t) =>
     type: 'Issue',
     cursor: 'id',
     args: { status: t.arg({ type: IssueStatusEnum, required: false }) },
-    resolve: async (query, project, args, ctx) => {
-      await authorizedProjectScope(ctx, project.id, { permission: 'issues:read' });
-      return ctx.services.prisma.issue.findMany({ ...query, where: { projectId: project.id, ...(args.status ? { status: args.status } : {}) }, orderBy: { id: 'desc' } });
-    },
+    totalCount: (project, args, ctx) => countIssues(ctx, project.id, args.status),
+    resolve: (query, project, args, ctx) => projectIssues(ctx, project.id, args.status, query),
   }),
 );
 

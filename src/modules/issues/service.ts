@@ -1,5 +1,6 @@
 // Issues: the units of work that reports, bug reports and error groups are promoted into.
-import type { Issue } from '../../generated/prisma/client.ts';
+import type { Issue, Prisma as PrismaTypes } from '../../generated/prisma/client.ts';
+import type { IssueStatus } from '../../generated/prisma/enums.ts';
 import type { Db } from '../../db/client.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { z } from 'zod';
@@ -43,6 +44,20 @@ export async function findIssue(actor: Actor, id: number, permission: 'issues:re
   if (!issue) throw new NotFound('Issue');
   await authorizedProjectScope(actor, issue.projectId, { permission });
   return issue;
+}
+
+/** A project's issues, newest first, for a caller who may read them; `query` is the skin's selection. */
+async function issuesWhere(actor: Actor, projectId: number, status?: IssueStatus | null) {
+  await authorizedProjectScope(actor, projectId, { permission: 'issues:read' });
+  return { projectId, ...(status ? { status } : {}) };
+}
+
+export async function projectIssues(actor: Actor, projectId: number, status: IssueStatus | null | undefined, query: Pick<PrismaTypes.IssueFindManyArgs, 'include' | 'select' | 'take' | 'skip' | 'cursor'>) {
+  return actor.services.prisma.issue.findMany({ ...query, where: await issuesWhere(actor, projectId, status), orderBy: { id: 'desc' } });
+}
+
+export async function countIssues(actor: Actor, projectId: number, status?: IssueStatus | null): Promise<number> {
+  return actor.services.prisma.issue.count({ where: await issuesWhere(actor, projectId, status) });
 }
 
 export async function updateIssue(actor: Actor, id: number, change: z.input<typeof issueChange>): Promise<Issue> {

@@ -1,8 +1,9 @@
 // Attachment bytes at a stable URL (/api/attachments/{id}), served only to callers who may read
 // the reports of the attachment's project.
 import type { FastifyInstance } from 'fastify';
-import { requireAuthenticated } from '../../auth/permissions.ts';
-import { NotFound, ValidationFailed } from '../../errors.ts';
+import { canSeeProject, requireAuthenticated } from '../../auth/permissions.ts';
+import { projectScope } from '../workspaces/project-scope.ts';
+import { NotFound } from '../../errors.ts';
 import { MAX_INT32 } from '../../validation.ts';
 import type { Actor, Services } from '../../services.ts';
 import { reportProject } from './service.ts';
@@ -17,12 +18,10 @@ export async function readableAttachment(actor: Actor, id: number) {
   requireAuthenticated(actor.principal);
   const attachment = Number.isSafeInteger(id) && id > 0 && id <= MAX_INT32 ? await actor.services.prisma.attachment.findUnique({ where: { id } }) : null;
   if (!attachment) throw new NotFound('Attachment');
-  try {
-    await reportProject(actor, attachment.projectId, 'read');
-  } catch (error) {
-    if (error instanceof NotFound || (error instanceof ValidationFailed && actor.principal.kind === 'project-token')) throw new NotFound('Attachment');
-    throw error;
-  }
+  // Whoever cannot see the project hears "not found", whatever rule would refuse them first.
+  const project = await projectScope(actor.services, attachment.projectId);
+  if (!canSeeProject(actor.principal, project)) throw new NotFound('Attachment');
+  await reportProject(actor, attachment.projectId, 'read');
   return attachment;
 }
 

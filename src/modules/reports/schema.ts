@@ -6,7 +6,7 @@ import { IssueType } from '../issues/schema.ts';
 import { Project } from '../workspaces/schema.ts';
 import { attachmentUrl } from './attachments.ts';
 import {
-  deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, reportStatusWhere, submitReport,
+  boardReports, countReports, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, submitReport,
   MAX_REPORT_FILE_BYTES, type IncomingFile, type ReportStatus,
 } from './service.ts';
 
@@ -54,15 +54,8 @@ builder.prismaObjectField('Project', 'reports', (t) =>
     cursor: 'id',
     description: 'The queue in board order.',
     args: { status: t.arg({ type: ReportStatusEnum, required: false }) },
-    resolve: async (query, project, args, ctx) => {
-      await reportProject(ctx, project.id, 'read');
-      return ctx.services.prisma.report.findMany({
-        ...query,
-        relationLoadStrategy: 'join',
-        where: { projectId: project.id, ...reportStatusWhere(args.status as ReportStatus | null) },
-        orderBy: [{ order: 'asc' }, { id: 'asc' }],
-      });
-    },
+    totalCount: (project, args, ctx) => countReports(ctx, project.id, args.status as ReportStatus | null),
+    resolve: (query, project, args, ctx) => boardReports(ctx, project.id, args.status as ReportStatus | null, query),
   }),
 );
 

@@ -49,6 +49,23 @@ export function reportStatusWhere(status: ReportStatus | null | undefined) {
 const withCount = { _count: { select: { attachments: true } } } as const;
 export type ReportWithCount = Report & { _count: { attachments: number } };
 
+const BOARD_ORDER = [{ order: 'asc' as const }, { id: 'asc' as const }];
+
+/** The filter of a project's queue, once the caller may read it. */
+async function reportsWhere(actor: Actor, projectRef: string | number, status?: ReportStatus | null) {
+  const project = await reportProject(actor, projectRef, 'read');
+  return { projectId: project.id, ...reportStatusWhere(status) };
+}
+
+/** A page of the board (GraphQL passes its selection as `query`): relations joined in one statement. */
+export async function boardReports(actor: Actor, projectId: number, status: ReportStatus | null | undefined, query: Pick<PrismaTypes.ReportFindManyArgs, 'include' | 'select' | 'take' | 'skip' | 'cursor'>) {
+  return actor.services.prisma.report.findMany({ ...query, relationLoadStrategy: 'join', where: await reportsWhere(actor, projectId, status), orderBy: BOARD_ORDER });
+}
+
+export async function countReports(actor: Actor, projectId: number, status?: ReportStatus | null): Promise<number> {
+  return actor.services.prisma.report.count({ where: await reportsWhere(actor, projectId, status) });
+}
+
 export async function listReports(actor: Actor, projectRef: string, status?: ReportStatus): Promise<ReportWithCount[]> {
   const project = await reportProject(actor, projectRef, 'read');
   return actor.services.prisma.report.findMany({ where: { projectId: project.id, ...reportStatusWhere(status) }, orderBy: [{ order: 'asc' }, { id: 'asc' }], include: withCount });

@@ -3,7 +3,7 @@ import { ValidationFailed } from '../../errors.ts';
 import { builder, type GraphQLContext } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
 import { PROJECT_ABILITIES } from '../../auth/abilities.ts';
-import { createProject, createToken, createWorkspace, findProjects, revokeToken, tokensWhere, type CreatedToken } from './service.ts';
+import { countTokens, createProject, createToken, createWorkspace, findProjects, revokeToken, tokenPage, type CreatedToken } from './service.ts';
 
 export const Workspace = builder.prismaObject('Workspace', {
   description: 'A tenant: owns projects and members.',
@@ -82,6 +82,13 @@ const CreatedTokenType = builder.objectRef<CreatedToken>('CreatedToken').impleme
   }),
 });
 
+const tokenFilterOf = (args: { project?: string | number | null; workspace?: string | null; user?: string | null; includeRevoked?: boolean | null }) => ({
+  project: args.project ?? undefined,
+  workspace: args.workspace ?? undefined,
+  user: args.user ?? undefined,
+  includeRevoked: args.includeRevoked ?? false,
+});
+
 builder.queryFields((t) => ({
   tokens: t.prismaConnection({
     nullable: true,
@@ -94,14 +101,8 @@ builder.queryFields((t) => ({
       user: t.arg.string({ required: false }),
       includeRevoked: t.arg.boolean({ defaultValue: false }),
     },
-    resolve: async (query, _root, args, ctx) =>
-      ctx.services.prisma.apiToken.findMany({
-        ...query,
-        where: await tokensWhere(ctx, {
-          project: args.project ?? undefined, workspace: args.workspace ?? undefined, user: args.user ?? undefined, includeRevoked: args.includeRevoked ?? false,
-        }),
-        orderBy: { id: 'asc' },
-      }),
+    totalCount: (_root, args, ctx) => countTokens(ctx, tokenFilterOf(args)),
+    resolve: (query, _root, args, ctx) => tokenPage(ctx, tokenFilterOf(args), query),
   }),
   viewer: t.prismaField({
     type: 'User',

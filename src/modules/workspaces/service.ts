@@ -1,6 +1,6 @@
 // Workspaces, projects, people and their tokens: the identity every other module leans on.
 import { z } from 'zod';
-import type { ApiToken, Project, User, Workspace } from '../../generated/prisma/client.ts';
+import type { ApiToken, Prisma as PrismaTypes, Project, User, Workspace } from '../../generated/prisma/client.ts';
 import type { TokenKind } from '../../generated/prisma/enums.ts';
 import {
   ACCESS_ABILITIES, FEATURES, PERMISSIONS, PROJECT_ABILITIES, isAbility, isFeature, type Permission,
@@ -330,8 +330,20 @@ export async function tokensWhere(actor: Actor, input: z.input<typeof tokenFilte
   const prisma = actor.services.prisma;
   const narrow: object[] = [visibleTokensWhere(actor.principal)];
   if (!filter.includeRevoked) narrow.push({ revokedAt: null });
-  if (filter.project !== undefined) narrow.push({ projectId: (await findProject(prisma, filter.project)).id });
-  if (filter.workspace !== undefined) narrow.push({ workspaceId: (await findWorkspace(prisma, filter.workspace)).id });
-  if (filter.user !== undefined) narrow.push({ userId: (await findUser(prisma, filter.user)).id });
+  // A filter naming something unknown (or another tenant's) narrows to nothing: an empty list,
+  // never "not found", which would tell whether it exists.
+  const idOf = async (find: () => Promise<{ id: string | number }>) => find().then((found) => found.id, () => null);
+  if (filter.project !== undefined) narrow.push({ projectId: (await idOf(() => findProject(prisma, filter.project!))) ?? -1 });
+  if (filter.workspace !== undefined) narrow.push({ workspaceId: (await idOf(() => findWorkspace(prisma, filter.workspace!))) ?? '' });
+  if (filter.user !== undefined) narrow.push({ userId: (await idOf(() => findUser(prisma, filter.user!))) ?? '' });
   return { AND: narrow };
+}
+
+/** A page of tokens the caller may manage, oldest first (GraphQL passes its selection as `query`). */
+export async function tokenPage(actor: Actor, filter: z.input<typeof tokenFilter>, query: Pick<PrismaTypes.ApiTokenFindManyArgs, 'include' | 'select' | 'take' | 'skip' | 'cursor'>) {
+  return actor.services.prisma.apiToken.findMany({ ...query, where: await tokensWhere(actor, filter), orderBy: { id: 'asc' } });
+}
+
+export async function countTokens(actor: Actor, filter: z.input<typeof tokenFilter>): Promise<number> {
+  return actor.services.prisma.apiToken.count({ where: await tokensWhere(actor, filter) });
 }
