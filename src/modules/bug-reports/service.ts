@@ -10,11 +10,11 @@ import { authorizeWorkspace, isAdmin, type WorkspaceRule } from '../../auth/perm
 import type { Prisma } from '../../db/client.ts';
 import { lockForTransaction } from '../../db/advisory-lock.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
-import { Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
+import { NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { announceChanged, type Actor } from '../../services.ts';
+import type { Actor } from '../../services.ts';
 import { isoDateSchema, jsonObjectSchema, maxChars, parseInput } from '../../validation.ts';
-import { openIssue } from '../issues/service.ts';
+import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage, type TriageChange } from '../history/service.ts';
 import { authorizedWorkspace, projectScope } from '../workspaces/project-scope.ts';
 import { findProject } from '../workspaces/service.ts';
@@ -206,21 +206,20 @@ export async function promoteBugReport(actor: Actor, id: string, projectRef: str
   if (report.issueId !== null) throw ValidationFailed.field('bugReportId', `The bug report is already linked to issue ${report.issueId}.`);
   const project = await findProject(actor.services.prisma, projectRef);
   if (report.workspaceId && project.workspaceId !== report.workspaceId) throw ValidationFailed.field('project', 'The project is not in the bug report’s workspace.');
-  const now = actor.services.clock.now();
-  return actor.services.prisma.$transaction(async (tx) => {
-    const issue = await openIssue(tx, actor.principal, {
-      projectId: project.id,
+  const { issue } = await promoteIntoIssue(actor, {
+    projectId: project.id,
+    issueField: 'issueId',
+    subjects: [{ subject: 'BugReport', id, from: report.status }],
+    prepare: async () => ({
       title: title?.trim() || report.title,
       description: [report.description, report.errorMessage, report.errorStack].filter(Boolean).join('\n\n'),
-    }, now);
-    const { count } = await tx.bugReport.updateMany({ where: { id, issueId: null, deletedAt: null }, data: { issueId: issue.id } });
-    if (count === 0) throw ValidationFailed.field('bugReportId', 'The bug report was linked or deleted meanwhile.');
-    await recordTriage(tx, actor.principal, now, [
-      { subject: 'BugReport', id, action: 'promoted', to: `issue ${issue.id}` },
-      { subject: 'Issue', id: issue.id, action: 'linked', to: `bug report ${id}` },
-    ]);
-    return { report: { ...report, issueId: issue.id }, issue };
-  }).finally(() => announceChanged(actor.services, { typename: 'Project', id: project.id }));
+    }),
+    async link(tx, issue) {
+      const { count } = await tx.bugReport.updateMany({ where: { id, issueId: null, deletedAt: null }, data: { issueId: issue.id } });
+      if (count === 0) throw ValidationFailed.field('bugReportId', 'The bug report was linked or deleted meanwhile.');
+    },
+  });
+  return { report: { ...report, issueId: issue.id }, issue };
 }
 
 // Automatic capture ------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ import { groupCommitPerApp } from '../../db/group-commit.ts';
 import type { Prisma } from '../../db/client.ts';
 import { storableText, storableValue } from '../../db/storable.ts';
 import { NotFound, ValidationFailed } from '../../errors.ts';
-import { announceChanged, type Actor, type Services } from '../../services.ts';
+import type { Actor, Services } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
-import { openIssue } from '../issues/service.ts';
+import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
 import { authorizedProjectScope } from '../workspaces/project-scope.ts';
 import { fingerprintErrorEvent } from './fingerprint.ts';
@@ -179,26 +179,23 @@ export async function promoteErrorGroup(actor: Actor, id: number, target: { issu
   const group = await findErrorGroup(actor, id);
   await authorizedProject(actor, group.projectId, UPDATE_RULE);
   if (group.issueId !== null) throw ValidationFailed.field('id', `The error group is already linked to issue ${group.issueId}.`);
-  const now = actor.services.clock.now();
-  return actor.services.prisma.$transaction(async (tx) => {
-    const issue = target.issueId
-      ? await tx.issue.findFirst({ where: { id: target.issueId, projectId: group.projectId } })
-      : await openIssue(tx, actor.principal, {
-          projectId: group.projectId,
-          title: target.title?.trim() || `${group.exceptionClass}: ${group.message.split('\n')[0] ?? ''}`.trim(),
-          description: `Error group ${group.id} (${group.environment}), ${group.occurrenceCount} occurrence(s) since ${group.firstSeenAt.toISOString()}.\n\n${group.stackTrace}`,
-        }, now);
-    if (!issue) throw ValidationFailed.field('issueId', 'No such issue in this project.');
-    // Conditional on still being unlinked: of two concurrent promotions one wins, the other
-    // rolls back (with the issue it opened).
-    const { count } = await tx.errorGroup.updateMany({ where: { id, issueId: null }, data: { issueId: issue.id } });
-    if (count === 0) throw ValidationFailed.field('id', 'The error group was linked to an issue meanwhile.');
-    await recordTriage(tx, actor.principal, now, [
-      { subject: 'ErrorGroup', id, action: 'promoted', to: `issue ${issue.id}` },
-      { subject: 'Issue', id: issue.id, action: 'linked', to: `error group ${id}` },
-    ]);
-    return { group: { ...group, issueId: issue.id }, issue };
-  }).finally(() => announceChanged(actor.services, { typename: 'Project', id: group.projectId }));
+  const { issue } = await promoteIntoIssue(actor, {
+    projectId: group.projectId,
+    issueId: target.issueId,
+    issueField: 'issueId',
+    subjects: [{ subject: 'ErrorGroup', id, from: group.status }],
+    prepare: async () => ({
+      title: target.title?.trim() || `${group.exceptionClass}: ${group.message.split('\n')[0] ?? ''}`.trim(),
+      description: `Error group ${group.id} (${group.environment}), ${group.occurrenceCount} occurrence(s) since ${group.firstSeenAt.toISOString()}.\n\n${group.stackTrace}`,
+    }),
+    async link(tx, issue) {
+      // Conditional on still being unlinked: of two concurrent promotions one wins, the other
+      // rolls back (with the issue it opened).
+      const { count } = await tx.errorGroup.updateMany({ where: { id, issueId: null }, data: { issueId: issue.id } });
+      if (count === 0) throw ValidationFailed.field('id', 'The error group was linked to an issue meanwhile.');
+    },
+  });
+  return { group: { ...group, issueId: issue.id }, issue };
 }
 
 const authorizedProject = (actor: Actor, projectId: number, rule: ProjectRule) => authorizedProjectScope(actor, projectId, rule, 'error-tracking');

@@ -1,6 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
-import { authorizedProjectScope } from '../workspaces/project-scope.ts';
 import { countIssues, findIssue, projectIssues, updateIssue } from './service.ts';
 
 export const IssueStatusEnum = builder.enumType('IssueStatus', { values: ['OPEN', 'IN_PROGRESS', 'DONE', 'CLOSED'] as const });

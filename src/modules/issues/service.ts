@@ -5,11 +5,11 @@ import type { Db } from '../../db/client.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { z } from 'zod';
 import { requireAuthenticated } from '../../auth/permissions.ts';
-import { NotFound } from '../../errors.ts';
+import { NotFound, ValidationFailed } from '../../errors.ts';
 import { announceChanged, type Actor } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { authorizedProjectScope } from '../workspaces/project-scope.ts';
-import { recordTriage } from '../history/service.ts';
+import { recordTriage, type TriageSubject } from '../history/service.ts';
 
 export interface NewIssue {
   projectId: number;
@@ -29,6 +29,51 @@ export async function openIssue(tx: Db, principal: Principal, issue: NewIssue, a
   });
   await recordTriage(tx, principal, at, [{ subject: 'Issue', id: created.id, action: 'opened' }]);
   return created;
+}
+
+const SUBJECT_LABEL: Record<TriageSubject, string> = { Report: 'report', Issue: 'issue', ErrorGroup: 'error group', BugReport: 'bug report' };
+
+export interface Promotion<T> {
+  projectId: number;
+  /** An existing issue of the project to promote into (refused unless it is one), else a new one. */
+  issueId?: number | null;
+  /** The argument that named the issue, for the refusal (`issue_id`, `issueId`). */
+  issueField: string;
+  /** What is promoted, and from which state (for the history). */
+  subjects: Array<{ subject: TriageSubject; id: string | number; from?: string }>;
+  /** In the transaction, first: locks and checks; returns the new issue's title and description. */
+  prepare(tx: Db): Promise<Pick<NewIssue, 'title' | 'description'>>;
+  /** Links the subjects to the issue; throws (rolling everything back) when one was taken meanwhile. */
+  link(tx: Db, issue: Issue): Promise<T>;
+}
+
+/**
+ * The one promotion path (reports, error groups, bug reports; later flaky tests and tasks): in
+ * one transaction, into an existing issue of the project or a new one, the subjects linked and
+ * the history written for both sides. Cached results of the project and the issue are dropped.
+ */
+export async function promoteIntoIssue<T>(actor: Actor, promotion: Promotion<T>): Promise<{ issue: Issue; created: boolean; linked: T }> {
+  const { services, principal } = actor;
+  const now = services.clock.now();
+  const result = await services.prisma.$transaction(async (tx) => {
+    const text = await promotion.prepare(tx);
+    const existing = promotion.issueId ? await tx.issue.findFirst({ where: { id: promotion.issueId, projectId: promotion.projectId } }) : null;
+    if (promotion.issueId && !existing) throw ValidationFailed.field(promotion.issueField, 'The selected issue id is invalid.');
+    const issue = existing ?? (await openIssue(tx, principal, { projectId: promotion.projectId, ...text }, now));
+    const linked = await promotion.link(tx, issue);
+    await recordTriage(
+      tx,
+      principal,
+      now,
+      promotion.subjects.flatMap(({ subject, id, from }) => [
+        { subject, id, action: 'promoted', from, to: `issue ${issue.id}` },
+        { subject: 'Issue' as const, id: issue.id, action: 'linked', to: `${SUBJECT_LABEL[subject]} ${id}` },
+      ]),
+    );
+    return { issue, created: !existing, linked };
+  });
+  announceChanged(services, { typename: 'Project', id: promotion.projectId }, { typename: 'Issue', id: result.issue.id });
+  return result;
 }
 
 const issueChange = z.object({

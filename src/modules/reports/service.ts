@@ -13,7 +13,7 @@ import { announceChanged, type Actor, type ChangedRecord } from '../../services.
 import type { OversizeBlob, SpooledBlob, StoredBlob } from '../../storage/blobs.ts';
 import { detectImageType } from '../../storage/magic.ts';
 import { idSchema, maxChars, parseInput } from '../../validation.ts';
-import { openIssue } from '../issues/service.ts';
+import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
 import { authorizedProjectScope, type ProjectScope } from '../workspaces/project-scope.ts';
 
@@ -195,28 +195,26 @@ export async function promoteReports(actor: Actor, projectRef: string | number, 
   const data = parseInput(promoteInput, input);
   const ids = [...new Set(data.report_ids)];
   const now = actor.services.clock.now();
-  const result = await actor.services.prisma.$transaction(async (tx) => {
-    await lockForTransaction(tx, REPORT_QUEUE_LOCK, project.id);
-    const reports = await pendingReports(tx, project.id, ids, 'report_ids');
-    const existing = data.issue_id ? await tx.issue.findFirst({ where: { id: data.issue_id, projectId: project.id } }) : null;
-    if (data.issue_id && !existing) throw ValidationFailed.field('issue_id', 'The selected issue id is invalid.');
-    const issue =
-      existing ??
-      (await openIssue(tx, actor.principal, {
-        projectId: project.id,
+  const { issue, created, linked } = await promoteIntoIssue(actor, {
+    projectId: project.id,
+    issueId: data.issue_id,
+    issueField: 'issue_id',
+    subjects: ids.map((id) => ({ subject: 'Report', id, from: 'PENDING' })),
+    async prepare(tx) {
+      await lockForTransaction(tx, REPORT_QUEUE_LOCK, project.id);
+      const reports = await pendingReports(tx, project.id, ids, 'report_ids');
+      return {
         title: data.title ?? reports[0]!.title,
         description: data.description ?? reports.map((r) => `${r.title}\n\n${r.description}`).join('\n\n---\n\n'),
-      }, now));
-    await tx.report.updateMany({ where: { id: { in: ids } }, data: { promotedIssueId: issue.id, promotedAt: now, updatedAt: now } });
-    await recordTriage(tx, actor.principal, now, [
-      ...ids.map((id) => ({ subject: 'Report' as const, id, action: 'promoted', from: 'PENDING', to: `issue ${issue.id}` })),
-      ...ids.map((id) => ({ subject: 'Issue' as const, id: issue.id, action: 'linked', to: `report ${id}` })),
-    ]);
-    const promoted = await tx.report.findMany({ where: { id: { in: ids } }, orderBy: { order: 'asc' }, include: withCount });
-    return { issue, reports: promoted, created: !existing };
+      };
+    },
+    async link(tx, issue) {
+      await tx.report.updateMany({ where: { id: { in: ids } }, data: { promotedIssueId: issue.id, promotedAt: now, updatedAt: now } });
+      return tx.report.findMany({ where: { id: { in: ids } }, orderBy: { order: 'asc' }, include: withCount });
+    },
   });
-  queueChanged(actor, project.id, null, 'promoted', [...reportRecords(ids), { typename: 'Issue', id: result.issue.id }]);
-  return result;
+  queueChanged(actor, project.id, null, 'promoted', reportRecords(ids));
+  return { issue, reports: linked, created };
 }
 
 /** Dismissed reports stay on record, off the active queue. */
