@@ -339,6 +339,23 @@ describe('GraphQL uploads', () => {
   });
 });
 
+describe('single-record lookups', () => {
+  it('read a report once (no second read after authorizing) and answer a stranger exactly as for an id that does not exist', async () => {
+    const own = await seedWorkspace(t.operator);
+    const secret = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
+    const id = (await postJson({ title: 'look me up', description: 'x' }, secret, own.project.id)).json().id as number;
+    const lookup = (reportId: number, who: string) => graphql(t.app, `query ($id: Int!) { report(id: $id) { id title project { id } } }`, { id: reportId }, who);
+    await lookup(id + 100_000, own.adminToken); // warms the token cache (an identical query would be a cache hit)
+    const before = t.db.statementCount();
+    expect((await lookup(id, own.adminToken)).data.report).toMatchObject({ id, title: 'look me up' });
+    expect(t.db.statementCount() - before).toBeLessThanOrEqual(2); // the report (project joined in); the project scope is cached
+    const stranger = await lookup(id, seed.memberToken);
+    const missing = await lookup(99_999_999, seed.memberToken);
+    expect(stranger.errors).toEqual(missing.errors);
+    expect(stranger.errors?.[0]?.message).toBe('Report not found.');
+  });
+});
+
 describe('the board response cache', () => {
   it('answers a repeated board query without SQL, per credential, and drops it when the queue changes', async () => {
     const own = await seedWorkspace(t.operator);

@@ -5,7 +5,7 @@ import { IssueType } from '../issues/schema.ts';
 import { recordActivity } from './journey.ts';
 import { BUG_SEVERITIES, BUG_SOURCES, BUG_STATUSES } from './rules.ts';
 import {
-  apiSource, bugReportPage, countBugReports, createBugReport, deleteBugReport, getBugReport, promoteBugReport, reportBugAutomatically,
+  apiSource, bugReportFor, bugReportPage, countBugReports, createBugReport, deleteBugReport, promoteBugReport, reportBugAutomatically,
   updateBugReport, type AutoReportOutcome, type BugReportFilter,
 } from './service.ts';
 
@@ -78,10 +78,7 @@ builder.queryFields((t) => ({
     nullable: true,
     type: 'BugReport',
     args: { id: t.arg.id() },
-    resolve: async (query, _root, args, ctx) => {
-      const report = await getBugReport(ctx, String(args.id));
-      return ctx.services.prisma.bugReport.findUniqueOrThrow({ ...query, where: { id: report.id } });
-    },
+    resolve: (query, _root, args, ctx) => bugReportFor(ctx, String(args.id), query),
   }),
 }));
 

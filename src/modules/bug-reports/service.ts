@@ -110,6 +110,14 @@ export async function getBugReport(actor: Actor, id: unknown): Promise<BugReport
   return findLiveReport(actor.services.prisma, parseInput(bugReportId, id));
 }
 
+/** A bug report by id for an administrator, read once with GraphQL's selection. */
+export async function bugReportFor<Q extends Pick<PrismaTypes.BugReportFindFirstArgs, 'include'>>(actor: Actor, id: unknown, query: Q = {} as Q) {
+  requireBugAdmin(actor.principal, 'read');
+  const report = await actor.services.prisma.bugReport.findFirst({ ...query, where: { id: parseInput(bugReportId, id), deletedAt: null } });
+  if (!report) throw new NotFound('Bug report');
+  return report;
+}
+
 async function findLiveReport(prisma: Prisma, id: string): Promise<BugReportWithReporter> {
   const report = await prisma.bugReport.findFirst({ where: { id, deletedAt: null }, include: { reporter: REPORTER } });
   if (!report) throw new NotFound('Bug report');

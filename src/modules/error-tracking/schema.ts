@@ -55,10 +55,7 @@ builder.queryField('errorGroup', (t) =>
     type: 'ErrorGroup',
     authScopes: { authenticated: true },
     args: { id: t.arg.int() },
-    resolve: async (query, _root, args, ctx) => {
-      const group = await findErrorGroup(ctx, args.id);
-      return ctx.services.prisma.errorGroup.findUniqueOrThrow({ ...query, where: { id: group.id } });
-    },
+    resolve: (query, _root, args, ctx) => findErrorGroup(ctx, args.id, query),
   }),
 );
 

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { ErrorGroup, Issue, Prisma as PrismaTypes } from '../../generated/prisma/client.ts';
 import type { ErrorGroupStatus } from '../../generated/prisma/enums.ts';
-import type { ProjectRule } from '../../auth/permissions.ts';
+import { requireAuthenticated, type ProjectRule } from '../../auth/permissions.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import type { Prisma } from '../../db/client.ts';
 import { storableText, storableValue } from '../../db/storable.ts';
@@ -13,7 +13,7 @@ import type { Actor, Services } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
-import { authorizedProjectScope } from '../workspaces/project-scope.ts';
+import { authorizedProjectScope, authorizedRecordProject } from '../workspaces/project-scope.ts';
 import { fingerprintErrorEvent } from './fingerprint.ts';
 
 /** Only these fields are stored; anything else in a request body is dropped unread. */
@@ -155,10 +155,11 @@ export async function countErrorGroups(actor: Actor, projectId: number, filter: 
 }
 
 /** A group the caller may read, or NotFound (also for groups of projects they cannot see). */
-export async function findErrorGroup(actor: Actor, id: number): Promise<ErrorGroup> {
-  const group = await actor.services.prisma.errorGroup.findUnique({ where: { id } });
+export async function findErrorGroup<Q extends Pick<PrismaTypes.ErrorGroupFindUniqueArgs, 'include'>>(actor: Actor, id: number, query: Q = {} as Q) {
+  requireAuthenticated(actor.principal);
+  const group = await actor.services.prisma.errorGroup.findUnique({ ...query, where: { id } });
   if (!group) throw new NotFound('Error group');
-  await authorizedProject(actor, group.projectId, READ_RULE);
+  await authorizedRecordProject(actor, 'Error group', group.projectId, READ_RULE, 'error-tracking');
   return group;
 }
 

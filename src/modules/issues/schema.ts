@@ -34,10 +34,7 @@ builder.queryField('issue', (t) =>
     nullable: true,
     type: 'Issue',
     args: { id: t.arg.int() },
-    resolve: async (query, _root, args, ctx) => {
-      const issue = await findIssue(ctx, args.id);
-      return ctx.services.prisma.issue.findUniqueOrThrow({ ...query, where: { id: issue.id } });
-    },
+    resolve: (query, _root, args, ctx) => findIssue(ctx, args.id, 'issues:read', query),
   }),
 );
 

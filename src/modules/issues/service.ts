@@ -8,7 +8,7 @@ import { requireAuthenticated } from '../../auth/permissions.ts';
 import { NotFound, ValidationFailed } from '../../errors.ts';
 import { announceChanged, type Actor } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
-import { authorizedProjectScope } from '../workspaces/project-scope.ts';
+import { authorizedProjectScope, authorizedRecordProject } from '../workspaces/project-scope.ts';
 import { recordTriage, type TriageSubject } from '../history/service.ts';
 
 export interface NewIssue {
@@ -83,11 +83,16 @@ const issueChange = z.object({
 });
 
 /** Issues live on the board of their project: readers see them, `issues:update` changes them. */
-export async function findIssue(actor: Actor, id: number, permission: 'issues:read' | 'issues:update' = 'issues:read'): Promise<Issue> {
+export async function findIssue<Q extends Pick<PrismaTypes.IssueFindUniqueArgs, 'include'>>(
+  actor: Actor,
+  id: number,
+  permission: 'issues:read' | 'issues:update' = 'issues:read',
+  query: Q = {} as Q,
+) {
   requireAuthenticated(actor.principal);
-  const issue = await actor.services.prisma.issue.findUnique({ where: { id } });
+  const issue = await actor.services.prisma.issue.findUnique({ ...query, where: { id } });
   if (!issue) throw new NotFound('Issue');
-  await authorizedProjectScope(actor, issue.projectId, { permission });
+  await authorizedRecordProject(actor, 'Issue', issue.projectId, { permission });
   return issue;
 }
 

@@ -64,10 +64,7 @@ builder.queryField('report', (t) =>
     nullable: true,
     type: 'Report',
     args: { id: t.arg.int() },
-    resolve: async (query, _root, args, ctx) => {
-      const report = await findReport(ctx, args.id);
-      return ctx.services.prisma.report.findUniqueOrThrow({ ...query, where: { id: report.id } });
-    },
+    resolve: (query, _root, args, ctx) => findReport(ctx, args.id, query),
   }),
 );
 

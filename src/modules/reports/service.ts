@@ -3,7 +3,7 @@
 // so concurrent submissions and reorders never produce duplicate positions.
 import { z } from 'zod';
 import type { Prisma as PrismaTypes, Issue, Report } from '../../generated/prisma/client.ts';
-import type { ProjectRule, Reach } from '../../auth/permissions.ts';
+import { requireAuthenticated, type ProjectRule, type Reach } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Db, Prisma } from '../../db/client.ts';
@@ -15,7 +15,7 @@ import { detectImageType } from '../../storage/magic.ts';
 import { idSchema, maxChars, parseInput } from '../../validation.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
-import { authorizedProjectScope, type ProjectScope } from '../workspaces/project-scope.ts';
+import { authorizedProjectScope, authorizedRecordProject, type ProjectScope } from '../workspaces/project-scope.ts';
 
 /** Every change to a project's queue order holds this lock (per project). */
 const REPORT_QUEUE_LOCK = 'reports.queue';
@@ -295,10 +295,12 @@ export async function deleteReport(actor: Actor, projectRef: string | number, re
 }
 
 /** A report by id, for GraphQL; NotFound when the caller may not read its project. */
-export async function findReport(actor: Actor, reportId: number): Promise<Report> {
-  const report = await actor.services.prisma.report.findUnique({ where: { id: reportId } });
+/** A report by id, read once with whatever `query` (GraphQL's selection) asks to include. */
+export async function findReport<Q extends Pick<PrismaTypes.ReportFindUniqueArgs, 'include'>>(actor: Actor, reportId: number, query: Q = {} as Q) {
+  requireAuthenticated(actor.principal);
+  const report = await actor.services.prisma.report.findUnique({ ...query, where: { id: reportId } });
   if (!report) throw new NotFound('Report');
-  await reportProject(actor, report.projectId, 'read');
+  await authorizedRecordProject(actor, 'Report', report.projectId, RULES.read, 'reports');
   return report;
 }
 

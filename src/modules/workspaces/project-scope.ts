@@ -53,3 +53,17 @@ export async function authorizedWorkspace(actor: Actor, workspaceId: string | nu
   const tokenWorkspaceId = principal.kind === 'project-token' ? (await projectScope(services, principal.projectId)).workspaceId : undefined;
   authorizeWorkspace(principal, workspaceId, rule, tokenWorkspaceId);
 }
+
+/**
+ * For a record found by id: its project, once the caller may do `rule` there. A caller who cannot
+ * see the project hears that the record is not found (the same answer as for an id that does not
+ * exist), never that its project is elsewhere.
+ */
+export async function authorizedRecordProject(actor: Actor, resource: string, projectId: number, rule: ProjectRule, feature?: Feature) {
+  try {
+    return await authorizedProjectScope(actor, projectId, rule, feature);
+  } catch (error) {
+    if (error instanceof NotFound) throw new NotFound(resource);
+    throw error;
+  }
+}
