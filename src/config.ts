@@ -31,6 +31,8 @@ export interface Config {
   errorRetentionDays: number;
   /** How long a cached GraphQL result may be served at most (0 turns the cache off). */
   graphqlCacheTtlMs: number;
+  /** JSON POSTs skip Yoga's fetch-API adaptation (graphql/yoga.ts); GRAPHQL_FAST_PATH=0 turns it off. */
+  graphqlFastPath: boolean;
   /** Open connections one client address may hold. */
   maxConnectionsPerClient: number;
   /** Live subscription streams one credential may hold. */
@@ -68,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits,
     errorRetentionDays: intFromEnv(env, 'ERROR_RETENTION_DAYS', 90),
     graphqlCacheTtlMs: intFromEnv(env, 'GRAPHQL_CACHE_TTL_MS', 2_000),
+    graphqlFastPath: env.GRAPHQL_FAST_PATH !== '0',
     maxConnectionsPerClient: intFromEnv(env, 'MAX_CONNECTIONS_PER_CLIENT', 256),
     maxSubscriptionsPerPrincipal: intFromEnv(env, 'MAX_SUBSCRIPTIONS_PER_CREDENTIAL', 20),
   };

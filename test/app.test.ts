@@ -84,6 +84,17 @@ describe('the service skeleton', () => {
     expect(response.json().errors[0].extensions.code).toBe('unauthenticated');
   });
 
+  it('applies every plugin on both paths: a limit refuses the same document on the fast path (JSON POST) and through Yoga whole (GET)', async () => {
+    const { adminToken } = await seedWorkspace(t.operator);
+    const query = `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+    const headers = { authorization: `Bearer ${adminToken}` };
+    const post = await t.app.inject({ method: 'POST', url: '/graphql', headers: { ...headers, 'content-type': 'application/json' }, payload: { query } });
+    const get = await t.app.inject({ method: 'GET', url: '/graphql', headers, query: { query } });
+    expect([post.statusCode, get.statusCode]).toEqual([400, 400]);
+    expect(post.json()).toEqual(get.json());
+    expect(post.json().errors[0].message).toMatch(/Aliases limit of 30 exceeded/);
+  });
+
   it('answers a JSON POST exactly as Yoga answers the same operation sent as GET', async () => {
     const { adminToken } = await seedWorkspace(t.operator);
     // `secret: null` is an anonymous caller (no Authorization header at all).

@@ -67,7 +67,8 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
       if (typeof query === 'string' && nestingExceeds(query)) {
         throw new BadRequest(`The query nests deeper than ${MAX_DOCUMENT_NESTING} levels.`);
       }
-      const response = (await executeJsonPost(yoga, req, reply)) ?? (await yoga.handleNodeRequestAndResponse(req, reply, { req, reply }));
+      const fast = services.config.graphqlFastPath ? await executeJsonPost(yoga, req, reply) : undefined;
+      const response = fast ?? (await yoga.handleNodeRequestAndResponse(req, reply, { req, reply }));
       if (response.status === 415) throw new UnsupportedMediaType('Send GraphQL requests as application/json, or multipart/form-data for uploads.');
       response.headers.forEach((value, key) => reply.header(key, value));
       reply.status(response.status);
