@@ -180,10 +180,10 @@ builder.mutationFields((t) => ({
   }),
   promoteBugReport: t.field({
     type: PromotedBugReport,
-    description: 'Open an issue for the report in a project of its workspace.',
+    description: 'Open an issue for the report in a project of its workspace, or link it to `issueId` of that project.',
     errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id(), project: t.arg.id(), title: t.arg.string({ required: false }) },
-    resolve: (_root, args, ctx) => promoteBugReport(ctx, String(args.id), String(args.project), args.title),
+    args: { id: t.arg.id(), project: t.arg.id(), title: t.arg.string({ required: false }), issueId: t.arg.int({ required: false }) },
+    resolve: (_root, args, ctx) => promoteBugReport(ctx, String(args.id), String(args.project), args.title, args.issueId),
   }),
   recordActivity: t.field({
     type: UserActivityType,

@@ -207,8 +207,8 @@ export async function deleteBugReport(actor: Actor, id: unknown): Promise<void> 
   });
 }
 
-/** Opens an issue in one of the report's workspace projects, linked to the report. */
-export async function promoteBugReport(actor: Actor, id: string, projectRef: string, title?: string | null): Promise<{ report: BugReportWithReporter; issue: Issue }> {
+/** Links the report to a new issue in one of its workspace's projects, or to `issueId` there. */
+export async function promoteBugReport(actor: Actor, id: string, projectRef: string, title?: string | null, issueId?: number | null): Promise<{ report: BugReportWithReporter; issue: Issue }> {
   requireBugAdmin(actor.principal, 'write');
   const report = await findLiveReport(actor.services.prisma, id);
   if (report.issueId !== null) throw ValidationFailed.field('bugReportId', `The bug report is already linked to issue ${report.issueId}.`);
@@ -216,6 +216,7 @@ export async function promoteBugReport(actor: Actor, id: string, projectRef: str
   if (report.workspaceId && project.workspaceId !== report.workspaceId) throw ValidationFailed.field('project', 'The project is not in the bug report’s workspace.');
   const { issue } = await promoteIntoIssue(actor, {
     projectId: project.id,
+    issueId,
     issueField: 'issueId',
     subjects: [{ subject: 'BugReport', id, from: report.status }],
     prepare: async () => ({

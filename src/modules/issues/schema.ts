@@ -1,4 +1,8 @@
+import type { Feature } from '../../auth/abilities.ts';
+import type { ProjectRule } from '../../auth/permissions.ts';
 import { builder } from '../../graphql/builder.ts';
+import type { Actor } from '../../services.ts';
+import { authorizedProjectScope } from '../workspaces/project-scope.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
 import { countIssues, findIssue, projectIssues, updateIssue } from './service.ts';
 
@@ -15,8 +19,31 @@ export const IssueType = builder.prismaObject('Issue', {
     createdBy: t.relation('createdBy', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    // What was promoted into it, each list for those who may read that kind (null, with the
+    // refusal in `errors`, for anyone else): issue readers are not all report or error readers.
+    reports: t.relation('reports', {
+      nullable: true,
+      query: { orderBy: { order: 'asc' } },
+      authScopes: (issue, _args, ctx) => mayRead(ctx, issue.projectId, { permission: 'reports:read' }, 'reports'),
+    }),
+    errorGroups: t.relation('errorGroups', {
+      nullable: true,
+      query: { orderBy: { id: 'asc' } },
+      authScopes: (issue, _args, ctx) => mayRead(ctx, issue.projectId, { permission: 'error-groups:read' }, 'error-tracking'),
+    }),
+    bugReports: t.relation('bugReports', {
+      nullable: true,
+      description: 'Administrators only, like every bug report.',
+      query: { where: { deletedAt: null }, orderBy: { occurredAt: 'desc' } },
+      authScopes: { admin: true },
+    }),
   }),
 });
+
+/** Whether the caller may read a kind of record in the project (for fields gated per kind). */
+async function mayRead(actor: Actor, projectId: number, rule: ProjectRule, feature: Feature): Promise<boolean> {
+  return authorizedProjectScope(actor, projectId, rule, feature).then(() => true, () => false);
+}
 
 builder.prismaObjectField('Project', 'issues', (t) =>
   t.prismaConnection({

@@ -6,7 +6,7 @@ import { IssueType } from '../issues/schema.ts';
 import { Project } from '../workspaces/schema.ts';
 import { attachmentUrl } from './attachments.ts';
 import {
-  boardReports, countReports, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, submitReport,
+  boardReports, countReports, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, restoreReport, submitReport,
   MAX_REPORT_FILE_BYTES, type IncomingFile, type ReportStatus,
 } from './service.ts';
 
@@ -113,6 +113,13 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.int() },
     resolve: async (_root, args, ctx) => dismissReport(ctx, (await findReport(ctx, args.id)).projectId, args.id),
   }),
+  restoreReport: t.field({
+    type: ReportType,
+    description: 'Undo a dismissal: the report is pending again.',
+    errors: { types: MUTATION_ERRORS },
+    args: { id: t.arg.int() },
+    resolve: async (_root, args, ctx) => restoreReport(ctx, (await findReport(ctx, args.id)).projectId, args.id),
+  }),
   reorderReports: t.field({
     type: [ReportType],
     description: 'The listed reports take the positions they occupy between them, in this order.',
@@ -135,7 +142,7 @@ const ReportQueueEvent = builder.objectRef<{ projectId: number; reportId: number
   fields: (t) => ({
     projectId: t.exposeInt('projectId'),
     reportId: t.exposeInt('reportId', { nullable: true }),
-    change: t.exposeString('change', { description: 'created, promoted, dismissed, reordered or deleted' }),
+    change: t.exposeString('change', { description: 'created, promoted, dismissed, restored, reordered or deleted' }),
   }),
 });
 

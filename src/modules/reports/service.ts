@@ -231,6 +231,22 @@ export async function dismissReport(actor: Actor, projectRef: string | number, r
   return report;
 }
 
+/** Undoes a dismissal: the report is pending again, at the position it kept. */
+export async function restoreReport(actor: Actor, projectRef: string | number, reportId: number): Promise<ReportWithCount> {
+  const project = await reportProject(actor, projectRef, 'update');
+  const now = actor.services.clock.now();
+  const report = await actor.services.prisma.$transaction(async (tx) => {
+    await lockForTransaction(tx, REPORT_QUEUE_LOCK, project.id);
+    const found = await tx.report.findFirst({ where: { id: reportId, projectId: project.id } });
+    if (!found) throw new NotFound('Report');
+    if (reportStatus(found) !== 'DISMISSED') throw ValidationFailed.field('report', `Report ${reportId} is ${reportStatus(found).toLowerCase()}, not dismissed.`);
+    await recordTriage(tx, actor.principal, now, [{ subject: 'Report', id: reportId, action: 'restored', from: 'DISMISSED', to: 'PENDING' }]);
+    return tx.report.update({ where: { id: reportId }, data: { dismissedAt: null, updatedAt: now }, include: withCount });
+  });
+  queueChanged(actor, project.id, report.id, 'restored');
+  return report;
+}
+
 async function pendingReports(tx: Db, projectId: number, ids: number[], field: string): Promise<Report[]> {
   const found = await tx.report.findMany({ where: { id: { in: ids }, projectId }, orderBy: { order: 'asc' } });
   const errors: FieldErrors = {};
