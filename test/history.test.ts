@@ -44,7 +44,7 @@ describe('triage history', () => {
     expect(history(b)[0]).toMatchObject({ action: 'dismissed', from: 'PENDING', to: 'DISMISSED' });
     const links = await graphql(t.app, `{ issue(id: ${issueId}) { reports { id } errorGroups { id } bugReports { id } } }`, {}, seed.memberToken);
     expect(links.data.issue).toEqual({ reports: [{ id: a }], errorGroups: [], bugReports: null }); // bug reports: administrators only
-    expect(links.errors?.map((e: { path?: string[] }) => e.path?.join('.'))).toEqual(['issue.bugReports']);
+    expect((links.errors as Array<{ path?: string[] }> | undefined)?.map((e) => e.path?.join('.'))).toEqual(['issue.bugReports']);
     const restored = await graphql(t.app, `mutation { restoreReport(id: ${b}) { __typename ... on RestoreReportSuccess { data { status } } } }`, {}, seed.adminToken);
     expect(restored.data.restoreReport).toEqual({ __typename: 'RestoreReportSuccess', data: { status: 'PENDING' } });
     const issue = await graphql(t.app, `{ issue(id: ${issueId}) { history { action from to } } }`, {}, seed.adminToken);
