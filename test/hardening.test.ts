@@ -136,6 +136,13 @@ describe('values nobody means', () => {
     expect(Object.keys(promote.json().errors)).toEqual(['report_ids.0']);
     expect(promote.json().errors['report_ids.0'][0]).toBe('The report_ids.0 field must not be greater than 2147483647.');
   });
+
+  it('names fields in each skin’s own words: report_ids.0 over REST, reportIds.0 in GraphQL', async () => {
+    const rest = await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports/promote`, headers: bearer(seed.adminToken), payload: { report_ids: [99_999_999] } });
+    expect(rest.json().errors).toEqual({ 'report_ids.0': ['The selected report_ids.0 is invalid.'] });
+    const gql = await graphql(t.app, `mutation { promoteReports(project: "${seed.project.id}", reportIds: [99999999]) { ... on ValidationError { fieldErrors { field messages } } } }`, {}, seed.adminToken);
+    expect(gql.data.promoteReports.fieldErrors).toEqual([{ field: 'reportIds.0', messages: ['The selected reportIds.0 is invalid.'] }]);
+  });
 });
 
 describe('review findings', () => {

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Issue } from '../../generated/prisma/client.ts';
 import { BadRequest, DomainError, PayloadTooLarge, ValidationFailed } from '../../errors.ts';
+import { wireNames } from '../../http/wire.ts';
 import type { Actor } from '../../services.ts';
 import {
   deleteReport, dismissReport, listReports, promoteReports, reorderReports, reportProject, submitReport, MAX_REPORT_FILE_BYTES, MAX_REPORT_FILES,
@@ -40,6 +41,9 @@ const issueJson = (issue: Issue) => ({
   created_at: laravelTime(issue.createdAt),
   updated_at: laravelTime(issue.updatedAt),
 });
+
+/** kendo's names for the fields the service knows in camelCase. */
+const kendo = wireNames({ report_ids: 'reportIds', issue_id: 'issueId', author_name: 'authorName' });
 
 const STATUS_FILTER: Record<string, ReportStatus> = { '0': 'PENDING', '1': 'PROMOTED', '2': 'DISMISSED' };
 const FILE_FIELD = /^files(?:\[(\d{0,2})\])?$/;
@@ -109,17 +113,17 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<ProjectParams>('/:projectId/reports', gate('create'), async (request, reply) => {
     const { fields, files } = request.isMultipart() ? await readMultipart(request) : { fields: request.body, files: [] };
-    const report = await submitReport(actorOf(request), request.params.projectId, fields, files);
+    const report = await kendo.inWireTerms(() => submitReport(actorOf(request), request.params.projectId, kendo.toDomain(fields), files));
     return reply.code(201).send(reportJson(report));
   });
 
   app.post<ProjectParams>('/:projectId/reports/promote', gate('update'), async (request, reply) => {
-    const { issue, reports, created } = await promoteReports(actorOf(request), request.params.projectId, request.body);
+    const { issue, reports, created } = await kendo.inWireTerms(() => promoteReports(actorOf(request), request.params.projectId, kendo.toDomain(request.body)));
     return reply.code(created ? 201 : 200).send({ issue: issueJson(issue), reports: reports.map(reportJson) });
   });
 
   app.post<ProjectParams>('/:projectId/reports/reorder', gate('update'), async (request) =>
-    (await reorderReports(actorOf(request), request.params.projectId, request.body)).map(reportJson),
+    (await kendo.inWireTerms(() => reorderReports(actorOf(request), request.params.projectId, kendo.toDomain(request.body)))).map(reportJson),
   );
 
   app.post<ReportParams>('/:projectId/reports/:reportId/dismiss', gate('update'), async (request) =>

@@ -98,14 +98,14 @@ builder.mutationFields((t) => ({
       files: t.arg({ type: ['File'], required: false, description: 'Up to 5 images (jpg, png, gif, webp, bmp, tiff), 3 MB each.' }),
     },
     resolve: async (_root, args, ctx) =>
-      submitReport(ctx, String(args.project), { title: args.title, description: args.description, author_name: args.authorName }, await incomingFiles(ctx, args.files)),
+      submitReport(ctx, String(args.project), { title: args.title, description: args.description, authorName: args.authorName }, await incomingFiles(ctx, args.files)),
   }),
   promoteReports: t.field({
     type: PromotedReports,
     description: 'Promote pending reports of one project into one new issue, or into `issueId`.',
     errors: { types: MUTATION_ERRORS },
     args: { project: t.arg.id(), reportIds: t.arg.intList(), issueId: t.arg.int({ required: false }), title: t.arg.string({ required: false }) },
-    resolve: (_root, args, ctx) => promoteReports(ctx, String(args.project), { report_ids: args.reportIds, issue_id: args.issueId, title: args.title }),
+    resolve: (_root, args, ctx) => promoteReports(ctx, String(args.project), { reportIds: args.reportIds, issueId: args.issueId, title: args.title }),
   }),
   dismissReport: t.field({
     type: ReportType,
@@ -125,7 +125,7 @@ builder.mutationFields((t) => ({
     description: 'The listed reports take the positions they occupy between them, in this order.',
     errors: { types: MUTATION_ERRORS },
     args: { project: t.arg.id(), reportIds: t.arg.intList() },
-    resolve: (_root, args, ctx) => reorderReports(ctx, String(args.project), { report_ids: args.reportIds }),
+    resolve: (_root, args, ctx) => reorderReports(ctx, String(args.project), { reportIds: args.reportIds }),
   }),
   deleteReport: t.field({
     type: DeletedReport,

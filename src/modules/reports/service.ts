@@ -76,7 +76,7 @@ export async function listReports(actor: Actor, projectRef: string, status?: Rep
 const reportInput = z.object({
   title: maxChars(255, z.string().trim().min(1)),
   description: maxChars(65_535, z.string().trim().min(1)),
-  author_name: maxChars(255, z.string().trim().min(1)).nullish(),
+  authorName: maxChars(255, z.string().trim().min(1)).nullish(),
 });
 
 export interface IncomingFile {
@@ -131,7 +131,7 @@ export async function submitReport(actor: Actor, projectRef: string | number, in
     projectId: project.id,
     title: data.title,
     description: data.description,
-    authorName: data.author_name ?? null,
+    authorName: data.authorName ?? null,
     ...authorship(principal),
     createdAt: now,
     updatedAt: now,
@@ -179,30 +179,30 @@ function authorship(principal: Principal) {
 
 const idList = z.array(idSchema).min(1).max(500);
 const promoteInput = z.object({
-  report_ids: idList,
-  issue_id: idSchema.nullish(),
+  reportIds: idList,
+  issueId: idSchema.nullish(),
   title: maxChars(255, z.string().trim().min(1)).nullish(),
   description: maxChars(65_535).nullish(),
 });
 
 /**
- * Promotes pending reports of one project into one issue — a new one, or `issue_id` of the same
+ * Promotes pending reports of one project into one issue — a new one, or `issueId` of the same
  * project. One transaction: the issue, the links, the stamps; a report that is already promoted
  * or dismissed (or not in this project) fails the whole call with 422.
  */
 export async function promoteReports(actor: Actor, projectRef: string | number, input: unknown): Promise<{ issue: Issue; reports: ReportWithCount[]; created: boolean }> {
   const project = await reportProject(actor, projectRef, 'update');
   const data = parseInput(promoteInput, input);
-  const ids = [...new Set(data.report_ids)];
+  const ids = [...new Set(data.reportIds)];
   const now = actor.services.clock.now();
   const { issue, created, linked } = await promoteIntoIssue(actor, {
     projectId: project.id,
-    issueId: data.issue_id,
-    issueField: 'issue_id',
+    issueId: data.issueId,
+    issueField: 'issueId',
     subjects: ids.map((id) => ({ subject: 'Report', id, from: 'PENDING' })),
     async prepare(tx) {
       await lockForTransaction(tx, REPORT_QUEUE_LOCK, project.id);
-      const reports = await pendingReports(tx, project.id, ids, 'report_ids');
+      const reports = await pendingReports(tx, project.id, ids, 'reportIds');
       return {
         title: data.title ?? reports[0]!.title,
         description: data.description ?? reports.map((r) => `${r.title}\n\n${r.description}`).join('\n\n---\n\n'),
@@ -263,7 +263,7 @@ async function pendingReports(tx: Db, projectId: number, ids: number[], field: s
   return found;
 }
 
-const reorderInput = z.object({ report_ids: idList });
+const reorderInput = z.object({ reportIds: idList });
 
 /**
  * The listed reports take the board positions they occupy between them, in the order given;
@@ -272,14 +272,14 @@ const reorderInput = z.object({ report_ids: idList });
  */
 export async function reorderReports(actor: Actor, projectRef: string | number, input: unknown): Promise<ReportWithCount[]> {
   const project = await reportProject(actor, projectRef, 'update');
-  const ids = parseInput(reorderInput, input).report_ids;
-  if (new Set(ids).size !== ids.length) throw ValidationFailed.field('report_ids', 'The report_ids field has a duplicate value.');
+  const ids = parseInput(reorderInput, input).reportIds;
+  if (new Set(ids).size !== ids.length) throw ValidationFailed.field('reportIds', 'The reportIds field has a duplicate value.');
   const now = actor.services.clock.now();
   const reports = await actor.services.prisma.$transaction(async (tx) => {
     await lockForTransaction(tx, REPORT_QUEUE_LOCK, project.id);
     const queue = await tx.report.findMany({ where: { projectId: project.id }, orderBy: [{ order: 'asc' }, { id: 'asc' }], select: { id: true, order: true } });
     const unknown = ids.filter((id) => !queue.some((r) => r.id === id));
-    if (unknown.length > 0) throw ValidationFailed.field('report_ids', `Not reports of this project: ${unknown.join(', ')}.`);
+    if (unknown.length > 0) throw ValidationFailed.field('reportIds', `Not reports of this project: ${unknown.join(', ')}.`);
     const listed = new Set(ids);
     const next = [...ids];
     const arranged = queue.map((r) => (listed.has(r.id) ? next.shift()! : r.id));

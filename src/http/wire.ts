@@ -1,0 +1,30 @@
+// REST skins speak their API's wire names (kendo's snake_case); services speak the domain's
+// camelCase. A skin declares the renames once: request bodies are translated in, and field
+// errors (keys like `reportIds.0`, and the messages naming them) are translated back out.
+import { ValidationFailed, type FieldErrors } from '../errors.ts';
+
+export function wireNames(wireToDomain: Record<string, string>) {
+  const domainToWire = Object.fromEntries(Object.entries(wireToDomain).map(([wire, domain]) => [domain, wire]));
+  const domainPattern = new RegExp(`\\b(${Object.keys(domainToWire).join('|')})\\b`, 'g');
+  const toWire = (text: string) => text.replace(domainPattern, (name) => domainToWire[name]!);
+
+  /** A body with its top-level wire names renamed (anything else is passed on for the service to judge). */
+  function toDomain(body: unknown): unknown {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+    return Object.fromEntries(Object.entries(body).map(([key, value]) => [Object.hasOwn(wireToDomain, key) ? wireToDomain[key]! : key, value]));
+  }
+
+  /** Runs a service call; its field errors come back in wire names. */
+  async function inWireTerms<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof ValidationFailed)) throw error;
+      const fields: FieldErrors = {};
+      for (const [key, messages] of Object.entries(error.fields)) fields[toWire(key)] = messages.map(toWire);
+      throw new ValidationFailed(fields);
+    }
+  }
+
+  return { toDomain, inWireTerms };
+}
