@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
-import { loadConfig, RATE_LIMIT_DEFAULTS } from '../dist/config.js';
+import { loadConfig } from '../dist/config.js';
+import { RATE_LIMITS } from '../dist/modules/index.js';
 import { startServer } from '../dist/server.js';
 
 const [kind = 'intake'] = process.argv.slice(2);
@@ -23,7 +24,7 @@ async function listen() {
     return app.listen({ host: '127.0.0.1', port: 0 });
   }
   const dir = process.env.BENCH_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'intake-bench-'));
-  const unlimited = Object.fromEntries(Object.keys(RATE_LIMIT_DEFAULTS).map((family) => [family, 1_000_000_000]));
+  const unlimited = Object.fromEntries(Object.keys(RATE_LIMITS).map((family) => [family, 1_000_000_000]));
   const base = loadConfig(process.env);
   const server = await startServer({
     ...base,

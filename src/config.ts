@@ -1,17 +1,16 @@
 // Environment → typed configuration, read in one place. Tests build a Config directly.
 import path from 'node:path';
 
-/** Rate-limit families: each documented limit is configurable as RATE_LIMIT_<FAMILY>_PER_MINUTE. */
-export const RATE_LIMIT_DEFAULTS = {
+/**
+ * The infrastructure's rate-limit families (requests per minute); modules declare their own in
+ * modules/index.ts. Any family's limit is configurable as RATE_LIMIT_<FAMILY>_PER_MINUTE.
+ */
+export const RATE_LIMIT_DEFAULTS: Record<string, number> = {
   default: 120,
-  reports: 120,
-  error_events: 1000,
-  bug_reports: 300,
   graphql: 600,
   /** /healthz, per client address: a load balancer polling every second stays far below it. */
   health: 600,
-} as const;
-export type RateLimitFamily = keyof typeof RATE_LIMIT_DEFAULTS;
+};
 
 export interface Config {
   host: string;
@@ -26,7 +25,8 @@ export interface Config {
   logLevel: string;
   /** Largest JSON/multipart request body accepted, in bytes. */
   bodyLimitBytes: number;
-  rateLimits: Record<RateLimitFamily, number>;
+  /** Limits set in the environment (or by tests), by family; the rest keep their declared defaults. */
+  rateLimits: Record<string, number>;
   /** Error groups whose last_seen_at is older than this are pruned. */
   errorRetentionDays: number;
   /** How long a cached GraphQL result may be served at most (0 turns the cache off). */
@@ -51,12 +51,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL || './data/pglite';
   const host = env.HOST || '127.0.0.1';
   const port = intFromEnv(env, 'PORT', 4000);
-  const rateLimits = Object.fromEntries(
-    Object.entries(RATE_LIMIT_DEFAULTS).map(([family, fallback]) => [
-      family,
-      intFromEnv(env, `RATE_LIMIT_${family.toUpperCase()}_PER_MINUTE`, fallback),
-    ]),
-  ) as Record<RateLimitFamily, number>;
+  const rateLimits: Record<string, number> = {};
+  for (const name of Object.keys(env)) {
+    const family = /^RATE_LIMIT_([A-Z0-9_]+)_PER_MINUTE$/.exec(name)?.[1];
+    if (family) rateLimits[family.toLowerCase()] = intFromEnv(env, name, 0);
+  }
   return {
     host,
     port,

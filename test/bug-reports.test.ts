@@ -1,6 +1,6 @@
 // The Raven Docs Bug Reports API (REST, every curl of the reference) and its GraphQL twin.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RATE_LIMIT_DEFAULTS } from '../src/config.ts';
+
 import { bearer, createTestApp, graphql, successData, type TestApp } from './helpers.ts';
 import { projectToken, seedWorkspace } from './fixtures.ts';
 import { graphql as gql } from './gql/index.ts';
@@ -12,7 +12,7 @@ const MINUTE = 60 * 1000;
 
 beforeAll(async () => {
   // The concurrency tests alone send more than the 300/min a token may.
-  t = await createTestApp({ rateLimits: { ...RATE_LIMIT_DEFAULTS, bug_reports: 100_000 } });
+  t = await createTestApp({ rateLimits: { bug_reports: 100_000 } });
   seed = await seedWorkspace(t.operator);
 });
 afterAll(() => t.close());
@@ -331,7 +331,7 @@ describe('GraphQL', () => {
 
 describe('rate limit', () => {
   it('answers 429 RATE_LIMITED with Retry-After, limit and reset_at; rate headers on every response', async () => {
-    const limited = await createTestApp({ rateLimits: { ...RATE_LIMIT_DEFAULTS, bug_reports: 1 } });
+    const limited = await createTestApp({ rateLimits: { bug_reports: 1 } });
     try {
       const own = await seedWorkspace(limited.operator);
       const send = () => limited.app.inject({ method: 'POST', url: '/api/bug-reports/list', headers: { 'content-type': 'application/json', ...bearer(own.adminToken) }, payload: {} });

@@ -1,6 +1,6 @@
 // The kendo Error Events API and error-group triage, through HTTP and GraphQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RATE_LIMIT_DEFAULTS } from '../src/config.ts';
+
 import { createToken } from '../src/modules/workspaces/service.ts';
 import { RECURRING_JOBS } from '../src/modules/index.ts';
 import { runDueJobs } from '../src/jobs/scheduler.ts';
@@ -163,7 +163,7 @@ describe('POST /api/projects/{projectId}/error-events', () => {
 
 describe('rate limit', () => {
   it('answers 429 with Retry-After past the per-token limit', async () => {
-    const limited = await createTestApp({ rateLimits: { ...RATE_LIMIT_DEFAULTS, error_events: 2 } });
+    const limited = await createTestApp({ rateLimits: { error_events: 2 } });
     try {
       const own = await seedWorkspace(limited.operator);
       const token = await projectToken(limited.operator, own.project.id, ['error-events:write']);

@@ -12,7 +12,7 @@ describe.skipIf(!redisUrl)('two instances sharing Redis', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    const overrides = { redisUrl, rateLimits: { ...(await import('../src/config.ts')).RATE_LIMIT_DEFAULTS, graphql: 3 } };
+    const overrides = { redisUrl, rateLimits: { graphql: 3 } };
     a = await createTestApp(overrides);
     b = await createTestApp(overrides);
   });

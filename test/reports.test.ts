@@ -1,7 +1,7 @@
 // The kendo Reports API (every curl of the sending-reports guide), triage, and the GraphQL board.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RATE_LIMIT_DEFAULTS } from '../src/config.ts';
+
 import { bearer, createTestApp, graphql, successData, type TestApp } from './helpers.ts';
 import { grant, projectToken, seedWorkspace } from './fixtures.ts';
 import { graphql as gql } from './gql/index.ts';
@@ -123,7 +123,7 @@ describe('POST /api/projects/{projectId}/reports', () => {
   });
 
   it('answers 429 with Retry-After past the per-token limit', async () => {
-    const limited = await createTestApp({ rateLimits: { ...RATE_LIMIT_DEFAULTS, reports: 1 } });
+    const limited = await createTestApp({ rateLimits: { reports: 1 } });
     try {
       const own = await seedWorkspace(limited.operator);
       const secret = (await projectToken(limited.operator, own.project.id, ['report:create'])).secret;

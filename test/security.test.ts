@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RATE_LIMIT_DEFAULTS } from '../src/config.ts';
+
 import { HTTP_LIMITS } from '../src/http/plugin.ts';
 import { createToken, createUser, createWorkspace, revokeToken } from '../src/modules/workspaces/service.ts';
 import { bearer, createTestApp, graphql, successData, uniqueSlug, type TestApp } from './helpers.ts';
@@ -379,7 +379,7 @@ describe('rate limits count verified credentials; made-up tokens share the addre
   let limited: TestApp;
   let own: Seed;
   beforeAll(async () => {
-    limited = await createTestApp({ rateLimits: { ...RATE_LIMIT_DEFAULTS, reports: 5, default: 3, health: 3 }, maxConnectionsPerClient: 3 });
+    limited = await createTestApp({ rateLimits: { reports: 5, default: 3, health: 3 }, maxConnectionsPerClient: 3 });
     own = await seedWorkspace(limited.operator);
   });
   afterAll(async () => {

@@ -6,13 +6,12 @@ import rateLimit from '@fastify/rate-limit';
 import type { Principal } from '../auth/principal.ts';
 import { ANONYMOUS, budgetKey } from '../auth/principal.ts';
 import { bearerFrom } from '../auth/tokens.ts';
-import type { RateLimitFamily } from '../config.ts';
 import {
   BadRequest, DomainError, HeadersTooLarge, Internal, NotFound, PayloadTooLarge, RateLimited, RequestTimeout, Unavailable,
   UnsupportedMediaType, ValidationFailed, type FieldErrors,
 } from '../errors.ts';
 import type { Actor, Services } from '../services.ts';
-import { familyOfUrl } from '../modules/index.ts';
+import { familyOfUrl, rateLimitOf } from '../modules/index.ts';
 import { errorReply, rawErrorResponse, type ErrorFamily } from './envelopes.ts';
 
 declare module 'fastify' {
@@ -20,7 +19,7 @@ declare module 'fastify' {
     /** The documented API family whose error envelope this route answers in. */
     family?: ErrorFamily;
     /** Rate-limit bucket (RATE_LIMIT_<FAMILY>_PER_MINUTE); routes without one are not limited. */
-    rateLimitFamily?: RateLimitFamily;
+    rateLimitFamily?: string;
     /** Skip principal resolution (health checks, static assets). */
     public?: boolean;
     /**
@@ -175,7 +174,7 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
     if (!family) return;
     route.config = {
       ...route.config,
-      rateLimit: { max: services.config.rateLimits[family], timeWindow: 60_000 },
+      rateLimit: { max: rateLimitOf(services.config.rateLimits, family), timeWindow: 60_000 },
     } as typeof route.config;
   });
 
@@ -225,7 +224,7 @@ function answerError(error: FastifyError, request: FastifyRequest, reply: Fastif
 
 /** Unknown URLs are rate limited like everything else, so they cannot be probed for free. */
 function answerUnknownUrls(instance: FastifyInstance, services: Services): void {
-  instance.setNotFoundHandler({ preHandler: instance.rateLimit({ max: services.config.rateLimits.default, timeWindow: 60_000 }) }, (request, reply) =>
+  instance.setNotFoundHandler({ preHandler: instance.rateLimit({ max: rateLimitOf(services.config.rateLimits, 'default'), timeWindow: 60_000 }) }, (request, reply) =>
     sendError(request, reply, new NotFound('Route')),
   );
 }

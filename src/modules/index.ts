@@ -2,6 +2,7 @@
 // (by API family), its GraphQL types, its recurring jobs and the GraphQL types whose results must
 // never be served from the response cache. Adding a module is one folder and one entry here.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { RATE_LIMIT_DEFAULTS } from '../config.ts';
 import type { ErrorFamily } from '../http/envelopes.ts';
 import type { RecurringJob } from '../jobs/scheduler.ts';
 import { bugReportRoutes } from './bug-reports/rest.ts';
@@ -27,6 +28,8 @@ export interface IntakeModule {
   jobs?: RecurringJob[];
   /** GraphQL types written by high-rate ingest, whose changes are not announced: never cached. */
   neverCached?: string[];
+  /** Rate-limit families its routes name (`rateLimitFamily`), with their default requests per minute. */
+  rateLimits?: Record<string, number>;
 }
 
 const HOURLY = 60 * 60 * 1000;
@@ -41,6 +44,7 @@ export const MODULES: readonly IntakeModule[] = [
   {
     name: 'error-tracking',
     rest: [{ family: 'kendo', routes: errorEventRoutes }],
+    rateLimits: { error_events: 1000 },
     schema: () => import('./error-tracking/schema.ts'),
     jobs: [{ name: 'error-groups.retention', everyMs: HOURLY, run: async (services) => `pruned ${await pruneStaleErrorGroups(services)} error group(s)` }],
     neverCached: ['ErrorGroup'],
@@ -48,6 +52,7 @@ export const MODULES: readonly IntakeModule[] = [
   {
     name: 'bug-reports',
     rest: [{ family: 'raven', routes: bugReportRoutes }],
+    rateLimits: { bug_reports: 300 },
     schema: () => import('./bug-reports/schema.ts'),
     neverCached: ['BugReport'],
   },
@@ -57,11 +62,22 @@ export const MODULES: readonly IntakeModule[] = [
       { family: 'kendo', routes: reportRoutes },
       { family: 'intake', routes: attachmentRoutes },
     ],
+    rateLimits: { reports: 120 },
     schema: () => import('./reports/schema.ts'),
     jobs: [{ name: 'blobs.collect', everyMs: HOURLY, run: async (services) => `removed ${await collectUnreferencedBlobs(services)} unreferenced blob file(s)` }],
   },
   { name: 'history', schema: () => import('./history/schema.ts') },
 ];
+
+/** Every rate-limit family with its default: the infrastructure's and the modules'. */
+export const RATE_LIMITS: Readonly<Record<string, number>> = Object.assign({}, RATE_LIMIT_DEFAULTS, ...MODULES.map((module) => module.rateLimits ?? {}));
+
+/** The limit in force for a family: configured, else declared; an undeclared family is a bug. */
+export function rateLimitOf(configured: Record<string, number>, family: string): number {
+  const limit = configured[family] ?? RATE_LIMITS[family];
+  if (limit === undefined) throw new Error(`unknown rate-limit family "${family}": declare it in modules/index.ts`);
+  return limit;
+}
 
 export const RECURRING_JOBS: readonly RecurringJob[] = MODULES.flatMap((module) => module.jobs ?? []);
 export const NEVER_CACHED: readonly string[] = MODULES.flatMap((module) => module.neverCached ?? []);
