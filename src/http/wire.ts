@@ -8,10 +8,18 @@ export function wireNames(wireToDomain: Record<string, string>) {
   const domainPattern = new RegExp(`\\b(${Object.keys(domainToWire).join('|')})\\b`, 'g');
   const toWire = (text: string) => text.replace(domainPattern, (name) => domainToWire[name]!);
 
-  /** A body with its top-level wire names renamed (anything else is passed on for the service to judge). */
+  /**
+   * A body with its top-level wire names renamed. A domain name sent over the wire is dropped, so
+   * the wire contract stays exact (`exceptionClass` is not `exception_class`); anything else is
+   * passed on for the service to judge.
+   */
   function toDomain(body: unknown): unknown {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
-    return Object.fromEntries(Object.entries(body).map(([key, value]) => [Object.hasOwn(wireToDomain, key) ? wireToDomain[key]! : key, value]));
+    return Object.fromEntries(
+      Object.entries(body)
+        .filter(([key]) => Object.hasOwn(wireToDomain, key) || !Object.hasOwn(domainToWire, key))
+        .map(([key, value]) => [Object.hasOwn(wireToDomain, key) ? wireToDomain[key]! : key, value]),
+    );
   }
 
   /** Runs a service call; its field errors come back in wire names. */

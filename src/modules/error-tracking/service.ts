@@ -19,9 +19,9 @@ import { fingerprintErrorEvent } from './fingerprint.ts';
 /** Only these fields are stored; anything else in a request body is dropped unread. */
 const errorEventInput = z.object({
   environment: maxChars(255, z.string().min(1)),
-  exception_class: maxChars(255, z.string().min(1)),
+  exceptionClass: maxChars(255, z.string().min(1)),
   message: maxChars(65_535), // may be empty, must be present
-  stack_trace: maxChars(131_072), // may be empty, must be present
+  stackTrace: maxChars(131_072), // may be empty, must be present
   release: maxChars(255).nullish(),
 });
 
@@ -55,10 +55,10 @@ export async function ingestErrorEvent(actor: Actor, projectRef: string, body: u
   await ingestQueue(actor.services).submit({
     projectId: project.id,
     environment: storableText(event.environment), // a group key: as stored, so NUL and U+FFFD spellings meet in one row
-    fingerprint: fingerprintErrorEvent({ exceptionClass: event.exception_class, stackTrace: event.stack_trace }),
-    exceptionClass: event.exception_class,
+    fingerprint: fingerprintErrorEvent(event),
+    exceptionClass: event.exceptionClass,
     message: event.message,
-    stackTrace: event.stack_trace,
+    stackTrace: event.stackTrace,
     release: event.release ?? null,
     at: actor.services.clock.now(),
   });
