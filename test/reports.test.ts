@@ -1,6 +1,6 @@
 // The kendo Reports API (every curl of the sending-reports guide), triage, and the GraphQL board.
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { bearer, createTestApp, graphql, successData, type TestApp } from './helpers.ts';
 import { grant, projectToken, seedWorkspace } from './fixtures.ts';
@@ -145,11 +145,17 @@ describe('triage over REST', () => {
     t.app.inject({ method, url: url(board.project.id, path), headers: { 'content-type': 'application/json', ...bearer(secret) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
   const orderOf = async () => (await as('GET', '')).json().map((r: { id: number; order: number }) => [r.id, r.order]);
 
-  beforeAll(async () => {
+  // Each test gets a board of its own, so any of them runs alone (`vitest -t`) or in any order.
+  beforeEach(async () => {
     board = await seedWorkspace(t.operator);
     const secret = (await projectToken(t.operator, board.project.id, ['report:create'])).secret;
     submit = async (title) => (await postJson({ title, description: title }, secret, board.project.id)).json().id;
   });
+  const queueOf = async (count: number) => {
+    const ids: number[] = [];
+    for (let i = 0; i < count; i++) ids.push(await submit(`report ${i + 1}`));
+    return ids;
+  };
 
   it('lists reports in board order, as a bare array, for people with reports:read', async () => {
     const ids = [await submit('one'), await submit('two'), await submit('three')];
@@ -160,7 +166,7 @@ describe('triage over REST', () => {
   });
 
   it('reorders with a full or partial list, keeping positions dense and unique', async () => {
-    const [a, b, c] = (await orderOf()).map(([id]: [number]) => id);
+    const [a, b, c] = await queueOf(3);
     expect((await as('POST', '/reorder', { report_ids: [c, a, b] })).statusCode).toBe(200);
     expect(await orderOf()).toEqual([[c, 1], [a, 2], [b, 3]]);
     await as('POST', '/reorder', { report_ids: [b, c] }); // only these two swap places
@@ -170,7 +176,7 @@ describe('triage over REST', () => {
   });
 
   it('never produces duplicate positions under concurrent reorders and submissions', async () => {
-    const ids = (await orderOf()).map(([id]: [number]) => id);
+    const ids = await queueOf(3);
     // Twelve different orders, the same every run: rotations of the list, half of them reversed.
     const shuffles = Array.from({ length: 12 }, (_, i) => {
       const rotated = [...ids.slice(i % ids.length), ...ids.slice(0, i % ids.length)];
@@ -183,7 +189,7 @@ describe('triage over REST', () => {
   });
 
   it('promotes reports into one issue in one step, refusing ones already promoted or dismissed', async () => {
-    const [a, b, c, d] = (await orderOf()).map(([id]: [number]) => id);
+    const [a, b, c, d] = await queueOf(5);
     const dismissed = await as('POST', `/${d}/dismiss`);
     expect(dismissed.json()).toMatchObject({ id: d, dismissed_at: expect.stringMatching(TIMESTAMP) });
     expect((await as('POST', `/${d}/dismiss`)).statusCode).toBe(422);
@@ -208,6 +214,7 @@ describe('triage over REST', () => {
   });
 
   it('deletes permanently and closes the gap in the order', async () => {
+    await queueOf(3);
     const before = await orderOf();
     const [first] = before[0];
     expect((await as('DELETE', `/${first}`)).statusCode).toBe(204);
