@@ -21,10 +21,12 @@ describe.skipIf(!redisUrl)('two instances sharing Redis', () => {
     await b?.close();
   });
 
-  it('count one credential against one limit across instances', async () => {
-    // Limits apply before the token is checked, so an unknown token still spends its budget.
+  it('count one client against one limit across instances', async () => {
+    // Limits apply before the token is checked: a credential that does not verify spends its
+    // client address's budget. A fresh address per run: Redis outlives runs, and keeps counts.
+    const remoteAddress = `10.${crypto.randomInt(256)}.${crypto.randomInt(256)}.${crypto.randomInt(1, 255)}`;
     const headers = { authorization: `Bearer intake_pat_${crypto.randomBytes(16).toString('hex')}`, 'content-type': 'application/json' };
-    const ask = (app: TestApp) => app.app.inject({ method: 'POST', url: '/graphql', headers, payload: { query: '{ __typename }' } });
+    const ask = (app: TestApp) => app.app.inject({ method: 'POST', url: '/graphql', headers, remoteAddress, payload: { query: '{ __typename }' } });
     expect((await ask(a)).statusCode).toBe(401);
     expect((await ask(b)).statusCode).toBe(401);
     expect((await ask(a)).statusCode).toBe(401);
