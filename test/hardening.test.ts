@@ -26,6 +26,16 @@ const PNG = (fill: number) => {
   return bytes;
 };
 
+/** A report with one screenshot, through the multipart route, as the widget sends it. */
+async function submitWithScreenshot(fill: number) {
+  const token = (await projectToken(t.operator, seed.project.id, ['report:create'])).secret;
+  const form = new FormData();
+  form.append('title', 'with a screenshot');
+  form.append('description', 'see the attachment');
+  form.append('files[]', new Blob([new Uint8Array(PNG(fill))]), `shot-${fill}.png`);
+  return t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: bearer(token), payload: form });
+}
+
 describe('a batch with a bad row', () => {
   it('fails only the culprit: the rest of the batch commits (retried by halves)', async () => {
     const flushed: number[][] = [];
@@ -88,12 +98,7 @@ describe('a batch with a bad row', () => {
 
 describe('blobs', () => {
   it('collects blobs no attachment references after the grace period, never referenced ones', async () => {
-    const token = (await projectToken(t.operator, seed.project.id, ['report:create'])).secret;
-    const form = new FormData();
-    form.append('title', 'kept');
-    form.append('description', 'its screenshot stays');
-    form.append('files[]', new Blob([new Uint8Array(PNG(201))]), 'kept.png');
-    const kept = await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: bearer(token), payload: form });
+    const kept = await submitWithScreenshot(201);
     expect(kept.statusCode).toBe(201);
     const orphan = await t.app.services.blobs.put(PNG(202)); // as a failed submission leaves it
     const keptSha = (await t.db.prisma.attachment.findFirstOrThrow({ where: { reportId: kept.json().id } })).sha256;
@@ -153,12 +158,7 @@ describe('review findings', () => {
   });
 
   it("answers another tenant's project token the same 404 for an attachment that exists and one that does not", async () => {
-    const token = (await projectToken(t.operator, seed.project.id, ['report:create'])).secret;
-    const form = new FormData();
-    form.append('title', 'shot');
-    form.append('description', 'd');
-    form.append('files[]', new Blob([new Uint8Array(PNG(203))]), 'shot.png');
-    const report = await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: bearer(token), payload: form });
+    const report = await submitWithScreenshot(203);
     const attachment = await t.db.prisma.attachment.findFirstOrThrow({ where: { reportId: report.json().id } });
     const outsider = (await projectToken(t.operator, other.project.id, ['report:create'])).secret;
     const existing = await t.app.inject({ method: 'GET', url: `/api/attachments/${attachment.id}`, headers: bearer(outsider) });

@@ -5,7 +5,7 @@ import { operatorPrincipal } from '../auth/principal.ts';
 import { list, optional, required, UsageError, usageOf, type Command, type CommandResult } from './parse.ts';
 import type { Services } from '../services.ts';
 import {
-  createProject, createToken, createUser, createWorkspace, grantProjectAccess, revokeToken, setWorkspaceFeatures, tokensWhere,
+  createProject, createToken, createUser, createWorkspace, grantProjectAccess, revokeToken, setWorkspaceFeatures, tokenPage,
 } from '../modules/workspaces/service.ts';
 
 /** Run one command as the local operator. Domain errors propagate (the caller maps exit codes). */
@@ -61,11 +61,11 @@ export async function executeCommand(services: Services, command: Command): Prom
     case 'token list': {
       const limit = Number(optional(command, 'limit') ?? 100);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be an integer from 1 to 1000');
-      const after = optional(command, 'after');
-      const where = await tokensWhere(actor, {
-        project: optional(command, 'project'), workspace: optional(command, 'workspace'), user: optional(command, 'user'), includeRevoked: command.options.revoked === true,
-      });
-      const rows = await services.prisma.apiToken.findMany({ where: after ? { AND: [where, { id: { gt: after } }] } : where, orderBy: { id: 'asc' }, take: limit + 1 });
+      const filter = {
+        project: optional(command, 'project'), workspace: optional(command, 'workspace'), user: optional(command, 'user'),
+        includeRevoked: command.options.revoked === true, after: optional(command, 'after'),
+      };
+      const rows = await tokenPage(actor, filter, { take: limit + 1 });
       const tokens = rows.slice(0, limit).map(tokenJson);
       const next = rows.length > limit ? tokens.at(-1)!.id : null;
       const lines = tokens.map((t) => `${t.id}  ${t.kind.toLowerCase().padEnd(9)} ${t.prefix}…  ${t.name}  [${t.abilities.join(', ')}]${t.revokedAt ? '  (revoked)' : ''}`);

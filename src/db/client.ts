@@ -11,6 +11,8 @@ import { storableValue } from './storable.ts';
 export type Prisma = PrismaClient;
 /** The client or an interactive transaction: what a function that only reads and writes takes. */
 export type Db = PrismaClient | PrismaTypes.TransactionClient;
+/** What a skin may pass to a service's page read: its selection and the page bounds (Pothos's `query`). */
+export type PageQuery<FindManyArgs> = Pick<FindManyArgs, Extract<keyof FindManyArgs, 'include' | 'select' | 'take' | 'skip' | 'cursor'>>;
 export type DatabaseKind = 'postgres' | 'pglite';
 
 export interface Database {

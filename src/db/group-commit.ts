@@ -76,13 +76,13 @@ export class GroupCommit<T, R = void> {
   }
 }
 
+const TRANSIENT_PRISMA_CODES = ['P2024', 'P2028', 'P2034']; // pool timeout, transaction API/timeout, write conflict
+
 /**
  * Did the database refuse a row's data (SQLSTATE class 22 data exception, 23 integrity
  * violation; Prisma's P2xxx request errors), as opposed to failing the whole batch (connection
  * lost, pool exhausted, transaction timeout)?
  */
-const TRANSIENT_PRISMA_CODES = ['P2024', 'P2028', 'P2034']; // pool timeout, transaction API/timeout, write conflict
-
 export function isRowError(error: unknown): boolean {
   const codes: unknown[] = [];
   for (let e = error as { code?: unknown; meta?: { code?: unknown }; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {

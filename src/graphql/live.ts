@@ -5,12 +5,12 @@
 // hold a bounded number of streams at once.
 import { RateLimited } from '../errors.ts';
 import { budgetKey } from '../auth/principal.ts';
+import { PerKeyLimit } from '../http/per-key-limit.ts';
 import type { Actor, Services } from '../services.ts';
 
 export const LIVE_RECHECK_MS = 5_000;
 
-const openStreams = new WeakMap<Services, Map<string, number>>();
-
+const openStreams = new WeakMap<Services, PerKeyLimit>();
 
 /**
  * `source`'s events while `authorize(freshActor)` keeps passing. `authorize` runs first (so a
@@ -26,13 +26,10 @@ export async function guardedStream<T>(
 ): Promise<AsyncIterableIterator<T>> {
   const { services } = actor;
   await authorize(actor);
-  let counts = openStreams.get(services);
-  if (!counts) openStreams.set(services, (counts = new Map()));
-  const slots = counts;
+  const streams = openStreams.get(services) ?? new PerKeyLimit(services.config.maxSubscriptionsPerPrincipal);
+  openStreams.set(services, streams);
   const key = budgetKey(actor.principal) ?? 'anonymous';
-  const max = services.config.maxSubscriptionsPerPrincipal;
-  if ((slots.get(key) ?? 0) >= max) throw new RateLimited(LIVE_RECHECK_MS / 1000, max);
-  slots.set(key, (slots.get(key) ?? 0) + 1);
+  if (!streams.tryTake(key)) throw new RateLimited(LIVE_RECHECK_MS / 1000, streams.max);
 
   const source = subscribe()[Symbol.asyncIterator]();
   let pending: Promise<IteratorResult<T>> | undefined;
@@ -42,9 +39,7 @@ export async function guardedStream<T>(
     if (closed) return;
     closed = true;
     wake?.();
-    const left = (slots.get(key) ?? 1) - 1;
-    if (left <= 0) slots.delete(key);
-    else slots.set(key, left);
+    streams.release(key);
     await source.return?.();
   };
   const done = { done: true, value: undefined } as IteratorResult<T>;

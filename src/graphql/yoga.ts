@@ -120,16 +120,12 @@ async function executeJsonPost(yoga: YogaServerInstance<ServerContext, GraphQLCo
  * GraphiQL's page is ~9 MB of inline JavaScript and never changes while the process runs: it is
  * compressed once (gzip, ~10x smaller) and sent compressed to every client that accepts it.
  */
-const compressedPages = new Map<string, Buffer>();
+let compressedPage: { html: string; gzipped: Buffer } | undefined;
 function sendPage(req: FastifyRequest, reply: FastifyReply, html: string): FastifyReply {
   reply.header('vary', 'accept-encoding');
   if (!/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.send(html);
-  let gzipped = compressedPages.get(html);
-  if (!gzipped) {
-    gzipped = gzipSync(html, { level: 9 });
-    compressedPages.clear();
-    compressedPages.set(html, gzipped);
-  }
+  if (compressedPage?.html !== html) compressedPage = { html, gzipped: gzipSync(html, { level: 9 }) };
+  const { gzipped } = compressedPage;
   return reply.header('content-encoding', 'gzip').header('content-length', gzipped.length).send(gzipped);
 }
 

@@ -13,6 +13,7 @@ import {
 import type { Actor, Services } from '../services.ts';
 import { familyOfUrl, rateLimitOf } from '../modules/index.ts';
 import { errorReply, rawErrorResponse, type ErrorFamily } from './envelopes.ts';
+import { PerKeyLimit } from './per-key-limit.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -240,20 +241,14 @@ export const familyScope = (services: Services) => (_family: string, instance: F
  * socket is closed before any byte is read), so one client cannot exhaust file descriptors.
  */
 function limitConnectionsPerClient(app: FastifyInstance, max: number): void {
-  const open = new Map<string, number>();
+  const open = new PerKeyLimit(max);
   app.server.on('connection', (socket: import('node:net').Socket) => {
     const address = socket.remoteAddress ?? 'unknown';
-    const count = (open.get(address) ?? 0) + 1;
-    if (count > max) {
+    if (!open.tryTake(address)) {
       socket.end(rawErrorResponse(new RateLimited(1, max)), () => socket.destroy());
       return;
     }
-    open.set(address, count);
-    socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1;
-      if (left <= 0) open.delete(address);
-      else open.set(address, left);
-    });
+    socket.once('close', () => open.release(address));
   });
 }
 

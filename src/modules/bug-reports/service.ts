@@ -7,7 +7,7 @@ import type { BugReport, Issue, Prisma as PrismaTypes, User } from '../../genera
 import { BugReportSource as SourceEnum } from '../../generated/prisma/enums.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { authorizeWorkspace, isAdmin, type WorkspaceRule } from '../../auth/permissions.ts';
-import type { Prisma } from '../../db/client.ts';
+import type { PageQuery, Prisma } from '../../db/client.ts';
 import { lockForTransaction } from '../../db/advisory-lock.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { NotFound, ValidationFailed } from '../../errors.ts';
@@ -39,8 +39,6 @@ export const apiSource = (source: SourceEnum): BugSource => SOURCE_FROM_DB[sourc
 /** Concurrent auto reports of one dedup key serialise on this lock (per key). */
 const DEDUP_LOCK = 'bug-reports.dedup';
 const REPORTER = { select: { id: true, name: true, avatarUrl: true } } as const;
-const jsonObject = jsonObjectSchema;
-const isoDate = isoDateSchema;
 const bugReportId = z.string().min(1).max(100);
 
 // Reads and admin operations ---------------------------------------------------------------------
@@ -59,8 +57,8 @@ const listInput = z.object({
   severity: z.enum(BUG_SEVERITIES).optional(),
   status: z.enum(BUG_STATUSES).optional(),
   workspaceId: z.string().max(100).optional(),
-  fromDate: isoDate.optional(),
-  toDate: isoDate.optional(),
+  fromDate: isoDateSchema.optional(),
+  toDate: isoDateSchema.optional(),
   page: z.number().int().min(1).default(1),
   limit: z.number().int().min(1).max(100).default(20),
 });
@@ -86,7 +84,7 @@ export function bugReportsWhere(actor: Actor, filter: BugReportFilter) {
 export const BUG_REPORT_ORDER = [{ occurredAt: 'desc' as const }, { id: 'desc' as const }];
 
 /** A page of bug reports for an administrator (GraphQL passes its selection as `query`). */
-export function bugReportPage(actor: Actor, filter: BugReportFilter, query: Pick<PrismaTypes.BugReportFindManyArgs, 'include' | 'select' | 'take' | 'skip' | 'cursor'>) {
+export function bugReportPage(actor: Actor, filter: BugReportFilter, query: PageQuery<PrismaTypes.BugReportFindManyArgs>) {
   return actor.services.prisma.bugReport.findMany({ ...query, where: bugReportsWhere(actor, filter), orderBy: BUG_REPORT_ORDER });
 }
 
@@ -110,7 +108,7 @@ export async function getBugReport(actor: Actor, id: unknown): Promise<BugReport
   return findLiveReport(actor.services.prisma, parseInput(bugReportId, id));
 }
 
-/** A bug report by id for an administrator, read once with GraphQL's selection. */
+/** A bug report by id for an administrator, read once with whatever `query` asks to include. */
 export async function bugReportFor<Q extends Pick<PrismaTypes.BugReportFindFirstArgs, 'include'>>(actor: Actor, id: unknown, query: Q = {} as Q) {
   requireBugAdmin(actor.principal, 'read');
   const report = await actor.services.prisma.bugReport.findFirst({ ...query, where: { id: parseInput(bugReportId, id), deletedAt: null } });
@@ -131,7 +129,7 @@ const createInput = z.object({
   severity: z.enum(BUG_SEVERITIES).default('medium'),
   spaceId: z.string().max(100).nullish(),
   workspaceId: z.string().max(100).nullish(),
-  context: jsonObject.nullish(),
+  context: jsonObjectSchema.nullish(),
 });
 
 /** A report filed by a person (`/bug` in chat): no dedup, status open, their journey attached. */
@@ -242,9 +240,9 @@ const autoInput = z.object({
   severity: z.enum(BUG_SEVERITIES).nullish(),
   workspaceId: z.string().max(100).nullish(),
   spaceId: z.string().max(100).nullish(),
-  context: jsonObject.nullish(),
-  metadata: jsonObject.nullish(),
-  occurredAt: isoDate.nullish(),
+  context: jsonObjectSchema.nullish(),
+  metadata: jsonObjectSchema.nullish(),
+  occurredAt: isoDateSchema.nullish(),
 });
 
 export interface AutoReportOutcome {

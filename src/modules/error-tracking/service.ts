@@ -6,7 +6,7 @@ import type { ErrorGroup, Issue, Prisma as PrismaTypes } from '../../generated/p
 import type { ErrorGroupStatus } from '../../generated/prisma/enums.ts';
 import { requireAuthenticated, type ProjectRule } from '../../auth/permissions.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
-import type { Prisma } from '../../db/client.ts';
+import type { PageQuery, Prisma } from '../../db/client.ts';
 import { storableText, storableValue } from '../../db/storable.ts';
 import { NotFound, ValidationFailed } from '../../errors.ts';
 import type { Actor, Services } from '../../services.ts';
@@ -142,7 +142,7 @@ export async function errorGroupsWhere(actor: Actor, projectId: number, filter: 
 export type ErrorGroupOrder = 'LAST_SEEN' | 'COUNT';
 
 /** A page of a project's groups (GraphQL passes its selection as `query`). */
-export async function projectErrorGroups(actor: Actor, projectId: number, filter: ErrorGroupFilter & { orderBy?: ErrorGroupOrder | null }, query: Pick<PrismaTypes.ErrorGroupFindManyArgs, 'include' | 'select' | 'take' | 'skip' | 'cursor'>) {
+export async function projectErrorGroups(actor: Actor, projectId: number, filter: ErrorGroupFilter & { orderBy?: ErrorGroupOrder | null }, query: PageQuery<PrismaTypes.ErrorGroupFindManyArgs>) {
   return actor.services.prisma.errorGroup.findMany({
     ...query,
     where: await errorGroupsWhere(actor, projectId, filter),

@@ -1,7 +1,7 @@
 // Issues: the units of work that reports, bug reports and error groups are promoted into.
 import type { Issue, Prisma as PrismaTypes } from '../../generated/prisma/client.ts';
 import type { IssueStatus } from '../../generated/prisma/enums.ts';
-import type { Db } from '../../db/client.ts';
+import type { Db, PageQuery } from '../../db/client.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { z } from 'zod';
 import { requireAuthenticated } from '../../auth/permissions.ts';
@@ -96,13 +96,14 @@ export async function findIssue<Q extends Pick<PrismaTypes.IssueFindUniqueArgs, 
   return issue;
 }
 
-/** A project's issues, newest first, for a caller who may read them; `query` is the skin's selection. */
+/** The filter of a project's issues, once the caller may read them. */
 async function issuesWhere(actor: Actor, projectId: number, status?: IssueStatus | null) {
   await authorizedProjectScope(actor, projectId, { permission: 'issues:read' });
   return { projectId, ...(status ? { status } : {}) };
 }
 
-export async function projectIssues(actor: Actor, projectId: number, status: IssueStatus | null | undefined, query: Pick<PrismaTypes.IssueFindManyArgs, 'include' | 'select' | 'take' | 'skip' | 'cursor'>) {
+/** A project's issues, newest first (GraphQL passes its selection as `query`). */
+export async function projectIssues(actor: Actor, projectId: number, status: IssueStatus | null | undefined, query: PageQuery<PrismaTypes.IssueFindManyArgs>) {
   return actor.services.prisma.issue.findMany({ ...query, where: await issuesWhere(actor, projectId, status), orderBy: { id: 'desc' } });
 }
 

@@ -6,7 +6,7 @@ import type { Prisma as PrismaTypes, Issue, Report } from '../../generated/prism
 import { requireAuthenticated, type ProjectRule, type Reach } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { lockForTransaction } from '../../db/advisory-lock.ts';
-import type { Db, Prisma } from '../../db/client.ts';
+import type { Db, PageQuery, Prisma } from '../../db/client.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { Forbidden, NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
 import { announceChanged, type Actor, type ChangedRecord } from '../../services.ts';
@@ -58,7 +58,7 @@ async function reportsWhere(actor: Actor, projectRef: string | number, status?: 
 }
 
 /** A page of the board (GraphQL passes its selection as `query`): relations joined in one statement. */
-export async function boardReports(actor: Actor, projectId: number, status: ReportStatus | null | undefined, query: Pick<PrismaTypes.ReportFindManyArgs, 'include' | 'select' | 'take' | 'skip' | 'cursor'>) {
+export async function boardReports(actor: Actor, projectId: number, status: ReportStatus | null | undefined, query: PageQuery<PrismaTypes.ReportFindManyArgs>) {
   return actor.services.prisma.report.findMany({ ...query, relationLoadStrategy: 'join', where: await reportsWhere(actor, projectId, status), orderBy: BOARD_ORDER });
 }
 

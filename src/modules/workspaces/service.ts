@@ -9,7 +9,7 @@ import { authorizeProject, isAdmin, requireAccess, requireAdmin } from '../../au
 import type { Principal } from '../../auth/principal.ts';
 import { mintSecret } from '../../auth/tokens.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
-import type { Db } from '../../db/client.ts';
+import type { Db, PageQuery } from '../../db/client.ts';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { announceChanged, type Actor } from '../../services.ts';
@@ -322,14 +322,17 @@ const tokenFilter = z.object({
   workspace: z.string().optional(),
   user: z.string().optional(),
   includeRevoked: z.boolean().default(false),
+  /** Only tokens after this id (the CLI's pages; GraphQL pages with cursors). */
+  after: z.string().optional(),
 });
 
 /** Prisma filter for a token list: what the caller may see, narrowed by the filter. */
-export async function tokensWhere(actor: Actor, input: z.input<typeof tokenFilter>) {
+async function tokensWhere(actor: Actor, input: z.input<typeof tokenFilter>) {
   const filter = parseInput(tokenFilter, input);
   const prisma = actor.services.prisma;
   const narrow: object[] = [visibleTokensWhere(actor.principal)];
   if (!filter.includeRevoked) narrow.push({ revokedAt: null });
+  if (filter.after !== undefined) narrow.push({ id: { gt: filter.after } });
   // A filter naming something unknown (or another tenant's) narrows to nothing: an empty list,
   // never "not found", which would tell whether it exists.
   const idOf = async (find: () => Promise<{ id: string | number }>) => find().then((found) => found.id, () => null);
@@ -340,7 +343,7 @@ export async function tokensWhere(actor: Actor, input: z.input<typeof tokenFilte
 }
 
 /** A page of tokens the caller may manage, oldest first (GraphQL passes its selection as `query`). */
-export async function tokenPage(actor: Actor, filter: z.input<typeof tokenFilter>, query: Pick<PrismaTypes.ApiTokenFindManyArgs, 'include' | 'select' | 'take' | 'skip' | 'cursor'>) {
+export async function tokenPage(actor: Actor, filter: z.input<typeof tokenFilter>, query: PageQuery<PrismaTypes.ApiTokenFindManyArgs>) {
   return actor.services.prisma.apiToken.findMany({ ...query, where: await tokensWhere(actor, filter), orderBy: { id: 'asc' } });
 }
 
