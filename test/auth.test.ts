@@ -24,7 +24,7 @@ const REVOKE_TOKEN = gql(`
   mutation RevokeToken($id: ID!) {
     revokeToken(id: $id) { __typename ... on RevokeTokenSuccess { data { id revokedAt } } ... on Error { code message } }
   }`);
-const VIEWER = gql(`query Viewer { viewer { email isAdmin } projects { id slug } }`);
+const VIEWER = gql(`query Viewer { viewer { email isAdmin } projects { databaseId slug } }`);
 const CREATE_WORKSPACE = gql(`
   mutation CreateWorkspace($slug: String!, $name: String!) {
     createWorkspace(slug: $slug, name: $name) { __typename ... on Error { code message } ... on CreateWorkspaceSuccess { data { slug features } } }
@@ -47,7 +47,7 @@ describe('tokens and principals', () => {
     expect(admin.data.viewer).toEqual({ email: seed.admin.email, isAdmin: true });
     const member = await graphql(t.app, VIEWER, {}, seed.memberToken);
     expect(member.data.viewer?.isAdmin).toBe(false);
-    expect(member.data.projects!.map((p: { id: number }) => p.id)).toEqual([seed.project.id]);
+    expect(member.data.projects!.map((p) => p.databaseId)).toEqual([seed.project.id]);
     const anonymous = await graphql(t.app, '{ viewer { email } }');
     expect(anonymous.data.viewer).toBeNull();
   });

@@ -1,6 +1,6 @@
 // The Raven Docs Bug Reports API (REST, every curl of the reference) and its GraphQL twin.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
+import { encodeGlobalId } from '../src/graphql/node.ts';
 import { bearer, createTestApp, graphql, successData, type TestApp } from './helpers.ts';
 import { projectToken, seedWorkspace } from './fixtures.ts';
 import { graphql as gql } from './gql/index.ts';
@@ -269,7 +269,7 @@ const REPORT_ERROR = gql(`
     reportError(source: $source, errorMessage: $errorMessage) {
       __typename
       ... on Error { code message }
-      ... on ReportErrorSuccess { data { created summary { id occurrenceCount } report { id occurrenceCount userJourney reporter { id } } } }
+      ... on ReportErrorSuccess { data { created summary { id databaseId occurrenceCount } report { id occurrenceCount userJourney reporter { id } } } }
     }
   }`);
 const BUG_REPORTS = gql(`
@@ -288,7 +288,8 @@ describe('GraphQL', () => {
     const result = successData((await graphql(t.app, REPORT_ERROR, { source: 'AUTO_CLIENT', errorMessage: `journey ${Date.now()}` }, seed.memberToken)).data.reportError);
     expect(result.created).toBe(true);
     expect(result.report).toBeNull(); // members read the summary only
-    const stored = await t.db.prisma.bugReport.findUniqueOrThrow({ where: { id: result.summary.id } });
+    const stored = await t.db.prisma.bugReport.findUniqueOrThrow({ where: { id: result.summary.databaseId } });
+    expect(result.summary.id).toBe(encodeGlobalId('BugReport', stored.id));
     expect(stored.reporterId).toBe(seed.member.id);
     const journey = stored.userJourney as { recentActions: Array<{ summary: string }>; sessionStartedAt: string };
     expect(journey.recentActions.map((a) => a.summary)).toEqual(['Opened page Roadmap']);
@@ -324,7 +325,7 @@ describe('GraphQL', () => {
     expect(promoted.issue.title).toBe('Promote me');
     expect(promoted.report.issue?.id).toBe(promoted.issue.id);
     expect((await graphql(t.app, PROMOTE, { id, project: String(seed.project.id) }, seed.adminToken)).data.promoteBugReport).toMatchObject({ __typename: 'ValidationError' });
-    expect(successData((await graphql(t.app, DELETE, { id }, seed.adminToken)).data.deleteBugReport).id).toBe(id);
+    expect(successData((await graphql(t.app, DELETE, { id }, seed.adminToken)).data.deleteBugReport).id).toBe(encodeGlobalId('BugReport', id));
     expect((await graphql(t.app, DELETE, { id }, seed.adminToken)).data.deleteBugReport).toMatchObject({ __typename: 'NotFoundError' });
   });
 });

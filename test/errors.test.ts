@@ -206,23 +206,23 @@ const ERROR_GROUPS = gql(`
   query ErrorGroups($project: ID!, $environment: String, $status: ErrorGroupStatus, $search: String, $orderBy: ErrorGroupOrder, $first: Int, $after: String) {
     project(id: $project) {
       errorGroups(environment: $environment, status: $status, search: $search, orderBy: $orderBy, first: $first, after: $after) {
-        edges { node { id exceptionClass environment occurrenceCount status isRegression issue { id } } }
+        edges { node { id databaseId exceptionClass environment occurrenceCount status isRegression issue { id } } }
         pageInfo { hasNextPage endCursor }
       }
     }
   }`);
-const RESOLVE = gql(`mutation Resolve($id: Int!) { resolveErrorGroup(id: $id) { __typename ... on Error { code message } ... on ResolveErrorGroupSuccess { data { id status resolvedAt } } } }`);
-const IGNORE = gql(`mutation Ignore($id: Int!) { ignoreErrorGroup(id: $id) { __typename ... on Error { code } ... on IgnoreErrorGroupSuccess { data { status } } } }`);
-const REOPEN = gql(`mutation Reopen($id: Int!) { reopenErrorGroup(id: $id) { __typename ... on Error { code } ... on ReopenErrorGroupSuccess { data { status } } } }`);
+const RESOLVE = gql(`mutation Resolve($id: ID!) { resolveErrorGroup(id: $id) { __typename ... on Error { code message } ... on ResolveErrorGroupSuccess { data { id status resolvedAt } } } }`);
+const IGNORE = gql(`mutation Ignore($id: ID!) { ignoreErrorGroup(id: $id) { __typename ... on Error { code } ... on IgnoreErrorGroupSuccess { data { status } } } }`);
+const REOPEN = gql(`mutation Reopen($id: ID!) { reopenErrorGroup(id: $id) { __typename ... on Error { code } ... on ReopenErrorGroupSuccess { data { status } } } }`);
 const PROMOTE = gql(`
-  mutation Promote($id: Int!, $title: String) {
+  mutation Promote($id: ID!, $title: String) {
     promoteErrorGroup(id: $id, title: $title) {
       __typename
       ... on Error { code message }
       ... on PromoteErrorGroupSuccess { data { group { id issue { id } } issue { id title status } } }
     }
   }`);
-const ERROR_GROUP = gql(`query ErrorGroup($id: Int!) { errorGroup(id: $id) { id exceptionClass regressedAt isRegression } }`);
+const ERROR_GROUP = gql(`query ErrorGroup($id: ID!) { errorGroup(id: $id) { id exceptionClass regressedAt isRegression } }`);
 
 describe('GraphQL triage of error groups', () => {
   let board: Awaited<ReturnType<typeof seedWorkspace>>;
@@ -256,7 +256,7 @@ describe('GraphQL triage of error groups', () => {
 
   it('reopens a resolved group that occurs again, and says it regressed', async () => {
     const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), search: 'PaymentDeclined' }, seed.adminToken)).data.project!.errorGroups!;
-    const id = groups.edges[0]!.node.id;
+    const { id, databaseId } = groups.edges[0]!.node;
     const resolved = successData((await graphql(t.app, RESOLVE, { id }, seed.adminToken)).data.resolveErrorGroup);
     expect(resolved).toMatchObject({ status: 'RESOLVED', resolvedAt: expect.any(String) });
     expect((await graphql(t.app, RESOLVE, { id }, seed.adminToken)).data.resolveErrorGroup).toMatchObject({ __typename: 'ValidationError' });
@@ -264,16 +264,16 @@ describe('GraphQL triage of error groups', () => {
     await send({ exception_class: 'PaymentDeclined', message: 'card declined again' });
     const after = (await graphql(t.app, ERROR_GROUP, { id }, seed.adminToken)).data.errorGroup;
     expect(after).toMatchObject({ isRegression: true, regressedAt: expect.any(String) });
-    const row = await t.db.prisma.errorGroup.findUniqueOrThrow({ where: { id } });
+    const row = await t.db.prisma.errorGroup.findUniqueOrThrow({ where: { id: databaseId } });
     expect(row).toMatchObject({ status: 'UNRESOLVED', resolvedAt: null, occurrenceCount: 2 });
   });
 
   it('keeps ignored groups ignored when they occur again, until reopened', async () => {
     const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), environment: 'staging' }, seed.adminToken)).data.project!.errorGroups!;
-    const id = groups.edges[0]!.node.id;
+    const { id, databaseId } = groups.edges[0]!.node;
     expect(successData((await graphql(t.app, IGNORE, { id }, seed.adminToken)).data.ignoreErrorGroup).status).toBe('IGNORED');
     await send({ exception_class: 'TimeoutError', environment: 'staging' });
-    expect((await t.db.prisma.errorGroup.findUniqueOrThrow({ where: { id } })).status).toBe('IGNORED');
+    expect((await t.db.prisma.errorGroup.findUniqueOrThrow({ where: { id: databaseId } })).status).toBe('IGNORED');
     expect(successData((await graphql(t.app, REOPEN, { id }, seed.adminToken)).data.reopenErrorGroup).status).toBe('UNRESOLVED');
   });
 

@@ -119,8 +119,8 @@ describe("kendo's Own delete scope", () => {
     const filer = seed.member;
     await grant(t.operator, filer.email, seed.project.id, ['reports:create', 'reports:read', 'reports:delete:own']);
     const secret = (await createToken(t.operator, { kind: 'PERSONAL', name: 'own', user: filer.email })).secret;
-    const mine = await graphql(t.app, `mutation { submitReport(project: "${seed.project.id}", title: "mine", description: "d") { ... on SubmitReportSuccess { data { id } } } }`, {}, secret);
-    const mineId = mine.data.submitReport.data.id as number;
+    const mine = await graphql(t.app, `mutation { submitReport(project: "${seed.project.id}", title: "mine", description: "d") { ... on SubmitReportSuccess { data { databaseId } } } }`, {}, secret);
+    const mineId = mine.data.submitReport.data.databaseId as number;
     const ingest = (await projectToken(t.operator, seed.project.id, ['report:create'])).secret;
     const theirs = (await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: bearer(ingest), payload: { title: 'theirs', description: 'd' } })).json().id;
     const remove = (id: number) => t.app.inject({ method: 'DELETE', url: `/api/projects/${seed.project.id}/reports/${id}`, headers: bearer(secret) });

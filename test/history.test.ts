@@ -19,7 +19,7 @@ const submit = async (title: string) =>
   (await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: bearer(ingest), payload: { title, description: 'd' } })).json().id as number;
 
 const BOARD = `query Board($project: ID!, $first: Int) {
-  project(id: $project) { reports(first: $first) { edges { node { id history { action from to actor { kind name } at } } } } }
+  project(id: $project) { reports(first: $first) { edges { node { databaseId history { action from to actor { kind name } at } } } } }
 }`;
 
 describe('triage history', () => {
@@ -36,14 +36,14 @@ describe('triage history', () => {
     expect(status.errors).toBeUndefined();
 
     const page = await graphql(t.app, BOARD, { project: String(seed.project.id), first: 10 }, seed.adminToken);
-    const history = (id: number) => page.data.project.reports.edges.find((e: { node: { id: number } }) => e.node.id === id).node.history;
+    const history = (id: number) => page.data.project.reports.edges.find((e: { node: { databaseId: number } }) => e.node.databaseId === id).node.history;
     expect(history(a).map((e: { action: string }) => e.action)).toEqual(['promoted', 'reordered', 'submitted']);
     expect(history(a)[0]).toMatchObject({ from: 'PENDING', to: `issue ${issueId}`, actor: { kind: 'user', name: 'Ada Admin' } });
     expect(history(a)[1]).toMatchObject({ action: 'reordered', from: '1', to: '3' });
     expect(history(a)[2]).toMatchObject({ action: 'submitted', actor: { kind: 'project-token', name: 'CI' } });
     expect(history(b)[0]).toMatchObject({ action: 'dismissed', from: 'PENDING', to: 'DISMISSED' });
-    const links = await graphql(t.app, `{ issue(id: ${issueId}) { reports { id } errorGroups { id } bugReports { id } } }`, {}, seed.memberToken);
-    expect(links.data.issue).toEqual({ reports: [{ id: a }], errorGroups: [], bugReports: null }); // bug reports: administrators only
+    const links = await graphql(t.app, `{ issue(id: ${issueId}) { reports { databaseId } errorGroups { databaseId } bugReports { databaseId } } }`, {}, seed.memberToken);
+    expect(links.data.issue).toEqual({ reports: [{ databaseId: a }], errorGroups: [], bugReports: null }); // bug reports: administrators only
     expect((links.errors as Array<{ path?: string[] }> | undefined)?.map((e) => e.path?.join('.'))).toEqual(['issue.bugReports']);
     const restored = await graphql(t.app, `mutation { restoreReport(id: ${b}) { __typename ... on RestoreReportSuccess { data { status } } } }`, {}, seed.adminToken);
     expect(restored.data.restoreReport).toEqual({ __typename: 'RestoreReportSuccess', data: { status: 'PENDING' } });

@@ -1,7 +1,7 @@
 // The kendo Reports API (every curl of the sending-reports guide), triage, and the GraphQL board.
 import fs from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-
+import { encodeGlobalId } from '../src/graphql/node.ts';
 import { bearer, createTestApp, graphql, successData, type TestApp } from './helpers.ts';
 import { grant, projectToken, seedWorkspace } from './fixtures.ts';
 import { graphql as gql } from './gql/index.ts';
@@ -227,19 +227,19 @@ const BOARD = gql(`
   query Board($project: ID!, $status: ReportStatus, $first: Int) {
     project(id: $project) {
       reports(status: $status, first: $first) {
-        edges { node { id title status order source authorName author { id } attachments { filename mimeType size url } project { id } promotedIssue { id title } } }
+        edges { node { id title status order source authorName author { id } attachments { filename mimeType size url } project { id databaseId } promotedIssue { id databaseId title } } }
       }
     }
   }`);
 const SUBMIT = gql(`
   mutation Submit($project: ID!, $title: String!, $description: String!) {
-    submitReport(project: $project, title: $title, description: $description) { __typename ... on SubmitReportSuccess { data { id source author { id } } } ... on Error { code } }
+    submitReport(project: $project, title: $title, description: $description) { __typename ... on SubmitReportSuccess { data { id databaseId source author { id } } } ... on Error { code } }
   }`);
 const PROMOTE = gql(`
-  mutation PromoteReports($project: ID!, $reportIds: [Int!]!) {
+  mutation PromoteReports($project: ID!, $reportIds: [ID!]!) {
     promoteReports(project: $project, reportIds: $reportIds) { __typename ... on PromoteReportsSuccess { data { issue { id } reports { status } } } ... on ValidationError { fieldErrors { field messages } } }
   }`);
-const UPDATE_ISSUE = gql(`mutation UpdateIssue($id: Int!, $status: IssueStatus) { updateIssue(id: $id, status: $status) { __typename ... on UpdateIssueSuccess { data { status } } ... on Error { code } } }`);
+const UPDATE_ISSUE = gql(`mutation UpdateIssue($id: ID!, $status: IssueStatus) { updateIssue(id: $id, status: $status) { __typename ... on UpdateIssueSuccess { data { status } } ... on Error { code } } }`);
 
 describe('the GraphQL triage board', () => {
   let board: Awaited<ReturnType<typeof seedWorkspace>>;
@@ -271,7 +271,10 @@ describe('the GraphQL triage board', () => {
     const small = await count(5);
     const full = await count(50);
     expect(full.edges).toHaveLength(50);
-    expect(full.edges[0]!.node).toMatchObject({ status: 'PROMOTED', promotedIssue: { id: expect.any(Number) }, attachments: [{ mimeType: 'image/png', size: 80 }], project: { id: board.project.id } });
+    expect(full.edges[0]!.node).toMatchObject({
+      status: 'PROMOTED', promotedIssue: { databaseId: expect.any(Number) }, attachments: [{ mimeType: 'image/png', size: 80 }],
+      project: { id: encodeGlobalId('Project', board.project.id), databaseId: board.project.id },
+    });
     expect(full.statements).toBe(small.statements);
     expect(full.statements).toBeLessThanOrEqual(5);
   });
@@ -320,7 +323,7 @@ describe('the GraphQL triage board', () => {
     })();
     for (let attempt = 0; attempt < 20 && !text.includes('"change"'); attempt++) {
       const created = (await graphql(t.app, SUBMIT, { project: String(board.project.id), title: 'Live', description: 'x' }, seed.adminToken)).data.submitReport;
-      submitted.push(successData(created).id);
+      submitted.push(successData(created).databaseId);
       await Promise.race([reading, new Promise((resolve) => setTimeout(resolve, 250))]);
     }
     await reading;
@@ -355,10 +358,10 @@ describe('single-record lookups', () => {
     const own = await seedWorkspace(t.operator);
     const secret = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
     const id = (await postJson({ title: 'look me up', description: 'x' }, secret, own.project.id)).json().id as number;
-    const lookup = (reportId: number, who: string) => graphql(t.app, `query ($id: Int!) { report(id: $id) { id title project { id } } }`, { id: reportId }, who);
+    const lookup = (reportId: number, who: string) => graphql(t.app, `query ($id: ID!) { report(id: $id) { id databaseId title project { id } } }`, { id: reportId }, who);
     await lookup(id + 100_000, own.adminToken); // warms the token cache (an identical query would be a cache hit)
     const before = t.db.statementCount();
-    expect((await lookup(id, own.adminToken)).data.report).toMatchObject({ id, title: 'look me up' });
+    expect((await lookup(id, own.adminToken)).data.report).toMatchObject({ id: encodeGlobalId('Report', id), databaseId: id, title: 'look me up' });
     expect(t.db.statementCount() - before).toBeLessThanOrEqual(2); // the report (project joined in); the project scope is cached
     const stranger = await lookup(id, seed.memberToken);
     const missing = await lookup(99_999_999, seed.memberToken);

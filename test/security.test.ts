@@ -526,10 +526,10 @@ describe('security headers and the GraphiQL page', () => {
 describe('emails and the admin flag are the person’s and the administrators’ only', () => {
   let author: Awaited<ReturnType<typeof newUser>>;
   let authorToken: string;
-  let reportId: number;
-  let issueId: number;
-  const REPORT = `query ($id: Int!) { report(id: $id) { id author { id email isAdmin } } }`;
-  const ISSUE = `query ($id: Int!) { issue(id: $id) { id createdBy { id email } } }`;
+  let reportId: string;
+  let issueId: string;
+  const REPORT = `query ($id: ID!) { report(id: $id) { id author { id email isAdmin } } }`;
+  const ISSUE = `query ($id: ID!) { issue(id: $id) { id createdBy { id email } } }`;
 
   beforeAll(async () => {
     author = await newUser(seed.workspace.slug);
@@ -538,7 +538,7 @@ describe('emails and the admin flag are the person’s and the administrators’
     const filed = await graphql(t.app, `mutation ($p: ID!) { submitReport(project: $p, title: "Mine", description: "x") {
       __typename ... on Error { code } ... on SubmitReportSuccess { data { id } } } }`, { p: String(seed.project.id) }, authorToken);
     reportId = successData(filed.data.submitReport).id;
-    const promoted = await graphql(t.app, `mutation ($p: ID!, $ids: [Int!]!) { promoteReports(project: $p, reportIds: $ids) {
+    const promoted = await graphql(t.app, `mutation ($p: ID!, $ids: [ID!]!) { promoteReports(project: $p, reportIds: $ids) {
       __typename ... on Error { code } ... on PromoteReportsSuccess { data { issue { id } } } } }`, { p: String(seed.project.id), ids: [reportId] }, seed.adminToken);
     issueId = successData(promoted.data.promoteReports).issue.id;
   });

@@ -9,7 +9,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Services } from '../services.ts';
 import { NEVER_CACHED } from '../modules/index.ts';
 import type { GraphQLContext } from './builder.ts';
-
+import { encodeGlobalId } from './node.ts';
 
 /** Results are private to the credential that asked (its permissions shaped them). */
 function sessionOf(principal: Principal): string {
@@ -28,7 +28,8 @@ export function boardResponseCache(services: Services) {
   const changes = services.pubsub.subscribe('recordsChanged')[Symbol.asyncIterator]();
   void (async () => {
     for (let next = await changes.next(); !next.done; next = await changes.next()) {
-      await cache.invalidate(next.value.map(({ typename, id }) => (id === undefined ? { typename } : { typename, id: String(id) })));
+      // Cached results know their records by `id`, the global id; services announce database ids.
+      await cache.invalidate(next.value.map(({ typename, id }) => (id === undefined ? { typename } : { typename, id: encodeGlobalId(typename, id) })));
     }
   })();
   services.onClose.push(async () => void (await changes.return?.()));

@@ -1,7 +1,9 @@
 import { isAdmin } from '../../auth/permissions.ts';
 import { builder } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
-import { IssueType } from '../issues/schema.ts';
+import { defineNodeKind, encodeGlobalId, NodeInterface } from '../../graphql/node.ts';
+import { IssueNode, IssueType } from '../issues/schema.ts';
+import { ProjectNode } from '../workspaces/schema.ts';
 import { recordActivity } from './journey.ts';
 import { BUG_SEVERITIES, BUG_SOURCES, BUG_STATUSES } from './rules.ts';
 import {
@@ -16,10 +18,14 @@ const BugSourceEnum = builder.enumType('BugReportSource', { values: enumValues(B
 const BugSeverityEnum = builder.enumType('BugSeverity', { values: enumValues(BUG_SEVERITIES) });
 const BugStatusEnum = builder.enumType('BugStatus', { values: enumValues(BUG_STATUSES) });
 
+// Bug report ids are the raven API's strings (`bug_…`, or what a migration brought).
+const BugReportNode = defineNodeKind('BugReport', { parseId: (text) => (text.length > 0 && text.length <= 100 ? text : null), load: (ctx, id) => bugReportFor(ctx, id) });
+
 const BugReportType = builder.prismaObject('BugReport', {
   description: 'A bug report: filed by a person, or captured automatically and deduplicated.',
+  interfaces: [NodeInterface],
   fields: (t) => ({
-    id: t.exposeID('id'),
+    databaseId: t.exposeString('id', { description: 'The id the bug-report REST routes use.' }),
     workspace: t.relation('workspace', { nullable: true }),
     spaceId: t.exposeString('spaceId', { nullable: true }),
     reporter: t.relation('reporter', { nullable: true }),
@@ -78,14 +84,15 @@ builder.queryFields((t) => ({
     nullable: true,
     type: 'BugReport',
     args: { id: t.arg.id() },
-    resolve: (query, _root, args, ctx) => bugReportFor(ctx, String(args.id), query),
+    resolve: (query, _root, args, ctx) => bugReportFor(ctx, BugReportNode.idOf(args.id), query),
   }),
 }));
 
 const ReportedBugSummary = builder.objectRef<AutoReportOutcome>('ReportedBugSummary').implement({
   description: 'What any reporter may read of the report their error was filed or counted on.',
   fields: (t) => ({
-    id: t.id({ resolve: (outcome) => outcome.report.id }),
+    id: t.id({ resolve: (outcome) => encodeGlobalId('BugReport', outcome.report.id) }),
+    databaseId: t.string({ resolve: (outcome) => outcome.report.id }),
     title: t.string({ resolve: (outcome) => outcome.report.title }),
     source: t.field({ type: BugSourceEnum, resolve: (outcome) => apiSource(outcome.report.source) }),
     severity: t.field({ type: BugSeverityEnum, resolve: (outcome) => outcome.report.severity }),
@@ -112,7 +119,9 @@ const PromotedBugReport = builder.objectRef<Awaited<ReturnType<typeof promoteBug
     issue: t.field({ type: IssueType, resolve: (promoted) => promoted.issue }),
   }),
 });
-const DeletedBugReport = builder.objectRef<{ id: string }>('DeletedBugReport').implement({ fields: (t) => ({ id: t.exposeID('id') }) });
+const DeletedBugReport = builder.objectRef<{ id: string }>('DeletedBugReport').implement({
+  fields: (t) => ({ id: t.id({ description: 'The global id it had.', resolve: (deleted) => encodeGlobalId('BugReport', deleted.id) }) }),
+});
 const UserActivityType = builder.prismaObject('UserActivity', {
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -167,23 +176,25 @@ builder.mutationFields((t) => ({
       severity: t.arg({ type: BugSeverityEnum, required: false }),
       status: t.arg({ type: BugStatusEnum, required: false }),
     },
-    resolve: (_root, { id, ...change }, ctx) => updateBugReport(ctx, { bugReportId: String(id), ...change }),
+    resolve: (_root, { id, ...change }, ctx) => updateBugReport(ctx, { bugReportId: BugReportNode.idOf(id), ...change }),
   }),
   deleteBugReport: t.field({
     type: DeletedBugReport,
     errors: { types: MUTATION_ERRORS },
     args: { id: t.arg.id() },
     resolve: async (_root, args, ctx) => {
-      await deleteBugReport(ctx, String(args.id));
-      return { id: String(args.id) };
+      const id = BugReportNode.idOf(args.id);
+      await deleteBugReport(ctx, id);
+      return { id };
     },
   }),
   promoteBugReport: t.field({
     type: PromotedBugReport,
     description: 'Open an issue for the report in a project of its workspace, or link it to `issueId` of that project.',
     errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id(), project: t.arg.id(), title: t.arg.string({ required: false }), issueId: t.arg.int({ required: false }) },
-    resolve: (_root, args, ctx) => promoteBugReport(ctx, String(args.id), String(args.project), args.title, args.issueId),
+    args: { id: t.arg.id(), project: t.arg.id(), title: t.arg.string({ required: false }), issueId: t.arg.id({ required: false }) },
+    resolve: (_root, args, ctx) =>
+      promoteBugReport(ctx, BugReportNode.idOf(args.id), ProjectNode.refOf(args.project), args.title, IssueNode.optionalIdOf(args.issueId, 'issueId')),
   }),
   recordActivity: t.field({
     type: UserActivityType,

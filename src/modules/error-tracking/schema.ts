@@ -1,6 +1,7 @@
 import { builder } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
-import { IssueType } from '../issues/schema.ts';
+import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
+import { IssueNode, IssueType } from '../issues/schema.ts';
 import { countErrorGroups, findErrorGroup, projectErrorGroups, promoteErrorGroup, setErrorGroupStatus } from './service.ts';
 
 const ErrorGroupStatusEnum = builder.enumType('ErrorGroupStatus', { values: ['UNRESOLVED', 'RESOLVED', 'IGNORED'] as const });
@@ -8,10 +9,13 @@ const ErrorGroupOrderEnum = builder.enumType('ErrorGroupOrder', {
   values: { LAST_SEEN: { description: 'Most recently seen first.' }, COUNT: { description: 'Most occurrences first.' } } as const,
 });
 
+const ErrorGroupNode = defineNodeKind('ErrorGroup', { parseId: intDatabaseId, load: (ctx, id) => findErrorGroup(ctx, id) });
+
 const ErrorGroupType = builder.prismaObject('ErrorGroup', {
   description: 'All occurrences of one fault in one environment of a project.',
+  interfaces: [NodeInterface],
   fields: (t) => ({
-    id: t.exposeInt('id'),
+    databaseId: t.exposeInt('id', { description: 'The numeric id.' }),
     environment: t.exposeString('environment'),
     fingerprint: t.exposeString('fingerprint', { description: 'sha256 of the exception class and the normalised stack trace.' }),
     exceptionClass: t.exposeString('exceptionClass'),
@@ -54,8 +58,8 @@ builder.queryField('errorGroup', (t) =>
     nullable: true,
     type: 'ErrorGroup',
     authScopes: { authenticated: true },
-    args: { id: t.arg.int() },
-    resolve: (query, _root, args, ctx) => findErrorGroup(ctx, args.id, query),
+    args: { id: t.arg.id() },
+    resolve: (query, _root, args, ctx) => findErrorGroup(ctx, ErrorGroupNode.idOf(args.id), query),
   }),
 );
 
@@ -70,26 +74,26 @@ builder.mutationFields((t) => ({
   resolveErrorGroup: t.field({
     type: ErrorGroupType,
     errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.int() },
-    resolve: (_root, args, ctx) => setErrorGroupStatus(ctx, args.id, 'RESOLVED'),
+    args: { id: t.arg.id() },
+    resolve: (_root, args, ctx) => setErrorGroupStatus(ctx, ErrorGroupNode.idOf(args.id), 'RESOLVED'),
   }),
   ignoreErrorGroup: t.field({
     type: ErrorGroupType,
     errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.int() },
-    resolve: (_root, args, ctx) => setErrorGroupStatus(ctx, args.id, 'IGNORED'),
+    args: { id: t.arg.id() },
+    resolve: (_root, args, ctx) => setErrorGroupStatus(ctx, ErrorGroupNode.idOf(args.id), 'IGNORED'),
   }),
   reopenErrorGroup: t.field({
     type: ErrorGroupType,
     errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.int() },
-    resolve: (_root, args, ctx) => setErrorGroupStatus(ctx, args.id, 'UNRESOLVED'),
+    args: { id: t.arg.id() },
+    resolve: (_root, args, ctx) => setErrorGroupStatus(ctx, ErrorGroupNode.idOf(args.id), 'UNRESOLVED'),
   }),
   promoteErrorGroup: t.field({
     type: PromotedErrorGroup,
     description: 'Open an issue for the group, or link it to an existing issue of its project (`issueId`).',
     errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.int(), issueId: t.arg.int({ required: false }), title: t.arg.string({ required: false }) },
-    resolve: (_root, args, ctx) => promoteErrorGroup(ctx, args.id, args),
+    args: { id: t.arg.id(), issueId: t.arg.id({ required: false }), title: t.arg.string({ required: false }) },
+    resolve: (_root, args, ctx) => promoteErrorGroup(ctx, ErrorGroupNode.idOf(args.id), { title: args.title, issueId: IssueNode.optionalIdOf(args.issueId, 'issueId') }),
   }),
 }));

@@ -4,14 +4,18 @@ import { builder } from '../../graphql/builder.ts';
 import type { Actor } from '../../services.ts';
 import { authorizedProjectScope } from '../workspaces/project-scope.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { countIssues, findIssue, projectIssues, updateIssue } from './service.ts';
 
 export const IssueStatusEnum = builder.enumType('IssueStatus', { values: ['OPEN', 'IN_PROGRESS', 'DONE', 'CLOSED'] as const });
 
+export const IssueNode = defineNodeKind('Issue', { parseId: intDatabaseId, load: (ctx, id) => findIssue(ctx, id) });
+
 export const IssueType = builder.prismaObject('Issue', {
   description: 'A unit of work on a project; reports, bug reports and error groups are promoted into issues.',
+  interfaces: [NodeInterface],
   fields: (t) => ({
-    id: t.exposeInt('id'),
+    databaseId: t.exposeInt('id', { description: 'The numeric id.' }),
     title: t.exposeString('title'),
     description: t.exposeString('description'),
     status: t.field({ type: IssueStatusEnum, resolve: (issue) => issue.status }),
@@ -60,8 +64,8 @@ builder.queryField('issue', (t) =>
   t.prismaField({
     nullable: true,
     type: 'Issue',
-    args: { id: t.arg.int() },
-    resolve: (query, _root, args, ctx) => findIssue(ctx, args.id, 'issues:read', query),
+    args: { id: t.arg.id() },
+    resolve: (query, _root, args, ctx) => findIssue(ctx, IssueNode.idOf(args.id), 'issues:read', query),
   }),
 );
 
@@ -70,12 +74,12 @@ builder.mutationField('updateIssue', (t) =>
     type: IssueType,
     errors: { types: MUTATION_ERRORS },
     args: {
-      id: t.arg.int(),
+      id: t.arg.id(),
       title: t.arg.string({ required: false }),
       description: t.arg.string({ required: false }),
       status: t.arg({ type: IssueStatusEnum, required: false }),
     },
     resolve: (_root, { id, title, description, status }, ctx) =>
-      updateIssue(ctx, id, { title: title ?? undefined, description: description ?? undefined, status: status ?? undefined }),
+      updateIssue(ctx, IssueNode.idOf(id), { title: title ?? undefined, description: description ?? undefined, status: status ?? undefined }),
   }),
 );

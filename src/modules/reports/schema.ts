@@ -2,8 +2,9 @@ import { Readable } from 'node:stream';
 import { builder, type GraphQLContext } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
 import { guardedStream } from '../../graphql/live.ts';
-import { IssueType } from '../issues/schema.ts';
-import { Project } from '../workspaces/schema.ts';
+import { defineNodeKind, encodeGlobalId, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
+import { IssueNode, IssueType } from '../issues/schema.ts';
+import { Project, ProjectNode } from '../workspaces/schema.ts';
 import { attachmentUrl } from './attachments.ts';
 import {
   boardReports, countReports, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, restoreReport, submitReport,
@@ -26,10 +27,13 @@ builder.prismaObject('Attachment', {
   }),
 });
 
+export const ReportNode = defineNodeKind('Report', { parseId: intDatabaseId, load: (ctx, id) => findReport(ctx, id) });
+
 const ReportType = builder.prismaObject('Report', {
   description: 'A feedback report in a project’s triage queue.',
+  interfaces: [NodeInterface],
   fields: (t) => ({
-    id: t.exposeInt('id'),
+    databaseId: t.exposeInt('id', { description: 'The id the kendo REST routes use.' }),
     title: t.exposeString('title'),
     description: t.exposeString('description'),
     source: t.field({ type: ReportSourceEnum, resolve: (report) => report.source as 0 | 1 }),
@@ -63,8 +67,8 @@ builder.queryField('report', (t) =>
   t.prismaField({
     nullable: true,
     type: 'Report',
-    args: { id: t.arg.int() },
-    resolve: (query, _root, args, ctx) => findReport(ctx, args.id, query),
+    args: { id: t.arg.id() },
+    resolve: (query, _root, args, ctx) => findReport(ctx, ReportNode.idOf(args.id), query),
   }),
 );
 
@@ -74,7 +78,9 @@ const PromotedReports = builder.objectRef<Awaited<ReturnType<typeof promoteRepor
     reports: t.field({ type: [ReportType], resolve: (promoted) => promoted.reports }),
   }),
 });
-const DeletedReport = builder.objectRef<{ id: number }>('DeletedReport').implement({ fields: (t) => ({ id: t.exposeInt('id') }) });
+const DeletedReport = builder.objectRef<{ id: number }>('DeletedReport').implement({
+  fields: (t) => ({ id: t.id({ description: 'The global id it had.', resolve: (deleted) => encodeGlobalId('Report', deleted.id) }) }),
+});
 
 /** GraphQL uploads arrive as File objects (Yoga holds them, within its upload limits); spooled and checked like multipart parts. */
 const incomingFiles = async (ctx: GraphQLContext, files: readonly File[] | null | undefined): Promise<IncomingFile[]> =>
@@ -98,42 +104,53 @@ builder.mutationFields((t) => ({
       files: t.arg({ type: ['File'], required: false, description: 'Up to 5 images (jpg, png, gif, webp, bmp, tiff), 3 MB each.' }),
     },
     resolve: async (_root, args, ctx) =>
-      submitReport(ctx, String(args.project), { title: args.title, description: args.description, authorName: args.authorName }, await incomingFiles(ctx, args.files)),
+      submitReport(ctx, ProjectNode.refOf(args.project), { title: args.title, description: args.description, authorName: args.authorName }, await incomingFiles(ctx, args.files)),
   }),
   promoteReports: t.field({
     type: PromotedReports,
     description: 'Promote pending reports of one project into one new issue, or into `issueId`.',
     errors: { types: MUTATION_ERRORS },
-    args: { project: t.arg.id(), reportIds: t.arg.intList(), issueId: t.arg.int({ required: false }), title: t.arg.string({ required: false }) },
-    resolve: (_root, args, ctx) => promoteReports(ctx, String(args.project), { reportIds: args.reportIds, issueId: args.issueId, title: args.title }),
+    args: { project: t.arg.id(), reportIds: t.arg.idList(), issueId: t.arg.id({ required: false }), title: t.arg.string({ required: false }) },
+    resolve: (_root, args, ctx) => promoteReports(ctx, ProjectNode.refOf(args.project), {
+        reportIds: args.reportIds.map((id) => ReportNode.idOf(id, 'reportIds')),
+        issueId: IssueNode.optionalIdOf(args.issueId, 'issueId'),
+        title: args.title,
+      }),
   }),
   dismissReport: t.field({
     type: ReportType,
     errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.int() },
-    resolve: async (_root, args, ctx) => dismissReport(ctx, (await findReport(ctx, args.id)).projectId, args.id),
+    args: { id: t.arg.id() },
+    resolve: async (_root, args, ctx) => {
+      const report = await findReport(ctx, ReportNode.idOf(args.id));
+      return dismissReport(ctx, report.projectId, report.id);
+    },
   }),
   restoreReport: t.field({
     type: ReportType,
     description: 'Undo a dismissal: the report is pending again.',
     errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.int() },
-    resolve: async (_root, args, ctx) => restoreReport(ctx, (await findReport(ctx, args.id)).projectId, args.id),
+    args: { id: t.arg.id() },
+    resolve: async (_root, args, ctx) => {
+      const report = await findReport(ctx, ReportNode.idOf(args.id));
+      return restoreReport(ctx, report.projectId, report.id);
+    },
   }),
   reorderReports: t.field({
     type: [ReportType],
     description: 'The listed reports take the positions they occupy between them, in this order.',
     errors: { types: MUTATION_ERRORS },
-    args: { project: t.arg.id(), reportIds: t.arg.intList() },
-    resolve: (_root, args, ctx) => reorderReports(ctx, String(args.project), { reportIds: args.reportIds }),
+    args: { project: t.arg.id(), reportIds: t.arg.idList() },
+    resolve: (_root, args, ctx) => reorderReports(ctx, ProjectNode.refOf(args.project), { reportIds: args.reportIds.map((id) => ReportNode.idOf(id, 'reportIds')) }),
   }),
   deleteReport: t.field({
     type: DeletedReport,
     errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.int() },
+    args: { id: t.arg.id() },
     resolve: async (_root, args, ctx) => {
-      await deleteReport(ctx, (await findReport(ctx, args.id)).projectId, args.id);
-      return { id: args.id };
+      const report = await findReport(ctx, ReportNode.idOf(args.id));
+      await deleteReport(ctx, report.projectId, report.id);
+      return { id: report.id };
     },
   }),
 }));
@@ -151,13 +168,15 @@ builder.subscriptionField('reportQueueChanged', (t) =>
   t.field({
     type: ReportQueueEvent,
     description: 'Every change to a project’s queue, live (SSE).',
-    args: { projectId: t.arg.int() },
-    subscribe: (_root, args, ctx) =>
-      guardedStream(
+    args: { projectId: t.arg.id({ description: 'The project’s global id (or its numeric id).' }) },
+    subscribe: (_root, args, ctx) => {
+      const projectId = ProjectNode.idOf(args.projectId, 'projectId');
+      return guardedStream(
         ctx,
-        () => ctx.services.pubsub.subscribe('reportQueueChanged', args.projectId),
-        (fresh) => reportProject(fresh, args.projectId, 'read'),
-      ),
+        () => ctx.services.pubsub.subscribe('reportQueueChanged', projectId),
+        (fresh) => reportProject(fresh, projectId, 'read'),
+      );
+    },
     resolve: (event) => event,
   }),
 );

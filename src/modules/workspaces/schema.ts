@@ -2,13 +2,20 @@ import { canSeeProject, isAdmin, visibleProjectsWhere } from '../../auth/permiss
 import { ValidationFailed } from '../../errors.ts';
 import { builder, type GraphQLContext } from '../../graphql/builder.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { defineNodeKind, intDatabaseId, NodeInterface, prefixedDatabaseId } from '../../graphql/node.ts';
 import { PROJECT_ABILITIES } from '../../auth/abilities.ts';
-import { countTokens, createProject, createToken, createWorkspace, findProjects, revokeToken, tokenPage, type CreatedToken } from './service.ts';
+import { countTokens, createProject, createToken, createWorkspace, findProjects, revokeToken, tokenPage, visibleWorkspaces, type CreatedToken } from './service.ts';
+
+const WorkspaceNode = defineNodeKind('Workspace', {
+  parseId: prefixedDatabaseId('ws'),
+  load: async (ctx, id) => (await visibleWorkspaces(ctx, {}, id))[0] ?? null,
+});
 
 export const Workspace = builder.prismaObject('Workspace', {
   description: 'A tenant: owns projects and members.',
+  interfaces: [NodeInterface],
   fields: (t) => ({
-    id: t.exposeID('id'),
+    databaseId: t.exposeString('id', { description: 'The ws_… id.' }),
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),
     features: t.exposeStringList('features', { description: 'Enabled feature flags.' }),
@@ -18,10 +25,19 @@ export const Workspace = builder.prismaObject('Workspace', {
   }),
 });
 
+export const ProjectNode = defineNodeKind('Project', {
+  parseId: intDatabaseId,
+  load: async (ctx, id) => {
+    const [project] = await findProjects(ctx.services.prisma, id);
+    return project && canSeeProject(ctx.principal, project) ? project : null;
+  },
+});
+
 export const Project = builder.prismaObject('Project', {
   description: 'A software project that reports are about.',
+  interfaces: [NodeInterface],
   fields: (t) => ({
-    id: t.exposeInt('id', { description: 'Numeric id, as used by the kendo REST routes.' }),
+    databaseId: t.exposeInt('id', { description: 'Numeric id, as used by the kendo REST routes.' }),
     publicId: t.exposeString('publicId', { description: 'Stable opaque id (prj_…).' }),
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),
@@ -83,7 +99,7 @@ const CreatedTokenType = builder.objectRef<CreatedToken>('CreatedToken').impleme
 });
 
 const tokenFilterOf = (args: { project?: string | number | null; workspace?: string | null; user?: string | null; includeRevoked?: boolean | null }) => ({
-  project: args.project ?? undefined,
+  project: args.project === null || args.project === undefined ? undefined : ProjectNode.refOf(args.project),
   workspace: args.workspace ?? undefined,
   user: args.user ?? undefined,
   includeRevoked: args.includeRevoked ?? false,
@@ -115,12 +131,7 @@ builder.queryFields((t) => ({
     nullable: true,
     type: ['Workspace'],
     authScopes: { authenticated: true },
-    resolve: (query, _root, _args, ctx) =>
-      ctx.services.prisma.workspace.findMany({
-        ...query,
-        where: { projects: ctx.principal.kind === 'user' && ctx.principal.user.role === 'ADMIN' ? undefined : { some: visibleProjectsWhere(ctx.principal) } },
-        orderBy: { slug: 'asc' },
-      }),
+    resolve: (query, _root, _args, ctx) => visibleWorkspaces(ctx, query),
   }),
   projects: t.prismaField({
     nullable: true,
@@ -143,12 +154,12 @@ builder.queryFields((t) => ({
     type: 'Project',
     nullable: true,
     authScopes: { authenticated: true },
-    description: 'A project by numeric id or prj_ id (`id`), or by `slug` (`<workspace>/<slug>` when ambiguous).',
+    description: 'A project by global id, numeric id or prj_ id (`id`), or by `slug` (`<workspace>/<slug>` when ambiguous).',
     args: { id: t.arg.id({ required: false }), slug: t.arg.string({ required: false }) },
     resolve: async (query, _root, args, ctx) => {
       const ref = args.id ?? args.slug;
       if (ref === undefined || ref === null) throw ValidationFailed.field('id', 'Give an id or a slug.');
-      const [project] = await findProjects(ctx.services.prisma, String(ref), query);
+      const [project] = await findProjects(ctx.services.prisma, ProjectNode.refOf(ref), query);
       if (!project || !canSeeProject(ctx.principal, project)) return null;
       ctx.loaders.project.prime(project.id, project); // children that need their project get this one
       return project;
@@ -194,7 +205,7 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, ctx) =>
       createToken(ctx, {
-        kind: 'PROJECT', name: args.name, project: String(args.project), abilities: args.abilities as string[],
+        kind: 'PROJECT', name: args.name, project: ProjectNode.refOf(args.project), abilities: args.abilities as string[],
         expiresAt: args.expiresAt ?? undefined,
       }),
   }),

@@ -5,7 +5,7 @@ import type { TokenKind } from '../../generated/prisma/enums.ts';
 import {
   ACCESS_ABILITIES, FEATURES, PERMISSIONS, PROJECT_ABILITIES, isAbility, isFeature, type Permission,
 } from '../../auth/abilities.ts';
-import { authorizeProject, isAdmin, requireAccess, requireAdmin } from '../../auth/permissions.ts';
+import { authorizeProject, isAdmin, requireAccess, requireAdmin, visibleProjectsWhere } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { mintSecret } from '../../auth/tokens.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
@@ -55,6 +55,15 @@ export async function findProjects<Q extends object>(prisma: Db, ref: string | n
     throw ValidationFailed.field('project', `"${text}" names projects in several workspaces; use <workspace>/${text}.`);
   }
   return found;
+}
+
+/** Workspaces in which the caller sees a project (administrators: all), by slug; `id` narrows to one. */
+export function visibleWorkspaces<Q extends Pick<PrismaTypes.WorkspaceFindManyArgs, 'include' | 'select'>>(actor: Actor, query: Q = {} as Q, id?: string) {
+  return actor.services.prisma.workspace.findMany({
+    ...query,
+    where: { ...(id === undefined ? {} : { id }), projects: isAdmin(actor.principal) ? undefined : { some: visibleProjectsWhere(actor.principal) } },
+    orderBy: { slug: 'asc' },
+  });
 }
 
 export async function findProject(prisma: Db, ref: string | number): Promise<Project & { workspace: Workspace }> {
