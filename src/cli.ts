@@ -59,12 +59,27 @@ export interface CliIo {
   err(line: string): void;
   /** Runs a parsed command; by default on the configured database, or through a running server. */
   execute(config: Config, command: Command): Promise<CommandResult>;
+  /** `intake push` draws a progress bar on a terminal. */
+  isTTY?: boolean;
+  write?(text: string): void;
 }
 
-const processIo: CliIo = { env: process.env, out: (line) => console.log(line), err: (line) => console.error(line), execute: run };
+const processIo: CliIo = {
+  env: process.env,
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+  execute: run,
+  isTTY: Boolean(process.stdout.isTTY),
+  write: (text) => void process.stdout.write(text),
+};
 
 /** The CLI contract: argv in, output and an exit code out (0 done, 1 refused, 2 usage). */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  // `push` is a client of a running server (HTTP), with the kensho CLI's exit codes.
+  if (argv[0] === 'push') {
+    const { push } = await import('./cli/push.ts');
+    return push(argv.slice(1), { env: io.env, out: io.out, err: io.err, isTTY: io.isTTY ?? false, write: io.write });
+  }
   const wantsJson = argv.includes('--json');
   if (argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) {
     io.out(usage());

@@ -67,7 +67,10 @@ const SPECS: Record<string, CommandSpec> = {
   },
 };
 
-export const usage = () => ['Usage:', ...Object.values(SPECS).map((s) => `  ${s.usage}`), '', 'Every command accepts --json.'].join('\n');
+export const PUSH_USAGE =
+  'intake push [dir] [--junit <file|glob> ...] --workspace acme --project acme-web [--token T] [--server URL] [--label k=v ...] [--dry-run] [--no-attachments] [--strict] [--quiet] [--json]';
+
+export const usage = () => ['Usage:', ...Object.values(SPECS).map((s) => `  ${s.usage}`), `  ${PUSH_USAGE}`, '', 'Every command accepts --json.'].join('\n');
 
 export function parseCommand(argv: string[]): Command {
   const words = argv.filter((a) => !a.startsWith('-'));

@@ -61,10 +61,19 @@ export function errorReply(family: ErrorFamily, error: DomainError): ErrorReply 
     case 'graphql':
       return { status, body: { errors: [{ message: error.message, extensions: { code: error.code, ...details(error) } }] }, headers };
     case 'kaizen':
+      // Kaizen answers schema errors 400 with a JSON path per problem.
+      if (error instanceof ValidationFailed) {
+        const problems = Object.entries(error.fields).flatMap(([path, messages]) => messages.map((message) => ({ path: jsonPath(path), message })));
+        return { status: 400, body: { error: { code: error.code, message: error.message, details: problems } }, headers };
+      }
+      return { status, body: { error: { code: error.code, message: error.message, details: details(error) ?? {} } }, headers };
     case 'intake':
       return { status, body: { error: { code: error.code, message: error.message, details: details(error) ?? {} } }, headers };
   }
 }
+
+/** `run.testCases.3.status` → `$.run.testCases[3].status`. */
+const jsonPath = (key: string) => `$${key.split('.').map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join('')}`;
 
 /**
  * The raw bytes of an error answered before Fastify has a request (malformed HTTP, oversized

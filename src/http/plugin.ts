@@ -173,9 +173,10 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
   app.addHook('onRoute', (route) => {
     const family = route.config?.rateLimitFamily;
     if (!family) return;
+    rateLimitOf(services.config.rateLimits, family); // an undeclared family fails at start, not on a request
     route.config = {
       ...route.config,
-      rateLimit: { max: rateLimitOf(services.config.rateLimits, family), timeWindow: 60_000 },
+      rateLimit: { max: (request: FastifyRequest) => rateLimitOf(services.config.rateLimits, family, request.principal.kind), timeWindow: 60_000 },
     } as typeof route.config;
   });
 

@@ -5,6 +5,7 @@ import DataLoader from 'dataloader';
 import type { Project, TriageEvent, Workspace } from '../generated/prisma/client.ts';
 import type { Prisma } from '../db/client.ts';
 import { historiesOf } from '../modules/history/service.ts';
+import { caseHistories, type CaseHistoryEntry } from '../modules/test-runs/service.ts';
 
 function byKey<K, V>(rows: V[], keyOf: (row: V) => K, keys: readonly K[]): (V | null)[] {
   const map = new Map(rows.map((row) => [keyOf(row), row]));
@@ -21,6 +22,14 @@ export function createLoaders(prisma: Prisma) {
     ),
     /** Keys are `<SubjectType>:<id>`; each gets its newest triage events. */
     history: new DataLoader<string, TriageEvent[]>((keys) => historiesOf(prisma, keys), { maxBatchSize: 500 }),
+    /** A test case's last runs, by TestCase id. */
+    caseHistory: new DataLoader<number, CaseHistoryEntry[]>(
+      async (ids) => {
+        const histories = await caseHistories(prisma, ids);
+        return ids.map((id) => histories.get(id) ?? []);
+      },
+      { maxBatchSize: 1000 },
+    ),
   };
 }
 

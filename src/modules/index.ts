@@ -10,19 +10,22 @@ import { errorEventRoutes } from './error-tracking/rest.ts';
 import { pruneStaleErrorGroups } from './error-tracking/service.ts';
 import { attachmentRoutes, collectUnreferencedBlobs } from './reports/attachments.ts';
 import { reportRoutes } from './reports/rest.ts';
+import { runReportRoutes, testRunRoutes } from './test-runs/rest.ts';
+import { pruneExpiredUploads } from './test-runs/upload-state.ts';
 
 /** The REST families, each mounted at its prefixes with its own error and not-found envelope. */
 export const REST_FAMILIES = {
   kendo: ['/api/projects'],
   raven: ['/api/bug-reports', '/api/v1/bug-reports'],
-  intake: ['/api/attachments'],
+  kaizen: ['/v1'],
+  intake: ['/api/attachments', '/runs'],
 } as const satisfies Partial<Record<ErrorFamily, readonly string[]>>;
 export type RestFamily = keyof typeof REST_FAMILIES;
 
 export interface IntakeModule {
   name: string;
-  /** Route plugins per family; paths are relative to the family's prefixes. */
-  rest?: Array<{ family: RestFamily; routes: FastifyPluginAsync }>;
+  /** Route plugins per family; paths are relative to the family's prefixes (or to the one `prefix` named). */
+  rest?: Array<{ family: RestFamily; prefix?: string; routes: FastifyPluginAsync }>;
   /** Loads the module's Pothos types onto the builder (graphql/schema.ts awaits them all). */
   schema?: () => Promise<unknown>;
   jobs?: RecurringJob[];
@@ -60,11 +63,23 @@ export const MODULES: readonly IntakeModule[] = [
     name: 'reports',
     rest: [
       { family: 'kendo', routes: reportRoutes },
-      { family: 'intake', routes: attachmentRoutes },
+      { family: 'intake', prefix: '/api/attachments', routes: attachmentRoutes },
     ],
     rateLimits: { reports: 120 },
     schema: () => import('./reports/schema.ts'),
     jobs: [{ name: 'blobs.collect', everyMs: HOURLY, run: async (services) => `removed ${await collectUnreferencedBlobs(services)} unreferenced blob file(s)` }],
+  },
+  {
+    name: 'test-runs',
+    rest: [
+      { family: 'kaizen', routes: testRunRoutes },
+      { family: 'intake', prefix: '/runs', routes: runReportRoutes },
+    ],
+    // Kaizen: people 600 requests a minute, workspace tokens 6,000; signed uploads count per address.
+    rateLimits: { test_runs: 600, 'test_runs.workspace-token': 6000, test_run_uploads: 6000 },
+    schema: () => import('./test-runs/schema.ts'),
+    neverCached: ['TestCase'],
+    jobs: [{ name: 'test-uploads.prune', everyMs: HOURLY, run: async (services) => `removed ${await pruneExpiredUploads(services)} expired upload state(s)` }],
   },
   { name: 'history', schema: () => import('./history/schema.ts') },
 ];
@@ -72,9 +87,14 @@ export const MODULES: readonly IntakeModule[] = [
 /** Every rate-limit family with its default: the infrastructure's and the modules'. */
 export const RATE_LIMITS: Readonly<Record<string, number>> = Object.assign({}, RATE_LIMIT_DEFAULTS, ...MODULES.map((module) => module.rateLimits ?? {}));
 
-/** The limit in force for a family: configured, else declared; an undeclared family is a bug. */
-export function rateLimitOf(configured: Record<string, number>, family: string): number {
-  const limit = configured[family] ?? RATE_LIMITS[family];
+/**
+ * The limit in force for a family: configured, else declared; an undeclared family is a bug. A
+ * family may set its own limit per kind of caller as `<family>.<principal kind>` (Kaizen gives
+ * workspace tokens ten times a person's budget).
+ */
+export function rateLimitOf(configured: Record<string, number>, family: string, callerKind?: string): number {
+  const perKind = callerKind === undefined ? undefined : `${family}.${callerKind}`;
+  const limit = (perKind === undefined ? undefined : (configured[perKind] ?? RATE_LIMITS[perKind])) ?? configured[family] ?? RATE_LIMITS[family];
   if (limit === undefined) throw new Error(`unknown rate-limit family "${family}": declare it in modules/index.ts`);
   return limit;
 }
@@ -99,13 +119,14 @@ export async function registerModuleRoutes(app: FastifyInstance, scope: (family:
   for (const [family, prefixes] of Object.entries(REST_FAMILIES) as Array<[RestFamily, readonly string[]]>) {
     const plugins = MODULES.flatMap((module) => module.rest ?? []).filter((rest) => rest.family === family);
     for (const prefix of prefixes) {
+      const mounted = plugins.filter((rest) => rest.prefix === undefined || rest.prefix === prefix);
       await app.register(
         async (instance) => {
           instance.addHook('onRoute', (route) => {
             route.config = { ...route.config, family } as typeof route.config;
           });
           scope(family, instance);
-          for (const { routes } of plugins) await instance.register(routes);
+          for (const { routes } of mounted) await instance.register(routes);
         },
         { prefix },
       );

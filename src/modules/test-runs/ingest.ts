@@ -1,0 +1,378 @@
+// The two-phase kensho push: init describes the attachments and gets signed PUT URLs for the
+// ones not yet stored; each PUT is checked against what init described; finalize validates the
+// run and stores it, with its cases and attachment links, in one transaction.
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import { authorizeProject, canSeeProject, requireAuthenticated, requireFeature } from '../../auth/permissions.ts';
+import { signingKey, signPath, verifyPath } from '../../auth/signing.ts';
+import { lockForTransaction } from '../../db/advisory-lock.ts';
+import type { Db } from '../../db/client.ts';
+import { BadRequest, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import { announceChanged, type Actor, type Services } from '../../services.ts';
+import { parseInput } from '../../validation.ts';
+import { findProjects } from '../workspaces/service.ts';
+import { runSchema, SCHEMA_VERSION, type KenshoCase, type KenshoRun } from './kensho.ts';
+import { compareWithPrevious, RULES, type Regression } from './rules.ts';
+import { uploadStates, UPLOAD_STATE_TTL_MS, type ManifestEntry, type UploadState } from './upload-state.ts';
+
+export const PUT_URL_TTL_MS = 5 * 60 * 1000;
+/** One attachment's bytes at most (a trace or a video). */
+export const MAX_ATTACHMENT_BYTES = 200 * 1024 * 1024;
+const MAX_MANIFEST = 20_000;
+
+type RunProject = { id: number; slug: string; workspaceId: string; workspace: { slug: string; features: string[] } };
+
+/**
+ * The project a push names: by workspace and project slug (or ids), or by project slug alone —
+ * a workspace or project token's own, or the one such project the caller can see. A project the
+ * caller cannot see is not found, whatever the reason.
+ */
+export async function runProject(actor: Actor, ref: { workspace?: string | undefined; project: string | number }, rule: keyof typeof RULES): Promise<RunProject> {
+  requireAuthenticated(actor.principal);
+  const { principal, services } = actor;
+  const include = { workspace: { select: { slug: true, features: true } } } as const;
+  let candidates: RunProject[];
+  if (typeof ref.project === 'number') {
+    candidates = await services.prisma.project.findMany({ where: { id: ref.project }, include });
+  } else if (ref.workspace) {
+    const workspace = ref.workspace.startsWith('ws_') ? { id: ref.workspace } : { slug: ref.workspace };
+    candidates = await services.prisma.project.findMany({ where: { workspace, OR: [{ slug: ref.project }, { publicId: ref.project }] }, include, take: 2 });
+  } else if (principal.kind === 'workspace-token') {
+    candidates = await services.prisma.project.findMany({ where: { workspaceId: principal.workspaceId, OR: [{ slug: ref.project }, { publicId: ref.project }] }, include, take: 2 });
+  } else if (principal.kind === 'project-token') {
+    candidates = await services.prisma.project.findMany({ where: { id: principal.projectId, OR: [{ slug: ref.project }, { publicId: ref.project }] }, include, take: 2 });
+  } else {
+    candidates = (await findProjects(services.prisma, ref.project, { include })) as unknown as RunProject[];
+  }
+  const project = candidates.find((candidate) => canSeeProject(principal, candidate));
+  if (!project) throw new NotFound('Project');
+  authorizeProject(principal, project, RULES[rule]);
+  requireFeature(project.workspace, 'test-reports');
+  return project;
+}
+
+// --- init ---------------------------------------------------------------------------------
+
+const slugRef = z.string().trim().min(1).max(200);
+const manifestEntry = z
+  .object({
+    id: z.string().min(1).max(500),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256'),
+    size: z.number().int().min(0).max(MAX_ATTACHMENT_BYTES).optional(),
+    sizeBytes: z.number().int().min(0).max(MAX_ATTACHMENT_BYTES).optional(),
+    contentType: z.string().max(200).optional(),
+    caseId: z.string().max(200).optional(),
+    attachmentId: z.string().max(200).optional(),
+    relativePath: z.string().max(1000).optional(),
+  })
+  .refine((entry) => entry.size !== undefined || entry.sizeBytes !== undefined, { params: { message: 'needs size (or sizeBytes)' } });
+// Both spellings: the Kaizen document's (workspaceSlug, projectSlug, externalRunId) and the kensho CLI's.
+const initInput = z.object({
+  workspaceSlug: slugRef.optional(),
+  workspace: slugRef.optional(),
+  projectSlug: slugRef.optional(),
+  project: slugRef.optional(),
+  externalRunId: z.string().min(1).max(200).optional(),
+  runId: z.string().min(1).max(200).optional(),
+  schemaVersion: z.literal(SCHEMA_VERSION).optional(),
+  attachments: z.array(manifestEntry).max(MAX_MANIFEST).default([]),
+});
+
+export interface InitAnswer {
+  uploadId: string;
+  expiresAt: string;
+  presigned: Array<{ id: string; url: string; fields: Record<string, string> }>;
+  alreadyExists: Array<{ id: string; sha256: string }>;
+  presignedUrls: Array<{ id: string; url: string; headers: Record<string, string> }>;
+  deduplicated: Array<{ id: string }>;
+}
+
+export async function initUpload(actor: Actor, body: unknown): Promise<InitAnswer> {
+  requireAuthenticated(actor.principal);
+  const input = parseInput(initInput, body ?? {});
+  const project = input.projectSlug ?? input.project;
+  const externalRunId = input.externalRunId ?? input.runId;
+  if (!project) throw ValidationFailed.field('projectSlug', 'The projectSlug field is required.');
+  if (!externalRunId) throw ValidationFailed.field('externalRunId', 'The externalRunId field is required.');
+  const target = await runProject(actor, { workspace: input.workspaceSlug ?? input.workspace, project }, 'push');
+  const { services } = actor;
+  const manifest: ManifestEntry[] = input.attachments.map((entry) => ({
+    id: entry.id,
+    sha256: entry.sha256,
+    size: (entry.size ?? entry.sizeBytes)!,
+    contentType: entry.contentType ?? 'application/octet-stream',
+  }));
+  const stored = await storedInWorkspace(services, target.workspaceId, manifest.map((entry) => entry.sha256));
+  const now = services.clock.now();
+  const state: UploadState = { id: newId('upl'), projectId: target.id, externalRunId, manifest, expiresAt: new Date(now.getTime() + UPLOAD_STATE_TTL_MS) };
+  await uploadStates(services).save(state);
+  const key = await signingKey(services.prisma);
+  const urlExpiry = new Date(now.getTime() + PUT_URL_TTL_MS);
+  const answer: InitAnswer = { uploadId: state.id, expiresAt: state.expiresAt.toISOString(), presigned: [], alreadyExists: [], presignedUrls: [], deduplicated: [] };
+  manifest.forEach((entry, index) => {
+    if (stored.has(entry.sha256)) {
+      answer.alreadyExists.push({ id: entry.id, sha256: entry.sha256 });
+      answer.deduplicated.push({ id: entry.id });
+      return;
+    }
+    const path = uploadPath(state.id, index);
+    const { expires, signature } = signPath(key, path, urlExpiry);
+    const url = `${services.config.publicUrl}${path}?expires=${expires}&signature=${signature}`;
+    answer.presigned.push({ id: entry.id, url, fields: {} });
+    answer.presignedUrls.push({ id: entry.id, url, headers: { 'content-type': entry.contentType } });
+  });
+  return answer;
+}
+
+export const uploadPath = (uploadId: string, index: number) => `/v1/ingest/kensho/uploads/${uploadId}/${index}`;
+
+/** Which of these blobs a run of the workspace already links (and the store still holds). */
+async function storedInWorkspace(services: Services, workspaceId: string, sha256s: string[]): Promise<Set<string>> {
+  if (sha256s.length === 0) return new Set();
+  const rows = await services.prisma.runAttachment.findMany({
+    where: { sha256: { in: [...new Set(sha256s)] }, caseRun: { run: { project: { workspaceId } } } },
+    select: { sha256: true },
+    distinct: ['sha256'],
+  });
+  return new Set(rows.map((row) => row.sha256).filter((sha) => services.blobs.exists(sha)));
+}
+
+// --- PUT ----------------------------------------------------------------------------------
+
+/**
+ * One attachment's bytes at its signed URL: stored only when their sha256 and size are what init
+ * described. Forged or expired URLs are refused before a byte is read.
+ */
+export async function receiveUpload(services: Services, uploadId: string, index: string, query: { expires?: unknown; signature?: unknown }, body: Readable) {
+  const path = uploadPath(uploadId, Number(index));
+  const check = /^\d{1,5}$/.test(index) ? verifyPath(await signingKey(services.prisma), path, query.expires, query.signature, services.clock.now()) : 'forged';
+  if (check !== 'valid') throw new Forbidden(check === 'expired' ? 'The upload URL has expired; call init again.' : 'The upload URL is not valid.');
+  const state = await uploadStates(services).load(uploadId);
+  const entry = state?.manifest[Number(index)];
+  if (!entry) throw new NotFound('Upload');
+  const spooled = await services.blobs.spool(body, entry.size);
+  if ('oversize' in spooled) throw new BadRequest(`The body is larger than the ${entry.size} bytes described at init.`);
+  if (spooled.size !== entry.size || spooled.sha256 !== entry.sha256) {
+    await services.blobs.discard([spooled]);
+    throw new BadRequest(`The body (${spooled.size} bytes, sha256 ${spooled.sha256}) does not match what init described (${entry.size} bytes, sha256 ${entry.sha256}).`);
+  }
+  await services.blobs.commit(spooled);
+  return { id: entry.id, sha256: entry.sha256, size: entry.size };
+}
+
+// --- finalize -----------------------------------------------------------------------------
+
+export interface FinalizeAnswer {
+  created: boolean;
+  run: StoredRunSummary;
+}
+export interface StoredRunSummary extends Regression {
+  id: string;
+  passed: number;
+  failed: number;
+  broken: number;
+  skipped: number;
+}
+
+/**
+ * The run a finalize body carries, in either spelling: `{uploadId, run, cases}` (the kensho CLI;
+ * `cases` replace the run's test cases of the same id) or the run's fields at the top level (the
+ * Kaizen document: `runId` for `id`, `cases` for `testCases`). Paths in errors name what was sent.
+ */
+function runOfBody(body: unknown): { uploadId?: string; workspace?: string; run: unknown; prefix: string } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw ValidationFailed.field('body', 'The body must be a JSON object.');
+  const { uploadId, workspace, workspaceSlug, run, cases, runId, ...rest } = body as Record<string, unknown>;
+  const text = (value: unknown, field: string) => {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' || value.length === 0 || value.length > 200) throw ValidationFailed.field(field, `The ${field} field must be a string.`);
+    return value;
+  };
+  const common = { uploadId: text(uploadId, 'uploadId'), workspace: text(workspace ?? workspaceSlug, 'workspace') };
+  if (run !== undefined) {
+    if (run === null || typeof run !== 'object' || Array.isArray(run)) throw ValidationFailed.field('run', 'The run field must be an object.');
+    const merged = { ...(run as Record<string, unknown>) };
+    if (Array.isArray(cases) && Array.isArray(merged.testCases)) merged.testCases = mergeCases(merged.testCases, cases);
+    else if (Array.isArray(cases) && merged.testCases === undefined) merged.testCases = cases;
+    return { ...common, run: merged, prefix: 'run.' };
+  }
+  return { ...common, run: { ...rest, id: rest.id ?? runId, testCases: rest.testCases ?? cases }, prefix: '' };
+}
+
+/** Cases sent beside the run replace the run's of the same id (as kensho push merges cases/*.json). */
+function mergeCases(testCases: unknown[], cases: unknown[]): unknown[] {
+  const byId = new Map<unknown, unknown>();
+  for (const item of [...testCases, ...cases]) byId.set(item !== null && typeof item === 'object' ? (item as { id?: unknown }).id : item, item);
+  return [...byId.values()];
+}
+
+function validateRun(run: unknown, prefix: string): KenshoRun {
+  try {
+    return parseInput(runSchema, run);
+  } catch (error) {
+    if (!(error instanceof ValidationFailed) || !prefix) throw error;
+    const rooted = (path: string) => (path === 'body' ? prefix.slice(0, -1) : `${prefix}${path}`);
+    throw new ValidationFailed(Object.fromEntries(Object.entries(error.fields).map(([path, messages]) => [rooted(path), messages])));
+  }
+}
+
+export async function finalizeRun(actor: Actor, body: unknown): Promise<FinalizeAnswer> {
+  requireAuthenticated(actor.principal);
+  const { services } = actor;
+  const sent = runOfBody(body);
+  const run = validateRun(sent.run, sent.prefix);
+  const state = sent.uploadId ? await uploadStates(services).load(sent.uploadId) : null;
+  if (sent.uploadId && !state) throw new NotFound('Upload (it expires 30 minutes after init)');
+  const project = await runProject(actor, { workspace: sent.workspace, project: state ? state.projectId : run.project.slug }, 'push');
+  if (state && state.externalRunId !== run.id) throw ValidationFailed.field(`${sent.prefix}id`, `The run id "${run.id}" is not the one init described ("${state.externalRunId}").`);
+
+  const existing = await services.prisma.testRun.findUnique({ where: { projectId_externalRunId: { projectId: project.id, externalRunId: run.id } } });
+  if (existing) return { created: false, run: existing };
+
+  const cases = latestById(run.testCases);
+  const links = attachmentLinks(cases, state, sent.prefix);
+  const missing = links.filter((link) => link.sha256 && !services.blobs.exists(link.sha256));
+  if (missing.length > 0) {
+    throw new ValidationFailed(
+      Object.fromEntries(missing.map((link) => [link.path, [`The attachment ${link.manifestId} was described at init but not uploaded.`]])),
+      `${missing.length} attachment(s) described at init were not uploaded: ${missing.slice(0, 10).map((link) => link.manifestId).join(', ')}.`,
+    );
+  }
+
+  const stored = await services.prisma.$transaction(
+    async (tx) => {
+      // Concurrent pushes of one run: the first stores it, the others answer it.
+      await lockForTransaction(tx, 'test-run', `${project.id}:${run.id}`);
+      const again = await tx.testRun.findUnique({ where: { projectId_externalRunId: { projectId: project.id, externalRunId: run.id } } });
+      if (again) return { created: false, run: again };
+      return { created: true, run: await storeRun(tx, project.id, run, cases, links) };
+    },
+    { timeout: 120_000, maxWait: 60_000 },
+  );
+  if (stored.created) announceChanged(services, { typename: 'Project', id: project.id });
+  return stored;
+}
+
+/** A case id sent twice keeps its last version (a retry written over the first attempt). */
+function latestById(cases: KenshoCase[]): KenshoCase[] {
+  return [...new Map(cases.map((item) => [item.id, item])).values()];
+}
+
+interface AttachmentLink {
+  caseId: string;
+  manifestId: string;
+  path: string;
+  key: string;
+  kind: string;
+  name: string;
+  mimeType: string;
+  size: number;
+  sha256: string | null;
+}
+
+/** Each case attachment with its bytes: the manifest entry init described for it, if any. */
+function attachmentLinks(cases: KenshoCase[], state: UploadState | null, prefix: string): AttachmentLink[] {
+  const manifest = new Map(state?.manifest.map((entry) => [entry.id, entry]) ?? []);
+  const links: AttachmentLink[] = [];
+  cases.forEach((item, caseIndex) => {
+    (item.attachments ?? []).forEach((attachment, index) => {
+      const manifestId = `${item.id}::${attachment.id}`;
+      const entry = manifest.get(manifestId) ?? manifest.get(attachment.id);
+      if (!entry) return; // described but never uploaded (--no-attachments): kept in the case detail only
+      links.push({
+        caseId: item.id,
+        manifestId: entry.id,
+        path: `${prefix}testCases.${caseIndex}.attachments.${index}`,
+        key: attachment.id,
+        kind: attachment.kind,
+        name: attachment.relativePath,
+        mimeType: attachment.mimeType,
+        size: entry.size,
+        sha256: entry.sha256,
+      });
+    });
+  });
+  return links;
+}
+
+const CHUNK = 1000;
+
+async function storeRun(tx: Db, projectId: number, run: KenshoRun, cases: KenshoCase[], links: AttachmentLink[]): Promise<StoredRunSummary> {
+  const startedAt = new Date(run.startedAt);
+  const testCaseIds = await upsertTestCases(tx, projectId, cases, startedAt);
+  const branch = run.env?.branch ?? null;
+  const previous = await tx.testRun.findFirst({
+    where: { projectId, branch, startedAt: { lt: startedAt } },
+    orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
+    select: { id: true },
+  });
+  const previousStatuses = previous
+    ? new Map((await tx.caseRun.findMany({ where: { runId: previous.id }, select: { testCaseId: true, status: true } })).map((row) => [row.testCaseId, row.status]))
+    : null;
+  const rows = cases.map((item) => ({ item, testCaseId: testCaseIds.get(item.id)!, status: item.status, muted: item.muted ?? false }));
+  const regression = compareWithPrevious(rows, previousStatuses);
+  const count = (status: string) => cases.filter((item) => item.status === status).length;
+  const id = newId('run');
+  const { schemaVersion: _version, id: externalRunId, project: _project, framework, startedAt: _s, finishedAt, totals: _totals, testCases: _cases, durationMs, ...meta } = run;
+  const stored = await tx.testRun.create({
+    data: {
+      id, projectId, externalRunId, branch, commit: run.env?.commit ?? null,
+      framework: framework.name, frameworkVersion: framework.version, startedAt, finishedAt: new Date(finishedAt), durationMs: durationMs ?? null,
+      passed: count('pass'), failed: count('fail'), broken: count('broken'), skipped: count('skip'),
+      flaky: cases.filter((item) => item.flaky === true).length,
+      ...regression, previousRunId: previous?.id ?? null, meta: meta as object,
+    },
+  });
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const created = await tx.caseRun.createManyAndReturn({
+      data: rows.slice(i, i + CHUNK).map(({ item, testCaseId }) => {
+        const { id: _id, name: _name, fullName: _fullName, status, startedAt: caseStartedAt, duration, ...detail } = item;
+        return {
+          runId: id, testCaseId, projectId, status,
+          muted: item.muted ?? false, flaky: item.flaky ?? false, retries: item.retries ?? 0,
+          startedAt: new Date(caseStartedAt), durationMs: duration, suite: suiteOf(item),
+          errorMessage: item.errors?.[0]?.message.slice(0, 4000) ?? null,
+          detail: detail as object,
+        };
+      }),
+      select: { id: true, testCaseId: true },
+    });
+    const caseRunOf = new Map(created.map((row) => [row.testCaseId, row.id]));
+    const chunkIds = new Set(rows.slice(i, i + CHUNK).map((row) => row.item.id));
+    const chunkLinks = links.filter((link) => chunkIds.has(link.caseId));
+    if (chunkLinks.length > 0) {
+      await tx.runAttachment.createMany({
+        data: chunkLinks.map((link) => ({
+          caseRunId: caseRunOf.get(testCaseIds.get(link.caseId)!)!, projectId, key: link.key, kind: link.kind, name: link.name,
+          mimeType: link.mimeType, size: link.size, sha256: link.sha256!,
+        })),
+      });
+    }
+  }
+  return stored;
+}
+
+export const suiteOf = (item: Pick<KenshoCase, 'suite'>) => (item.suite ?? []).join(' › ');
+
+/** One row per stable id in the project; its last status follows the newest run that named it. */
+async function upsertTestCases(tx: Db, projectId: number, cases: KenshoCase[], runStartedAt: Date): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  for (let i = 0; i < cases.length; i += CHUNK) {
+    const chunk = cases.slice(i, i + CHUNK);
+    const returned = await tx.$queryRaw<Array<{ id: number; stableId: string }>>`
+      INSERT INTO "TestCase" ("projectId", "stableId", "name", "fullName", "filePath", "suite", "lastStatus", "lastRunAt")
+      SELECT ${projectId}, * FROM unnest(
+        ${chunk.map((item) => item.id)}::text[], ${chunk.map((item) => item.name)}::text[], ${chunk.map((item) => item.fullName)}::text[],
+        ${chunk.map((item) => item.filePath ?? null)}::text[], ${chunk.map(suiteOf)}::text[], ${chunk.map((item) => item.status)}::text[],
+        ${chunk.map(() => runStartedAt)}::timestamp(3)[]
+      )
+      ON CONFLICT ("projectId", "stableId") DO UPDATE SET
+        "name" = excluded."name", "fullName" = excluded."fullName", "filePath" = excluded."filePath", "suite" = excluded."suite",
+        "lastStatus" = CASE WHEN excluded."lastRunAt" >= "TestCase"."lastRunAt" THEN excluded."lastStatus" ELSE "TestCase"."lastStatus" END,
+        "lastRunAt" = GREATEST(excluded."lastRunAt", "TestCase"."lastRunAt")
+      RETURNING "id", "stableId"`;
+    for (const row of returned) ids.set(row.stableId, row.id);
+  }
+  return ids;
+}
+

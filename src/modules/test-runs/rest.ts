@@ -1,0 +1,215 @@
+// The Kaizen REST API (/v1, the kaizen family: bare resources, `{error:{code,message,details}}`)
+// and the run report links (/runs). Routes translate JSON to service calls and back; the rules
+// live in ingest.ts and service.ts.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { CaseRun, Project, RunAttachment, TestCase, TestRun } from '../../generated/prisma/client.ts';
+import { RateLimited } from '../../errors.ts';
+import type { Services } from '../../services.ts';
+import { contentDisposition } from '../reports/attachments.ts';
+import { finalizeRun, initUpload, MAX_ATTACHMENT_BYTES, receiveUpload, type StoredRunSummary } from './ingest.ts';
+import { renderRunReport } from './report-page.ts';
+import {
+  attachmentUrl, findRun, reportUrl, runAttachmentByLink, runByLink, runCaseDetail, runCasePage, testProjectDetail, visibleTestProjects,
+  type CaseHistoryEntry, type ProjectStats,
+} from './service.ts';
+
+const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+/** A finalize carries the whole run (10,000 cases with steps are tens of MB). */
+const FINALIZE_BODY_LIMIT = 128 * 1024 * 1024;
+
+const iso = (date: Date | null) => date?.toISOString().replace(/\.000Z$/, 'Z') ?? null;
+
+const projectJson = (project: Project & { workspace: { id: string; slug: string } }, stats: ProjectStats) => ({
+  id: project.publicId,
+  slug: project.slug,
+  name: project.name,
+  workspace: { id: project.workspace.id, slug: project.workspace.slug },
+  accessMode: 'team',
+  stats: { lastRunAt: iso(stats.lastRunAt), passRate30d: stats.passRate30d, flakyCount: stats.flakyCount },
+});
+
+async function runJson(services: Services, run: TestRun & { project: { slug: string } }) {
+  return {
+    id: run.id,
+    project: { slug: run.project.slug },
+    externalRunId: run.externalRunId,
+    branch: run.branch,
+    commit: run.commit,
+    status: run.status,
+    startedAt: iso(run.startedAt),
+    finishedAt: iso(run.finishedAt),
+    totals: { passed: run.passed, failed: run.failed, skipped: run.skipped, broken: run.broken, flaky: run.flaky },
+    casesUrl: `${services.config.publicUrl}/v1/runs/${run.id}/cases`,
+    kenshoReportUrl: await reportUrl(services, run.id),
+  };
+}
+
+type CaseRow = CaseRun & { testCase: Pick<TestCase, 'stableId' | 'name' | 'fullName' | 'filePath'> };
+const caseJson = (row: CaseRow) => ({
+  id: row.testCase.stableId,
+  caseRunId: row.id,
+  name: row.testCase.name,
+  fullName: row.testCase.fullName,
+  status: row.status,
+  duration: row.durationMs,
+  startedAt: iso(row.startedAt),
+  suite: row.suite ? row.suite.split(' › ') : [],
+  filePath: row.testCase.filePath,
+  retries: row.retries,
+  flaky: row.flaky,
+  muted: row.muted,
+  error: row.errorMessage,
+});
+
+const historyJson = (entry: CaseHistoryEntry) => ({
+  runId: entry.runId,
+  externalRunId: entry.externalRunId,
+  status: entry.status,
+  startedAt: iso(entry.startedAt),
+  duration: entry.durationMs,
+  branch: entry.branch,
+  commit: entry.commit,
+});
+
+export const finalizeJson = async (services: Services, run: StoredRunSummary) => {
+  const url = await reportUrl(services, run.id);
+  return {
+    internalRunId: run.id,
+    runUrl: url,
+    kenshoReportUrl: url,
+    casesUrl: `${services.config.publicUrl}/v1/runs/${run.id}/cases`,
+    regression: { newFailures: run.newFailures, fixed: run.fixed, stillFailing: run.stillFailing },
+    summary: {
+      total: run.passed + run.failed + run.broken + run.skipped,
+      pass: run.passed,
+      fail: run.failed,
+      broken: run.broken,
+      skip: run.skipped,
+      regressions: run.newFailures,
+      recoveries: run.fixed,
+    },
+  };
+};
+
+const actorOf = (app: FastifyInstance, request: FastifyRequest) => ({ services: app.services, principal: request.principal });
+
+/** 60 finalizes a minute per project (Kaizen's ingest limit), whoever sends them. */
+const FINALIZES_PER_PROJECT_PER_MINUTE = 60;
+function finalizeProjectKey(request: FastifyRequest): string {
+  const body = (request.body ?? {}) as Record<string, unknown>;
+  const run = (typeof body.run === 'object' && body.run !== null ? body.run : body) as { project?: { slug?: unknown } };
+  const workspace = body.workspace ?? body.workspaceSlug ?? (request.principal.kind === 'workspace-token' ? request.principal.workspaceId : '');
+  return `finalize:${String(workspace)}/${String(body.uploadId ?? run.project?.slug ?? '')}`;
+}
+
+export async function testRunRoutes(app: FastifyInstance): Promise<void> {
+  const family = { rateLimitFamily: 'test_runs' };
+  // A second budget beside the caller's: the route's own limit has already run for this request.
+  const finalizeBudget = app.createRateLimit({ max: FINALIZES_PER_PROJECT_PER_MINUTE, timeWindow: 60_000, keyGenerator: finalizeProjectKey });
+
+  app.get('/projects', { config: family }, async (request) => {
+    const projects = await visibleTestProjects(actorOf(app, request));
+    return projects.map(({ project, stats }) => projectJson(project, stats));
+  });
+
+  app.get<{ Params: { slug: string } }>('/projects/:slug', { config: family }, async (request) => {
+    const detail = await testProjectDetail(actorOf(app, request), request.params.slug);
+    return {
+      ...projectJson(detail.project, detail.stats),
+      stats: {
+        ...projectJson(detail.project, detail.stats).stats,
+        history: { firstRunAt: iso(detail.history.firstRunAt), lastRunAt: iso(detail.history.lastRunAt), runs: detail.history.runs },
+        topFailingSuites: detail.topFailingSuites,
+      },
+    };
+  });
+
+  app.get<{ Params: { id: string } }>('/runs/:id', { config: family }, async (request) => {
+    const run = await findRun(actorOf(app, request), request.params.id, { include: { project: { select: { slug: true } } } });
+    return runJson(app.services, run as typeof run & { project: { slug: string } });
+  });
+
+  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/runs/:id/cases', { config: family }, async (request) => {
+    const page = await runCasePage(actorOf(app, request), request.params.id, request.query);
+    return { items: page.items.map(caseJson), nextCursor: page.nextCursor };
+  });
+
+  app.get<{ Params: { id: string; caseId: string } }>('/runs/:id/cases/:caseId', { config: family }, async (request) => {
+    const { caseRun, history } = await runCaseDetail(actorOf(app, request), request.params.id, request.params.caseId);
+    const { attachments: _sent, ...detail } = caseRun.detail as Record<string, unknown>;
+    return {
+      ...caseJson(caseRun),
+      ...detail,
+      attachments: await Promise.all(caseRun.attachments.map(async (attachment: RunAttachment) => ({
+        id: attachment.key,
+        kind: attachment.kind,
+        name: attachment.name,
+        mimeType: attachment.mimeType,
+        size: attachment.size,
+        sha256: attachment.sha256,
+        url: await attachmentUrl(app.services, caseRun.runId, attachment.id),
+      }))),
+      history: history.map(historyJson),
+    };
+  });
+
+  app.post('/ingest/kensho/init', { config: family }, async (request) => initUpload(actorOf(app, request), request.body));
+
+  app.post(
+    '/ingest/kensho/finalize',
+    {
+      bodyLimit: FINALIZE_BODY_LIMIT,
+      config: family,
+      preHandler: async (request) => {
+        const budget = await finalizeBudget(request);
+        if (!budget.isAllowed && budget.isExceeded) throw new RateLimited(Math.max(1, budget.ttlInSeconds), budget.max);
+      },
+    },
+    async (request, reply) => {
+      const { created, run } = await finalizeRun(actorOf(app, request), request.body);
+      return reply.code(created ? 201 : 200).send(await finalizeJson(app.services, run));
+    },
+  );
+
+  // Signed PUT URLs take raw bytes of any type: a scope with one catch-all parser passing the stream on.
+  await app.register(async (uploads) => {
+    uploads.removeAllContentTypeParsers();
+    uploads.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    uploads.put<{ Params: { uploadId: string; index: string }; Querystring: Record<string, unknown> }>(
+      '/ingest/kensho/uploads/:uploadId/:index',
+      { bodyLimit: MAX_ATTACHMENT_BYTES, config: { public: true, rateLimitFamily: 'test_run_uploads' } },
+      async (request) => receiveUpload(app.services, request.params.uploadId, request.params.index, request.query, request.body as Readable),
+    );
+  });
+}
+
+/** The human report of a run and its attachments, at links a browser can open (see runByLink). */
+export async function runReportRoutes(app: FastifyInstance): Promise<void> {
+  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/:id/report', { config: { rateLimitFamily: 'default' } }, async (request, reply) => {
+    const run = await runByLink(actorOf(app, request), request.params.id, `/runs/${request.params.id}/report`, request.query);
+    return reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'private, no-store')
+      .send(await renderRunReport(app.services, run, request.query.status));
+  });
+
+  app.get<{ Params: { id: string; attachmentId: string }; Querystring: Record<string, unknown> }>(
+    '/:id/attachments/:attachmentId',
+    { config: { rateLimitFamily: 'default' } },
+    async (request, reply) => {
+      const attachment = await runAttachmentByLink(actorOf(app, request), request.params.id, request.params.attachmentId, request.query);
+      // The type is the pusher's word, so only raster images are served as themselves (inline);
+      // anything else is a download in a sandbox, never a page of our origin.
+      const mimeType = INLINE_TYPES.has(attachment.mimeType) ? attachment.mimeType : 'application/octet-stream';
+      return reply
+        .header('content-type', mimeType)
+        .header('content-length', attachment.size)
+        .header('content-disposition', contentDisposition(attachment.name.split('/').pop() || 'attachment', mimeType))
+        .header('content-security-policy', 'sandbox')
+        .header('cache-control', 'private, max-age=3600')
+        .send(app.services.blobs.read(attachment.sha256));
+    },
+  );
+}

@@ -1,0 +1,138 @@
+// Test runs on the board: a project's runs by branch, a run's cases by status, a case's history
+// across runs (batched by the caseHistory loader: one statement per page).
+import { builder } from '../../graphql/builder.ts';
+import { defineNodeKind, intDatabaseId, NodeInterface, prefixedDatabaseId } from '../../graphql/node.ts';
+import { CASE_STATUSES } from './kensho.ts';
+import { countProjectRuns, findRun, findTestCase, HISTORY_LENGTH, projectRuns, reportUrl, type CaseHistoryEntry } from './service.ts';
+
+const CaseStatusEnum = builder.enumType('CaseStatus', {
+  values: Object.fromEntries(CASE_STATUSES.map((status) => [status.toUpperCase(), { value: status }])) as Record<string, { value: string }>,
+});
+
+const RunNode = defineNodeKind('TestRun', { parseId: prefixedDatabaseId('run'), load: (ctx, id) => findRun(ctx, id) });
+const TestCaseNode = defineNodeKind('TestCase', { parseId: intDatabaseId, load: (ctx, id) => findTestCase(ctx, id) });
+defineNodeKind('CaseRun', {
+  parseId: intDatabaseId,
+  load: async (ctx, id) => {
+    const caseRun = await ctx.services.prisma.caseRun.findUnique({ where: { id } });
+    if (!caseRun) return null;
+    await findRun(ctx, caseRun.runId);
+    return caseRun;
+  },
+});
+
+const RunTotals = builder.objectRef<{ passed: number; failed: number; skipped: number; broken: number; flaky: number }>('RunTotals').implement({
+  fields: (t) => ({
+    passed: t.exposeInt('passed'),
+    failed: t.exposeInt('failed'),
+    skipped: t.exposeInt('skipped'),
+    broken: t.exposeInt('broken'),
+    flaky: t.exposeInt('flaky'),
+  }),
+});
+const RunRegression = builder.objectRef<{ newFailures: number; fixed: number; stillFailing: number }>('RunRegression').implement({
+  description: 'Against the previous run on the same branch.',
+  fields: (t) => ({
+    newFailures: t.exposeInt('newFailures', { description: 'Failing now, not failing in the previous run.' }),
+    fixed: t.exposeInt('fixed', { description: 'Failed in the previous run, passes now.' }),
+    stillFailing: t.exposeInt('stillFailing'),
+  }),
+});
+const CaseHistoryEntryType = builder.objectRef<CaseHistoryEntry>('CaseHistoryEntry').implement({
+  fields: (t) => ({
+    runId: t.id({ resolve: (entry) => RunNode.globalIdOf(entry.runId) }),
+    externalRunId: t.exposeString('externalRunId'),
+    status: t.field({ type: CaseStatusEnum, resolve: (entry) => entry.status }),
+    startedAt: t.expose('startedAt', { type: 'DateTime' }),
+    durationMs: t.exposeInt('durationMs'),
+    branch: t.exposeString('branch', { nullable: true }),
+    commit: t.exposeString('commit', { nullable: true }),
+  }),
+});
+const historyField = `Its last ${HISTORY_LENGTH} runs, newest first.`;
+
+builder.prismaObject('TestCase', {
+  description: 'A test across runs, known by its kensho stable id.',
+  interfaces: [NodeInterface],
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    stableId: t.exposeString('stableId', { description: 'tc_…, the same in every run.' }),
+    name: t.exposeString('name'),
+    fullName: t.exposeString('fullName'),
+    filePath: t.exposeString('filePath', { nullable: true }),
+    suite: t.exposeString('suite'),
+    lastStatus: t.field({ type: CaseStatusEnum, resolve: (testCase) => testCase.lastStatus }),
+    lastRunAt: t.expose('lastRunAt', { type: 'DateTime' }),
+    history: t.field({ type: [CaseHistoryEntryType], description: historyField, resolve: (testCase, _args, ctx) => ctx.loaders.caseHistory.load(testCase.id) }),
+  }),
+});
+
+builder.prismaObject('CaseRun', {
+  description: 'One case in one run.',
+  interfaces: [NodeInterface],
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    testCase: t.relation('testCase'),
+    status: t.field({ type: CaseStatusEnum, resolve: (caseRun) => caseRun.status }),
+    durationMs: t.exposeInt('durationMs'),
+    startedAt: t.expose('startedAt', { type: 'DateTime' }),
+    retries: t.exposeInt('retries'),
+    flaky: t.exposeBoolean('flaky'),
+    muted: t.exposeBoolean('muted'),
+    errorMessage: t.exposeString('errorMessage', { nullable: true }),
+    detail: t.expose('detail', { type: 'JSON', description: 'Steps, errors, logs and the rest of the kensho case, as sent.' }),
+    history: t.field({ type: [CaseHistoryEntryType], description: historyField, resolve: (caseRun, _args, ctx) => ctx.loaders.caseHistory.load(caseRun.testCaseId) }),
+  }),
+});
+
+builder.prismaObject('TestRun', {
+  description: 'A pushed test run (kensho/v1).',
+  interfaces: [NodeInterface],
+  fields: (t) => ({
+    databaseId: t.exposeString('id', { description: 'run_…, as the Kaizen REST routes name it.' }),
+    externalRunId: t.exposeString('externalRunId'),
+    branch: t.exposeString('branch', { nullable: true }),
+    commit: t.exposeString('commit', { nullable: true }),
+    status: t.exposeString('status'),
+    framework: t.exposeString('framework'),
+    startedAt: t.expose('startedAt', { type: 'DateTime' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime' }),
+    totals: t.field({ type: RunTotals, resolve: (run) => run }),
+    regression: t.field({ type: RunRegression, resolve: (run) => run }),
+    project: t.relation('project'),
+    reportUrl: t.string({ description: 'The human report, at a signed link valid 30 days.', resolve: (run, _args, ctx) => reportUrl(ctx.services, run.id) }),
+    cases: t.relatedConnection('cases', {
+      cursor: 'id',
+      args: { status: t.arg({ type: CaseStatusEnum, required: false }) },
+      query: (args) => ({ where: args.status ? { status: args.status } : {}, orderBy: { id: 'asc' } }),
+      totalCount: true,
+    }),
+  }),
+});
+
+builder.prismaObjectField('Project', 'runs', (t) =>
+  t.prismaConnection({
+    nullable: true,
+    type: 'TestRun',
+    cursor: 'id',
+    description: 'Its test runs, newest first; `branch` narrows to one branch.',
+    args: { branch: t.arg.string({ required: false }) },
+    totalCount: (project, args, ctx) => countProjectRuns(ctx, project.id, args.branch),
+    resolve: (query, project, args, ctx) => projectRuns(ctx, project.id, args.branch, query),
+  }),
+);
+
+builder.queryFields((t) => ({
+  run: t.prismaField({
+    type: 'TestRun',
+    nullable: true,
+    args: { id: t.arg.id({ description: 'Global id or run_… id.' }) },
+    resolve: (query, _root, args, ctx) => findRun(ctx, RunNode.idOf(args.id), query),
+  }),
+  testCase: t.prismaField({
+    type: 'TestCase',
+    nullable: true,
+    args: { id: t.arg.id() },
+    resolve: (query, _root, args, ctx) => findTestCase(ctx, TestCaseNode.idOf(args.id), query),
+  }),
+}));
