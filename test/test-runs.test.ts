@@ -1,6 +1,7 @@
 // Test runs through the Kaizen REST surface: the two-phase kensho push in both spellings, signed
 // uploads, idempotent finalize, regressions, case pages, reads, and hostile input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectUnreferencedBlobs } from '../src/modules/index.ts';
 import { createToken } from '../src/modules/workspaces/service.ts';
 import { bearer, createTestApp, graphql, type TestApp } from './helpers.ts';
 import { projectToken, seedWorkspace } from './fixtures.ts';
@@ -90,7 +91,7 @@ describe('the two-phase push', () => {
     const init = (await post('/v1/ingest/kensho/init', who.token, { workspace: who.workspace.slug, project: who.slug, runId: 'tamper', attachments: [{ id: 'a', sha256: sha256(bytes), size: bytes.length }] })).json();
     const url: string = init.presignedUrls[0].url;
     const tampered = Buffer.from(bytes);
-    tampered[tampered.length - 1] ^= 1;
+    tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 1;
     const wrong = await put(url, tampered);
     expect(wrong.statusCode).toBe(400);
     expect(wrong.json().error.code).toBe('bad_request');
@@ -164,6 +165,20 @@ describe('the two-phase push', () => {
     // 0 fixed; 1 still failing; 2 newly failing; 6 is a new test that fails.
     expect(main2.json().regression).toEqual({ newFailures: 2, fixed: 1, stillFailing: 1 });
     expect(main2.json().summary).toMatchObject({ total: 7, pass: 4, fail: 3, regressions: 2, recoveries: 1 });
+  });
+});
+
+describe('blob collection', () => {
+  it('keeps the bytes a run links, and takes uploads never finalized once their grace has passed', async () => {
+    const who = await tenant();
+    await pushRun(who, kenshoRun({ project: who.slug, cases: 2, screenshots: [0] }), [0]);
+    const orphan = screenshotBytes(424242);
+    const init = (await post('/v1/ingest/kensho/init', who.token, { workspace: who.workspace.slug, project: who.slug, runId: 'never-finalized', attachments: [{ id: 'a', sha256: sha256(orphan), size: orphan.length }] })).json();
+    expect((await put(init.presignedUrls[0].url, orphan)).statusCode).toBe(200);
+    t.clock.advance(2 * 60 * 60 * 1000);
+    await collectUnreferencedBlobs(t.app.services);
+    expect(t.app.services.blobs.exists(sha256(screenshotBytes(0)))).toBe(true);
+    expect(t.app.services.blobs.exists(sha256(orphan))).toBe(false);
   });
 });
 

@@ -8,10 +8,12 @@ import type { RecurringJob } from '../jobs/scheduler.ts';
 import { bugReportRoutes } from './bug-reports/rest.ts';
 import { errorEventRoutes } from './error-tracking/rest.ts';
 import { pruneStaleErrorGroups } from './error-tracking/service.ts';
-import { attachmentRoutes, collectUnreferencedBlobs } from './reports/attachments.ts';
+import { attachmentRoutes, reportBlobReferences } from './reports/attachments.ts';
 import { reportRoutes } from './reports/rest.ts';
 import { runReportRoutes, testRunRoutes } from './test-runs/rest.ts';
 import { pruneExpiredUploads } from './test-runs/upload-state.ts';
+import { runBlobReferences } from './test-runs/ingest.ts';
+import type { Services } from '../services.ts';
 
 /** The REST families, each mounted at its prefixes with its own error and not-found envelope. */
 export const REST_FAMILIES = {
@@ -33,6 +35,8 @@ export interface IntakeModule {
   neverCached?: string[];
   /** Rate-limit families its routes name (`rateLimitFamily`), with their default requests per minute. */
   rateLimits?: Record<string, number>;
+  /** Which of these stored blobs (sha256) its records reference: the blob collector keeps those. */
+  blobReferences?: (services: Services, sha256s: string[]) => Promise<string[]>;
 }
 
 const HOURLY = 60 * 60 * 1000;
@@ -67,7 +71,7 @@ export const MODULES: readonly IntakeModule[] = [
     ],
     rateLimits: { reports: 120 },
     schema: () => import('./reports/schema.ts'),
-    jobs: [{ name: 'blobs.collect', everyMs: HOURLY, run: async (services) => `removed ${await collectUnreferencedBlobs(services)} unreferenced blob file(s)` }],
+    blobReferences: reportBlobReferences,
   },
   {
     name: 'test-runs',
@@ -79,6 +83,7 @@ export const MODULES: readonly IntakeModule[] = [
     rateLimits: { test_runs: 600, 'test_runs.workspace-token': 6000, test_run_uploads: 6000 },
     schema: () => import('./test-runs/schema.ts'),
     neverCached: ['TestCase'],
+    blobReferences: runBlobReferences,
     jobs: [{ name: 'test-uploads.prune', everyMs: HOURLY, run: async (services) => `removed ${await pruneExpiredUploads(services)} expired upload state(s)` }],
   },
   { name: 'history', schema: () => import('./history/schema.ts') },
@@ -99,7 +104,23 @@ export function rateLimitOf(configured: Record<string, number>, family: string, 
   return limit;
 }
 
-export const RECURRING_JOBS: readonly RecurringJob[] = MODULES.flatMap((module) => module.jobs ?? []);
+/** Blobs stay this long unreferenced before the collector may take them (uploads in flight: a PUT before its finalize). */
+export const BLOB_GRACE_MS = 60 * 60 * 1000;
+
+/** Removes blobs no module references (failed submissions, deleted reports, pushes never finalized). */
+export function collectUnreferencedBlobs(services: Services): Promise<number> {
+  const owners = MODULES.flatMap((module) => (module.blobReferences ? [module.blobReferences] : []));
+  return services.blobs.collectGarbage(
+    BLOB_GRACE_MS,
+    async (sha256s) => new Set((await Promise.all(owners.map((references) => references(services, sha256s)))).flat()),
+    services.clock.now().getTime(),
+  );
+}
+
+export const RECURRING_JOBS: readonly RecurringJob[] = [
+  ...MODULES.flatMap((module) => module.jobs ?? []),
+  { name: 'blobs.collect', everyMs: HOURLY, run: async (services) => `removed ${await collectUnreferencedBlobs(services)} unreferenced blob file(s)` },
+];
 export const NEVER_CACHED: readonly string[] = MODULES.flatMap((module) => module.neverCached ?? []);
 
 /** Which family a URL belongs to, by prefix (errors raised before routing, e.g. a malformed URL). */

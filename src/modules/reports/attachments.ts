@@ -37,15 +37,10 @@ export function contentDisposition(filename: string, mimeType: string): string {
   return `${disposition}; filename="${fallback}"; filename*=UTF-8''${exact}`;
 }
 
-/** Blobs stay this long unreferenced before the collector may take them (uploads in flight). */
-export const BLOB_GRACE_MS = 60 * 60 * 1000;
-
-/** Removes blobs no attachment references (failed submissions, deleted reports). */
-export function collectUnreferencedBlobs(services: Services): Promise<number> {
-  return services.blobs.collectGarbage(BLOB_GRACE_MS, async (sha256s) => {
-    const rows = await services.prisma.attachment.findMany({ where: { sha256: { in: sha256s } }, select: { sha256: true }, distinct: ['sha256'] });
-    return new Set(rows.map((row) => row.sha256));
-  }, services.clock.now().getTime());
+/** Which of these blobs a report attachment holds. */
+export async function reportBlobReferences(services: Services, sha256s: string[]): Promise<string[]> {
+  const rows = await services.prisma.attachment.findMany({ where: { sha256: { in: sha256s } }, select: { sha256: true }, distinct: ['sha256'] });
+  return rows.map((row) => row.sha256);
 }
 
 export async function attachmentRoutes(app: FastifyInstance): Promise<void> {

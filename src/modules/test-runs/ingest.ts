@@ -138,6 +138,12 @@ async function storedInWorkspace(services: Services, workspaceId: string, sha256
   return new Set(rows.map((row) => row.sha256).filter((sha) => services.blobs.exists(sha)));
 }
 
+/** Which of these blobs a case run's attachment holds. */
+export async function runBlobReferences(services: Services, sha256s: string[]): Promise<string[]> {
+  const rows = await services.prisma.runAttachment.findMany({ where: { sha256: { in: sha256s } }, select: { sha256: true }, distinct: ['sha256'] });
+  return rows.map((row) => row.sha256);
+}
+
 // --- PUT ----------------------------------------------------------------------------------
 
 /**
