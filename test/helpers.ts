@@ -76,6 +76,13 @@ export async function createTestApp(overrides: Partial<Config> = {}, options: { 
   };
 }
 
+/** Another instance on the same database, blob store and clock (what a second server would be). */
+export async function createSecondInstance(first: TestApp, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+  const app = await buildApp({ ...first.config, ...overrides }, { database: first.db, clock: first.clock });
+  await app.ready();
+  return app;
+}
+
 export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
 /** POST a GraphQL operation; returns the parsed body and the HTTP status. */

@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
 
 export interface KenshoRunOptions {
   id?: string;
@@ -80,4 +81,27 @@ export function writeKenshoResults(dir: string, run: ReturnType<typeof kenshoRun
       fs.writeFileSync(path.join(dir, attachment.relativePath), screenshotBytes(index));
     }
   });
+}
+
+/**
+ * A push whose three phases reach three instances: init on the first, each PUT on the second,
+ * finalize on the third. Answers the finalize response.
+ */
+export async function pushAcrossInstances(
+  instances: [FastifyInstance, FastifyInstance, FastifyInstance],
+  who: { token: string; workspace: string; project: string },
+  run: ReturnType<typeof kenshoRun>,
+  screenshots: number[],
+) {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${who.token}` };
+  const attachments = screenshots.map((i) => ({ id: `${caseId(i)}::shot`, sha256: sha256(screenshotBytes(i)), sizeBytes: screenshotBytes(i).length, contentType: 'image/png' }));
+  const init = await instances[0].inject({ method: 'POST', url: '/v1/ingest/kensho/init', headers, payload: JSON.stringify({ workspace: who.workspace, project: who.project, runId: run.id, attachments }) });
+  if (init.statusCode !== 200) throw new Error(`init answered ${init.statusCode}: ${init.body}`);
+  for (const entry of init.json().presignedUrls as Array<{ id: string; url: string; headers: Record<string, string> }>) {
+    const index = screenshots.find((i) => entry.id === `${caseId(i)}::shot`)!;
+    const url = new URL(entry.url);
+    const uploaded = await instances[1].inject({ method: 'PUT', url: url.pathname + url.search, headers: entry.headers, payload: screenshotBytes(index) });
+    if (uploaded.statusCode !== 200) throw new Error(`PUT answered ${uploaded.statusCode}: ${uploaded.body}`);
+  }
+  return instances[2].inject({ method: 'POST', url: '/v1/ingest/kensho/finalize', headers, payload: JSON.stringify({ uploadId: init.json().uploadId, run }) });
 }

@@ -240,6 +240,15 @@ describe('intake push exit codes', () => {
     expect(await t.app.services.prisma.testRun.count({ where: { projectId: who.project.id } })).toBe(0);
   });
 
+  it('1 when the server answers 400', async () => {
+    const who = await tenant();
+    const dir = resultsDir(kenshoRun({ project: who.slug, cases: 2 }));
+    // Valid kensho locally; init refuses a project reference over 200 characters.
+    const result = await push([dir, '--workspace', who.workspace.slug, '--project', 'p'.repeat(300), '--server', server, '--token', who.token]);
+    expect(result.code).toBe(1);
+    expect(result.err.join('\n')).toMatch(/answered 400/);
+  });
+
   it('1 for a label that is not k=v', async () => {
     const who = await tenant();
     const dir = resultsDir(kenshoRun({ project: who.slug, cases: 2 }));
@@ -250,20 +259,20 @@ describe('intake push exit codes', () => {
 
   it('0 for --dry-run, storing nothing', async () => {
     const who = await tenant();
-    const run = kenshoRun({ project: who.slug, cases: 30, screenshots: [2, 11, 25] });
+    // Screenshots no other test pushes (the blob store is shared by the file's tests).
+    const run = kenshoRun({ project: who.slug, cases: 30, screenshots: [13, 17, 21] });
     const dir = resultsDir(run);
     const result = await push([dir, ...target(who), '--token', who.token, '--dry-run']);
     expect(result.code, result.err.join('\n')).toBe(0);
     expect(result.out[0]).toMatch(/^validated 30 case\(s\), 3 attachment\(s\)/);
     expect(result.out.join('\n')).toContain(`dry run: would push run ${run.id}`);
     expect(await t.app.services.prisma.testRun.count({ where: { projectId: who.project.id } })).toBe(0);
-    for (const index of [2, 11, 25]) expect(t.app.services.blobs.exists(sha256(screenshotBytes(index)))).toBe(false);
+    for (const index of [13, 17, 21]) expect(t.app.services.blobs.exists(sha256(screenshotBytes(index)))).toBe(false);
   });
 
   it('0 for --no-attachments, the run stored without attachments', async () => {
     const who = await tenant();
     const run = kenshoRun({ project: who.slug, cases: 30, screenshots: [5, 6, 7] });
-    // Distinct bytes from every other test's screenshots would not matter: nothing is uploaded.
     const dir = resultsDir(run);
     const result = await push([dir, ...target(who), '--token', who.token, '--no-attachments', '--json']);
     expect(result.code, result.out.join('\n')).toBe(0);

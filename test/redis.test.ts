@@ -3,7 +3,10 @@
 // otherwise.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers.ts';
+import { createToken } from '../src/modules/workspaces/service.ts';
+import { createSecondInstance, createTestApp, type TestApp } from './helpers.ts';
+import { seedWorkspace } from './fixtures.ts';
+import { kenshoRun, pushAcrossInstances } from './kensho-fixture.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 if (!redisUrl) console.warn('SKIP test/redis.test.ts: TEST_REDIS_URL is not set, Redis-backed rate limits and pub/sub are not tested');
@@ -19,6 +22,21 @@ describe.skipIf(!redisUrl)('two instances sharing Redis', () => {
   afterAll(async () => {
     await a?.close();
     await b?.close();
+  });
+
+  it('keep a push’s upload state in Redis, so init, uploads and finalize may reach different instances', async () => {
+    const seed = await seedWorkspace(a.operator);
+    const token = (await createToken(a.operator, { kind: 'WORKSPACE', name: 'ci', workspace: seed.workspace.slug })).secret;
+    const second = await createSecondInstance(a, { redisUrl });
+    try {
+      const run = kenshoRun({ project: seed.project.slug, cases: 3, screenshots: [0] });
+      const finalized = await pushAcrossInstances([a.app, second, a.app], { token, workspace: seed.workspace.slug, project: seed.project.slug }, run, [0]);
+      expect(finalized.statusCode).toBe(201);
+      // The state lives in Redis, not in the database.
+      expect(await a.app.services.prisma.testUpload.count()).toBe(0);
+    } finally {
+      await second.close();
+    }
   });
 
   it('count one client against one limit across instances', async () => {

@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectUnreferencedBlobs } from '../src/modules/index.ts';
 import { createToken } from '../src/modules/workspaces/service.ts';
-import { bearer, createTestApp, graphql, type TestApp } from './helpers.ts';
+import { bearer, createSecondInstance, createTestApp, graphql, type TestApp } from './helpers.ts';
 import { projectToken, seedWorkspace } from './fixtures.ts';
-import { caseId, kenshoRun, screenshotBytes, sha256 } from './kensho-fixture.ts';
+import { caseId, kenshoRun, pushAcrossInstances, screenshotBytes, sha256 } from './kensho-fixture.ts';
 
 let t: TestApp;
 
@@ -165,6 +165,23 @@ describe('the two-phase push', () => {
     // 0 fixed; 1 still failing; 2 newly failing; 6 is a new test that fails.
     expect(main2.json().regression).toEqual({ newFailures: 2, fixed: 1, stillFailing: 1 });
     expect(main2.json().summary).toMatchObject({ total: 7, pass: 4, fail: 3, regressions: 2, recoveries: 1 });
+  });
+});
+
+describe('several instances', () => {
+  it('completes a push whose init, uploads and finalize reach different instances (upload state in the database)', async () => {
+    const who = await tenant();
+    const second = await createSecondInstance(t);
+    const third = await createSecondInstance(t);
+    try {
+      const run = kenshoRun({ project: who.slug, cases: 4, screenshots: [1, 3] });
+      const finalized = await pushAcrossInstances([t.app, second, third], { token: who.token, workspace: who.workspace.slug, project: who.slug }, run, [1, 3]);
+      expect(finalized.statusCode).toBe(201);
+      expect(await t.app.services.prisma.runAttachment.count({ where: { caseRun: { runId: finalized.json().internalRunId } } })).toBe(2);
+    } finally {
+      await second.close();
+      await third.close();
+    }
   });
 });
 
