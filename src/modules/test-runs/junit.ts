@@ -23,6 +23,7 @@ const parser = new XMLParser({
   trimValues: false,
   parseAttributeValue: false,
   parseTagValue: false,
+  htmlEntities: true, // &#10; and &#xA; inside messages and stacks (pytest, go)
   isArray: (name, jpath) => LISTS.has(String(jpath)) || CHILD_LISTS.has(name),
 });
 
@@ -33,6 +34,10 @@ const looksLikePath = (value: string | undefined) => !!value && /[\\/]|\.(?:[cm]
 interface Attempt {
   key: string;
   kensho: KenshoCase;
+  /** The suite's hostname: Playwright writes its project (chromium, firefox) there. */
+  host: string | undefined;
+  /** jest-junit's stray `<failure>{}</failure>` twin of a suite that failed to load. */
+  stray: boolean;
 }
 
 export interface JunitFile {
@@ -48,12 +53,14 @@ export function junitToKensho(files: JunitFile[], now = new Date()) {
     const valid = XMLValidator.validate(file.xml);
     if (valid !== true) throw new Error(`${file.name}: not well-formed XML (${valid.err.msg}, line ${valid.err.line})`);
     const document = parser.parse(file.xml) as Node;
-    const root = (document.testsuites ?? document.testsuite) as Node | undefined;
-    if (!root) throw new Error(`${file.name}: no <testsuites> or <testsuite> element`);
+    if (!('testsuites' in document) && !('testsuite' in document)) throw new Error(`${file.name}: no <testsuites> or <testsuite> element`);
+    // An element with neither attributes nor children parses to '' (an empty report).
+    const element = document.testsuites ?? document.testsuite;
+    const root = (element && typeof element === 'object' ? element : {}) as Node;
     const rootName = attr(root, 'name') ?? '';
     if (rootName === 'vitest tests') framework = 'vitest';
     else if (rootName === 'jest tests') framework = 'jest';
-    const suites = document.testsuites ? ((root.testsuite as Node[] | undefined) ?? []) : [root];
+    const suites = 'testsuites' in document ? ((root.testsuite as Node[] | undefined) ?? []) : [root];
     for (const suite of suites) collectSuite(suite, [], attempts, now, (name) => (name === 'pytest' ? (framework = 'pytest') : undefined));
   }
   const cases = mergeAttempts(attempts);
@@ -81,7 +88,7 @@ function collectSuite(suite: Node, parents: string[], attempts: Attempt[], now: 
   const path = name && name !== 'undefined' ? [...parents, name] : parents;
   const timestamp = normaliseTimestamp(attr(suite, 'timestamp')) ?? now.toISOString();
   for (const child of (suite.testsuite as Node[] | undefined) ?? []) collectSuite(child, path, attempts, now, sawSuite);
-  for (const testcase of (suite.testcase as Node[] | undefined) ?? []) attempts.push(toAttempt(testcase, path, timestamp, name));
+  for (const testcase of (suite.testcase as Node[] | undefined) ?? []) attempts.push({ ...toAttempt(testcase, path, timestamp, name), host: attr(suite, 'hostname') });
 }
 
 /** jest-junit writes `2026-11-22T10:57:52` (UTC without a zone). */
@@ -91,7 +98,7 @@ function normaliseTimestamp(value: string | undefined): string | undefined {
   return Number.isFinite(date.getTime()) && date.getUTCFullYear() >= 1971 ? date.toISOString() : undefined;
 }
 
-function toAttempt(testcase: Node, suitePath: string[], startedAt: string, suiteName: string | undefined): Attempt {
+function toAttempt(testcase: Node, suitePath: string[], startedAt: string, suiteName: string | undefined): Omit<Attempt, 'host'> {
   const name = (attr(testcase, 'name') ?? '').trim() || '(unnamed)';
   const classname = (attr(testcase, 'classname') ?? '').trim();
   const filePath = attr(testcase, 'file') ?? (looksLikePath(classname) ? classname : looksLikePath(suiteName) ? suiteName : undefined);
@@ -123,17 +130,41 @@ function toAttempt(testcase: Node, suitePath: string[], startedAt: string, suite
     ...(reruns ? { retries: reruns } : {}),
     ...(flakyReruns && status === 'pass' ? { flaky: true } : {}),
   };
-  return { key: kensho.id, kensho };
+  const stray = failures.length === 1 && errors.length === 0 && textOf(failures[0]).trim() === '{}';
+  return { key: kensho.id, kensho, stray };
 }
 
-/** One case per test: the last attempt, counting the earlier ones as retries. */
+/**
+ * One case per test: the last attempt, counting the earlier ones as retries. The same test in
+ * suites of different hosts is one case per host (Playwright projects: two browsers are two
+ * results, not a retry), named as Playwright's includeProjectInTestName names them.
+ */
 function mergeAttempts(attempts: Attempt[]): KenshoCase[] {
-  const byKey = new Map<string, KenshoCase[]>();
-  for (const attempt of attempts) byKey.set(attempt.key, [...(byKey.get(attempt.key) ?? []), attempt.kensho]);
-  return [...byKey.values()].map((tries) => {
-    const last = tries.at(-1)!;
+  const byKey = new Map<string, Attempt[]>();
+  for (const attempt of attempts) byKey.set(attempt.key, [...(byKey.get(attempt.key) ?? []), attempt]);
+  const groups: Attempt[][] = [];
+  for (const group of byKey.values()) {
+    const hosts = new Set(group.map((attempt) => attempt.host));
+    if (hosts.size === 1) {
+      groups.push(group);
+      continue;
+    }
+    for (const host of hosts) {
+      groups.push(
+        group
+          .filter((attempt) => attempt.host === host)
+          .map((attempt) => {
+            const fullName = `[${host}] › ${attempt.kensho.fullName}`;
+            return { ...attempt, kensho: { ...attempt.kensho, fullName, id: stableCaseId(fullName, attempt.kensho.filePath ?? ''), ...(host ? { browser: host } : {}) } };
+          }),
+      );
+    }
+  }
+  return groups.map((group) => {
+    const tries = group.length > 1 && group.some((attempt) => !attempt.stray) ? group.filter((attempt) => !attempt.stray) : group;
+    const last = tries.at(-1)!.kensho;
     if (tries.length === 1) return last;
-    const failedBefore = tries.slice(0, -1).some((attempt) => attempt.status === 'fail' || attempt.status === 'broken');
+    const failedBefore = tries.slice(0, -1).some((attempt) => attempt.kensho.status === 'fail' || attempt.kensho.status === 'broken');
     return { ...last, retries: (last.retries ?? 0) + tries.length - 1, ...(failedBefore && last.status === 'pass' ? { flaky: true } : {}) };
   });
 }
