@@ -302,7 +302,7 @@ function attachmentLinks(cases: KenshoCase[], state: UploadState | null, prefix:
   return links;
 }
 
-const CHUNK = 1000;
+const CHUNK = 500;
 
 async function storeRun(tx: Db, projectId: number, run: KenshoRun, cases: KenshoCase[], links: AttachmentLink[]): Promise<StoredRunSummary> {
   const startedAt = new Date(run.startedAt);
