@@ -21,6 +21,8 @@ export interface Config {
   /** Where the embedded server keeps its lock file and CLI socket (beside the PGlite data dir). */
   runtimeDir: string;
   redisUrl: string | undefined;
+  /** WEBHOOKS_ALLOW_PRIVATE=1: webhooks may target private and loopback addresses (tests, closed networks). */
+  webhooksAllowPrivate: boolean;
   publicUrl: string;
   logLevel: string;
   /** Largest JSON/multipart request body accepted, in bytes. */
@@ -63,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storageDir: env.STORAGE_DIR || './data/blobs',
     runtimeDir: isEmbeddedPath(databaseUrl) ? path.dirname(path.resolve(databaseUrl)) : path.resolve('./data'),
     redisUrl: env.REDIS_URL || undefined,
+    webhooksAllowPrivate: env.WEBHOOKS_ALLOW_PRIVATE === '1',
     publicUrl: (env.PUBLIC_URL || `http://${host}:${port}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: intFromEnv(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024),

@@ -6,7 +6,8 @@ import { buildApp } from './app.ts';
 import { isEmbeddedPath, type Config } from './config.ts';
 import { acquireDataDirLock } from './db/lock.ts';
 import { serveCliSocket } from './cli/socket.ts';
-import { RECURRING_JOBS } from './modules/index.ts';
+import { JOB_KINDS, RECURRING_JOBS } from './modules/index.ts';
+import { startQueueWorker } from './jobs/queue.ts';
 import { startJobScheduler } from './jobs/scheduler.ts';
 
 export interface RunningServer {
@@ -22,6 +23,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   try {
     const app = await buildApp(config);
     startJobScheduler(app.services, RECURRING_JOBS);
+    startQueueWorker(app.services, JOB_KINDS);
     const closeSocket = lock ? serveCliSocket(app.services, lock.socketPath) : async () => {};
     const url = await app.listen({ host: config.host, port: config.port });
     return {

@@ -4,11 +4,15 @@
 // and reported together, so one run shows every case that needs fixing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RATE_LIMITS } from '../src/modules/index.ts';
-import { createToken } from '../src/modules/workspaces/service.ts';
+import { createProject, createToken } from '../src/modules/workspaces/service.ts';
 import { submitReport } from '../src/modules/reports/service.ts';
 import { createBugReport } from '../src/modules/bug-reports/service.ts';
-import { bearer, createTestApp, type TestApp } from './helpers.ts';
+import { attachmentPath, attachmentUrl, reportPath, reportUrl } from '../src/modules/test-runs/service.ts';
+import { uploadPath } from '../src/modules/test-runs/ingest.ts';
+import { signingKey, signPath } from '../src/auth/signing.ts';
+import { bearer, createTestApp, uniqueSlug, type TestApp } from './helpers.ts';
 import { projectToken, seedWorkspace } from './fixtures.ts';
+import { caseId, kenshoRun, screenshotBytes, sha256 } from './kensho-fixture.ts';
 
 let t: TestApp;
 let A: Awaited<ReturnType<typeof seedWorkspace>>;
@@ -27,6 +31,19 @@ const tokens: Record<TokenKind, string | null> = {
 const TOKEN_KINDS = Object.keys(tokens) as TokenKind[];
 /** Seeded ids the hostile ones are mixed with. */
 const real = { reportsA: [] as number[], reportB: 0, attachment: 0, bugReport: '' };
+/**
+ * Seeded Kaizen resources: a pushed run in each workspace (three cases, case 0 with a screenshot),
+ * an upload init described but nobody sent (its PUT URL takes the hostile bodies), the projects of
+ * B finalizes rotate over (Kaizen allows 60 finalizes a minute per project), a project slug both
+ * workspaces use, and signed links: the genuine ones and ones signed with an expiry already past.
+ */
+const kz = {
+  runA: '', runB: '', attachmentA: 0, attachmentB: 0,
+  upload: { id: '', query: '' },
+  targets: [] as string[],
+  twin: '',
+  links: {} as Record<'reportB' | 'attachmentB' | 'uploadB' | 'reportA' | 'expiredReportB' | 'expiredAttachmentB' | 'expiredUploadB' | 'unknownUpload', { path: string; query: string }>,
+};
 const seedProblems: string[] = [];
 
 // A request that never answers is a failure to report, not a reason to lose the whole run.
@@ -74,7 +91,66 @@ beforeAll(async () => {
     real.attachment = 1;
   }
   real.bugReport = (await createBugReport(t.operator, { title: 'seed bug', source: 'user:command', workspaceId: A.workspace.id })).id;
+  await seedKaizen();
 });
+
+/** A kensho push through the public routes (init, PUT of case 0's screenshot, finalize): the run id and its attachment id. */
+async function pushSeedRun(token: string, workspace: string, project: string, id: string): Promise<{ run: string; attachment: number }> {
+  const call = async (method: 'POST' | 'PUT', url: string, payload: string | Buffer, contentType = 'application/json') => {
+    const response = await withTimeout(t.app.inject({ method, url, headers: { 'content-type': contentType, ...bearer(token) }, payload }));
+    if (response.statusCode >= 300) throw new Error(`${method} ${url.split('?')[0]} answered ${response.statusCode}: ${response.body.slice(0, 200)}`);
+    return response.json();
+  };
+  const bytes = Buffer.concat([screenshotBytes(0), Buffer.from(id)]);
+  const init = await call('POST', '/v1/ingest/kensho/init', JSON.stringify({ workspace, project, runId: id, attachments: [{ id: `${caseId(0)}::shot`, sha256: sha256(bytes), size: bytes.length, contentType: 'image/png' }] }));
+  const url = new URL(init.presignedUrls[0].url);
+  await call('PUT', url.pathname + url.search, bytes, 'image/png');
+  const finalized = await call('POST', '/v1/ingest/kensho/finalize', JSON.stringify({ uploadId: init.uploadId, workspace, run: kenshoRun({ id, project, cases: 3, screenshots: [0] }) }));
+  const attachment = await t.db.prisma.runAttachment.findFirstOrThrow({ where: { caseRun: { runId: finalized.internalRunId } } });
+  return { run: finalized.internalRunId, attachment: attachment.id };
+}
+
+async function seedKaizen() {
+  for (let i = 0; i < 5; i++) kz.targets.push((await createProject(t.operator, { workspace: B.workspace.slug, slug: uniqueSlug('fz'), name: 'Fuzz target' })).slug);
+  kz.targets.unshift(B.project.slug);
+  kz.twin = uniqueSlug('twin');
+  for (const seed of [A, B]) await createProject(t.operator, { workspace: seed.workspace.slug, slug: kz.twin, name: 'Twin' });
+  // If a push fails, the run goes on with ids that exist nowhere and reports the failure.
+  kz.runA = kz.runB = `run_${'0'.repeat(26)}`;
+  try {
+    ({ run: kz.runA, attachment: kz.attachmentA } = await pushSeedRun(A.adminToken, A.workspace.slug, A.project.slug, 'fuzz-seed-a'));
+    ({ run: kz.runB, attachment: kz.attachmentB } = await pushSeedRun(tokens.workspace!, B.workspace.slug, B.project.slug, 'fuzz-seed-b'));
+    const pending = Buffer.from('bytes init described and nobody sent');
+    const init = await withTimeout(t.app.inject({
+      method: 'POST', url: '/v1/ingest/kensho/init', headers: { 'content-type': 'application/json', ...bearer(tokens.workspace!) },
+      payload: JSON.stringify({ workspace: B.workspace.slug, project: B.project.slug, runId: 'fuzz-pending', attachments: [{ id: 'pending', sha256: sha256(pending), size: pending.length, contentType: 'image/png' }] }),
+    }));
+    if (init.statusCode !== 200) throw new Error(`init of the pending upload answered ${init.statusCode}: ${init.body.slice(0, 200)}`);
+    const url = new URL(init.json().presignedUrls[0].url);
+    kz.upload = { id: init.json().uploadId, query: url.search.slice(1) };
+  } catch (error) {
+    seedProblems.push(`seeding the Kaizen runs and upload failed: ${(error as Error).message}`);
+  }
+  const services = t.app.services;
+  const key = await signingKey(services.prisma);
+  const past = new Date(services.clock.now().getTime() - 60_000);
+  const link = (url: string) => ({ path: new URL(url).pathname, query: new URL(url).search.slice(1) });
+  const signed = (path: string, at: Date) => {
+    const { expires, signature } = signPath(key, path, at);
+    return { path, query: `expires=${expires}&signature=${signature}` };
+  };
+  const future = new Date(services.clock.now().getTime() + 60 * 60_000);
+  kz.links = {
+    reportB: link(await reportUrl(services, kz.runB)),
+    attachmentB: link(await attachmentUrl(services, kz.runB, kz.attachmentB)),
+    uploadB: { path: uploadPath(kz.upload.id, 0), query: kz.upload.query },
+    reportA: link(await reportUrl(services, kz.runA)),
+    expiredReportB: signed(reportPath(kz.runB), past),
+    expiredAttachmentB: signed(attachmentPath(kz.runB, kz.attachmentB), past),
+    expiredUploadB: signed(uploadPath(kz.upload.id, 0), past),
+    unknownUpload: signed(uploadPath(`upl_${'0'.repeat(26)}`, 0), future),
+  };
+}
 afterAll(() => t?.close());
 
 // --- Deterministic randomness -------------------------------------------------------------------
@@ -103,13 +179,16 @@ function sample<T>(items: readonly T[], n: number): T[] {
 
 // --- Routes ---------------------------------------------------------------------------------------
 
-type Family = 'kendo' | 'raven' | 'graphql' | 'intake';
+type Family = 'kendo' | 'raven' | 'graphql' | 'intake' | 'kaizen';
 type Method = 'GET' | 'POST' | 'DELETE' | 'PUT';
 interface Route {
   name: string;
   method: Method;
   family: Family;
-  /** The URL for a project id and a report (or attachment) id, both already URL-safe text. */
+  /**
+   * The URL for a project id and a report (or attachment) id, both already URL-safe text. Kaizen
+   * routes put their outer id (project ref, run id, upload id) in the first slot.
+   */
   url: (project: string, id: string) => string;
   /** The token most likely to get past authentication, so hostile bodies reach validation. */
   preferred: TokenKind;
@@ -119,6 +198,11 @@ interface Route {
   fields?: string[];
   usesProjectId?: boolean;
   usesId?: boolean;
+  /** The ids each slot is fuzzed with when they are not kendo's (the first is the real one, used by default). */
+  projectIds?: () => string[];
+  ids?: () => string[];
+  /** What a caller with no valid credential must hear (routes that require one). */
+  anonymous?: number;
 }
 
 const reports = (p: string) => `/api/projects/${p}/reports`;
@@ -142,10 +226,26 @@ const ROUTES: Route[] = [
   ...ravenVerbs('/api/v1'),
   { name: 'attachment', method: 'GET', family: 'intake', url: (_p, id) => `/api/attachments/${id}`, preferred: 'admin', usesId: true },
   { name: 'healthz', method: 'GET', family: 'intake', url: () => '/healthz', preferred: 'none' },
+  // Kaizen: B's workspace token is the caller that gets past authorization, so ids default to B's.
+  { name: 'kaizen projects', method: 'GET', family: 'kaizen', url: () => '/v1/projects', preferred: 'workspace', anonymous: 401 },
+  { name: 'kaizen project', method: 'GET', family: 'kaizen', url: (p) => `/v1/projects/${p}`, preferred: 'workspace', anonymous: 401, usesProjectId: true, projectIds: () => projectRefs() },
+  { name: 'kaizen run', method: 'GET', family: 'kaizen', url: (run) => `/v1/runs/${run}`, preferred: 'workspace', anonymous: 401, usesProjectId: true, projectIds: () => runIds() },
+  { name: 'kaizen run cases', method: 'GET', family: 'kaizen', url: (run) => `/v1/runs/${run}/cases`, preferred: 'workspace', anonymous: 401, usesProjectId: true, projectIds: () => runIds() },
+  { name: 'kaizen run case', method: 'GET', family: 'kaizen', url: (run, id) => `/v1/runs/${run}/cases/${id}`, preferred: 'workspace', anonymous: 401, usesProjectId: true, usesId: true, projectIds: () => runIds(), ids: () => caseIds() },
+  { name: 'kaizen init', method: 'POST', family: 'kaizen', url: () => '/v1/ingest/kensho/init', preferred: 'workspace', anonymous: 401, base: () => ({ workspace: B.workspace.slug, project: B.project.slug, runId: 'fuzz-init', attachments: [{ id: 'a', sha256: 'a'.repeat(64), size: 10, contentType: 'image/png' }] }), fields: ['workspace', 'projectSlug', 'runId', 'attachments', 'attachments.0.id', 'attachments.0.sha256', 'attachments.0.size', 'attachments.0.contentType'] },
+  // Each finalize body is a new run (a run already stored is answered, not validated and stored
+  // again) of the next of B's projects (the per-project limit would turn the rest into 429s).
+  { name: 'kaizen finalize', method: 'POST', family: 'kaizen', url: () => '/v1/ingest/kensho/finalize', preferred: 'workspace', anonymous: 401, base: () => ({ workspace: B.workspace.slug, run: kenshoRun({ ...nextRun(), cases: 2, screenshots: [0] }) }), fields: ['uploadId', 'workspace', 'run', 'run.id', 'run.project.slug', 'run.startedAt', 'run.testCases.0.id', 'run.testCases.0.name', 'run.testCases.0.steps.0.children', 'run.testCases.0.steps.0.assertion.expected', 'run.testCases.0.attachments.0.meta'] },
+  { name: 'kaizen finalize (top-level run)', method: 'POST', family: 'kaizen', url: () => '/v1/ingest/kensho/finalize', preferred: 'workspace', anonymous: 401, base: () => topLevelRun(kenshoRun({ ...nextRun(), cases: 2 })), fields: ['runId', 'cases', 'cases.0.status'] },
+  { name: 'kaizen upload', method: 'PUT', family: 'kaizen', url: (upload, index) => `/v1/ingest/kensho/uploads/${upload}/${index}?${kz.upload.query}`, preferred: 'none', usesProjectId: true, usesId: true, projectIds: () => [kz.upload.id, `upl_${'0'.repeat(26)}`, ...KAIZEN_HOSTILE_IDS], ids: () => ['0', '1', '00000', '99999', '100000', '1e3', '-1', 'abc', '%00'] },
+  { name: 'run report', method: 'GET', family: 'intake', url: (run) => `/runs/${run}/report`, preferred: 'workspace', anonymous: 401, usesProjectId: true, projectIds: () => runIds() },
+  { name: 'run attachment', method: 'GET', family: 'intake', url: (run, id) => `/runs/${run}/attachments/${id}`, preferred: 'workspace', anonymous: 401, usesProjectId: true, usesId: true, projectIds: () => runIds(), ids: () => [String(kz.attachmentB), String(kz.attachmentA), '-1', '9999999999', ...KAIZEN_HOSTILE_IDS] },
   // Unmatched URLs and methods answer in the family their URL belongs to.
   { name: 'unknown kendo', method: 'PUT', family: 'kendo', url: (p) => reports(p), preferred: 'admin', usesProjectId: true, base: () => ({}) },
   { name: 'unknown raven', method: 'POST', family: 'raven', url: () => '/api/bug-reports/explode', preferred: 'admin', base: () => ({}) },
   { name: 'unknown', method: 'POST', family: 'intake', url: (_p, id) => `/api/nothing/${id}`, preferred: 'admin', base: () => ({}) },
+  { name: 'unknown kaizen', method: 'DELETE', family: 'kaizen', url: (run) => `/v1/runs/${run}`, preferred: 'workspace', projectIds: () => runIds() },
+  { name: 'unknown runs', method: 'GET', family: 'intake', url: (run) => `/runs/${run}`, preferred: 'workspace', projectIds: () => runIds() },
 ];
 const POST_ROUTES = ROUTES.filter((r) => r.method !== 'GET' && r.method !== 'DELETE');
 
@@ -153,6 +253,23 @@ const POST_ROUTES = ROUTES.filter((r) => r.method !== 'GET' && r.method !== 'DEL
 const HOSTILE_IDS = ['0', '-1', '2147483648', '99999999999999999999', 'abc', '%ff', '1'.repeat(5_000)];
 const projectIds = () => [String(A.project.id), String(B.project.id), ...HOSTILE_IDS];
 const reportIds = () => [String(real.reportsA[2]), String(real.reportB), String(real.attachment), ...HOSTILE_IDS];
+// Kaizen's ids are text that reaches queries: NUL (encoded, and inside an otherwise good id) too.
+const KAIZEN_HOSTILE_IDS = ['0', '2147483648', 'abc', '%ff', '1'.repeat(5_000), '%00', 'a%00b'];
+/** Run ids: B's, A's (foreign to the preferred token), well-formed but unknown, almost well-formed. */
+const runIds = () => [kz.runB, kz.runA, `run_${'0'.repeat(26)}`, `run_${'A'.repeat(26)}`, `run_${'0'.repeat(25)}%00`, ...KAIZEN_HOSTILE_IDS];
+/** Project refs: slug, `<workspace>/<slug>` and prj_ id of each workspace, a slug both use, odd text. */
+const projectRefs = () => [
+  B.project.slug, A.project.slug, `${B.workspace.slug}%2F${B.project.slug}`, `${A.workspace.slug}%2F${A.project.slug}`, B.project.publicId, A.project.publicId,
+  kz.twin, `${B.workspace.id}%2F${kz.twin}`, '%2F', '%20', '..', ...KAIZEN_HOSTILE_IDS,
+];
+const caseIds = () => [caseId(1), caseId(99), `${caseId(1)}%00`, ...KAIZEN_HOSTILE_IDS];
+let finalizeTurn = 0;
+const nextRun = () => ({ id: `fuzz-run-${finalizeTurn}`, project: kz.targets[finalizeTurn++ % kz.targets.length]! });
+/** The Kaizen document's finalize spelling: the run's fields at the top level, `runId` and `cases`. */
+function topLevelRun(run: ReturnType<typeof kenshoRun>): Record<string, unknown> {
+  const { id, testCases, ...fields } = run;
+  return { workspaceSlug: B.workspace.slug, runId: id, cases: testCases, ...fields };
+}
 
 // --- Bodies ---------------------------------------------------------------------------------------
 
@@ -176,8 +293,9 @@ const DEEP = 10_000;
 const LONG = 'x'.repeat(70_000);
 const NUL = '\u0000';
 const DATES = ['0000-01-01T00:00:00Z', '-271821-04-20T00:00:00Z', '+275760-09-13T00:00:00Z', 'not a date'];
-const DATE_FIELDS = new Set(['occurredAt', 'fromDate', 'toDate']);
-const OBJECT_FIELDS = new Set(['context', 'metadata']);
+const DATE_FIELDS = new Set(['occurredAt', 'fromDate', 'toDate', 'run.startedAt']);
+/** Fields that take free-form JSON (kensho keeps attachment meta and assertion values as sent). */
+const OBJECT_FIELDS = new Set(['context', 'metadata', 'run.testCases.0.steps.0.assertion.expected', 'run.testCases.0.attachments.0.meta']);
 
 /** Values a field is set to, one at a time: wrong types, out-of-range numbers, NULs, huge text. */
 const HOSTILE_VALUES: Array<[string, unknown]> = [
@@ -191,10 +309,21 @@ const HOSTILE_RAW_VALUES: Array<[string, string]> = [
   ['{constructor}', '{"constructor":{"prototype":{"polluted":true}}}'],
   ['{"\\0":"\\0"}', '{"\\u0000":"\\u0000"}'],
   ['nested 10k', deepObjectText(DEEP)],
+  // Below the depth a sanitizer might stop at, a key PostgreSQL's jsonb cannot hold.
+  ['NUL key 70 deep', `${'{"a":'.repeat(70)}{"\\u0000":"\\u0000"}${'}'.repeat(70)}`],
 ];
 
-/** The base body with one field replaced by JSON text. */
+/** The base body with one field (a dotted path for nested ones: `run.testCases.0.id`) replaced by JSON text. */
 function withField(base: Record<string, unknown>, field: string, valueText: string): string {
+  if (field.includes('.')) {
+    const marker = '\u0001fuzz-value\u0001';
+    const copy = structuredClone(base);
+    const keys = field.split('.');
+    let at: Record<string, unknown> = copy;
+    for (const key of keys.slice(0, -1)) at = (at[key] ??= {}) as Record<string, unknown>;
+    at[keys.at(-1)!] = marker;
+    return JSON.stringify(copy).replace(JSON.stringify(marker), () => valueText);
+  }
   const rest = JSON.stringify({ ...base, [field]: undefined });
   return rest === '{}' ? `{${JSON.stringify(field)}:${valueText}}` : `{${JSON.stringify(field)}:${valueText},${rest.slice(1)}`;
 }
@@ -311,6 +440,12 @@ const gqlCases = (): Payload[] => {
     op('dismissReport(id: -1)', 'mutation { dismissReport(id: -1) { __typename } }'),
     op('deleteReport project B report', `mutation { deleteReport(id: ${real.reportB}) { __typename } }`),
     op('recordActivity 70k', 'mutation($s: String!) { recordActivity(source: $s, summary: $s) { __typename } }', { s: LONG }),
+    op('run(id: the other workspace\'s run)', 'query($id: ID) { run(id: $id) { id externalRunId } }', { id: kz.runA }),
+    op('run(id: NUL)', 'query($id: ID) { run(id: $id) { id } }', { id: `run_${NUL.repeat(26)}` }),
+    op('run cases(first: -1, after: garbage)', 'query($id: ID) { run(id: $id) { cases(first: -1, after: "garbage") { edges { node { id } } } } }', { id: kz.runB }),
+    op('run cases(first: 2147483648)', 'query($id: ID) { run(id: $id) { cases(first: 2147483648) { totalCount } } }', { id: kz.runB }),
+    op('testCase(id: 2147483648)', '{ testCase(id: "2147483648") { id } }'),
+    op('project runs(branch: NUL)', 'query($p: ID, $b: String) { project(id: $p) { runs(branch: $b, first: 5) { edges { node { id } } } } }', { p: String(B.project.id), b: `a${NUL}b` }),
     op('createProjectToken bad expiry', 'mutation($p: ID!) { createProjectToken(project: $p, name: "x", abilities: [REPORT_CREATE], expiresAt: "-271821-04-20T00:00:00Z") { __typename } }', { p: String(A.project.id) }),
   ];
 };
@@ -325,6 +460,8 @@ interface Case {
   token: TokenKind;
   payload?: Payload;
   family: Family;
+  /** The statuses this case must answer, where the contract names one (401 anonymous, 404 foreign, 403 forged). */
+  expect?: number[];
 }
 interface Failure {
   problem: string;
@@ -355,10 +492,34 @@ function envelopeProblem(family: Family, status: number, body: string): string |
     case 'graphql':
       return isObject(parsed) && Array.isArray(parsed.errors) ? undefined : 'not a GraphQL {errors:[…]} envelope';
     case 'intake': {
+      // Kaizen's shape; details are always an object here (validation errors included).
       const error = isObject(parsed) ? parsed.error : undefined;
-      return isObject(error) && typeof error.code === 'string' && typeof error.message === 'string' ? undefined : 'not an {error:{code,message}} envelope';
+      return isObject(error) && typeof error.code === 'string' && typeof error.message === 'string' && isObject(error.details) ? undefined : 'not an {error:{code,message,details}} envelope';
+    }
+    case 'kaizen': {
+      const error = isObject(parsed) ? parsed.error : undefined;
+      if (!isObject(error) || typeof error.code !== 'string' || typeof error.message !== 'string' || !('details' in error)) return 'not a kaizen {error:{code,message,details}} envelope';
+      if (error.code !== 'validation_failed') return isObject(error.details) ? undefined : 'kaizen details not an object';
+      // Schema errors: 400 with a JSON path per problem.
+      const details = error.details;
+      const ok = status === 400 && Array.isArray(details) && details.length > 0 && details.every((d: unknown) => isObject(d) && typeof d.path === 'string' && d.path.startsWith('$') && typeof d.message === 'string');
+      return ok ? undefined : 'kaizen validation error not 400 with details [{path:"$…",message}]';
     }
   }
+}
+
+/** What identifies each workspace in an answer: its ids and slugs, its project's, its run's. */
+const tenantMarkers = (seed: typeof A, run: string) => [seed.workspace.id, seed.workspace.slug, seed.project.slug, seed.project.publicId, run];
+/**
+ * A Kaizen answer (or a /runs answer to a bearer token) naming the other workspace to a token
+ * of this one, where the request did not name it itself. Admins see everything.
+ */
+function leakProblem(c: Case, body: string): string | undefined {
+  if (c.family !== 'kaizen' && !(c.url.startsWith('/runs/') && !c.url.includes('signature='))) return undefined;
+  const foreign = c.token === 'workspace' ? tenantMarkers(A, kz.runA) : c.token === 'member' || c.token === 'project' ? [...tenantMarkers(B, kz.runB), ...kz.targets] : [];
+  const sent = `${c.url} ${c.payload?.body?.toString() ?? ''}`;
+  const leaked = foreign.filter((marker) => marker && body.includes(marker) && !sent.includes(marker));
+  return leaked.length ? `names the other workspace (${leaked.join(', ')})` : undefined;
 }
 
 /**
@@ -388,20 +549,23 @@ async function send(c: Case): Promise<{ status: number; body: string }> {
 /** Every request of the run, in a fixed order. */
 function buildCases(): Case[] {
   const cases: Case[] = [];
-  const add = (route: Route, token: TokenKind, payload?: Payload, project = String(A.project.id), id = String(real.reportsA[3])) =>
-    cases.push({ route: route.name, method: route.method, url: route.url(project, id), token, payload, family: route.family });
+  const add = (route: Route, token: TokenKind, payload?: Payload, project = route.projectIds?.()[0] ?? String(A.project.id), id = route.ids?.()[0] ?? String(real.reportsA[3]), expect?: number[]) =>
+    cases.push({ route: route.name, method: route.method, url: route.url(project, id), token, payload, family: route.family, ...(expect ? { expect } : {}) });
   const tokenFor = (route: Route): TokenKind => (random() < 0.8 ? route.preferred : pick(TOKEN_KINDS));
   const baseOf = (route: Route): Payload | undefined => (route.base ? json('base body', route.base()) : undefined);
 
-  // 1. Every route with every credential.
-  for (const route of ROUTES) for (const token of TOKEN_KINDS) add(route, token, baseOf(route));
+  // 1. Every route with every credential (no valid credential: the route's 401, where it needs one).
+  const uncredentialed = new Set<TokenKind>(['none', 'garbage', 'malformed']);
+  for (const route of ROUTES) {
+    for (const token of TOKEN_KINDS) add(route, token, baseOf(route), undefined, undefined, route.anonymous && uncredentialed.has(token) ? [route.anonymous] : undefined);
+  }
 
-  // 2. Hostile project ids and report/attachment ids.
+  // 2. Hostile project ids and report/attachment ids (each route's own kinds of id, where it has them).
   for (const route of ROUTES.filter((r) => r.usesProjectId)) {
-    for (const project of projectIds()) add(route, tokenFor(route), baseOf(route), project);
+    for (const project of (route.projectIds ?? projectIds)()) add(route, tokenFor(route), baseOf(route), project);
   }
   for (const route of ROUTES.filter((r) => r.usesId)) {
-    for (const id of reportIds()) for (const token of sample(TOKEN_KINDS, 2)) add(route, token, baseOf(route), String(A.project.id), id);
+    for (const id of (route.ids ?? reportIds)()) for (const token of sample(TOKEN_KINDS, 2)) add(route, token, baseOf(route), undefined, id);
   }
 
   // 3. Status filters that are not 0|1|2, including prototype names.
@@ -417,8 +581,7 @@ function buildCases(): Case[] {
   for (const route of ROUTES) {
     if (!route.base || !route.fields) continue;
     for (const field of route.fields) {
-      const base = route.base();
-      const sendField = (summary: string, valueText: string) => add(route, tokenFor(route), raw(`${field}=${summary}`, withField(base, field, valueText)));
+      const sendField = (summary: string, valueText: string) => add(route, tokenFor(route), raw(`${field}=${summary}`, withField(route.base!(), field, valueText)));
       sendField('"\\0"', JSON.stringify(NUL));
       if (DATE_FIELDS.has(field)) for (const date of DATES) sendField(JSON.stringify(date), JSON.stringify(date));
       if (OBJECT_FIELDS.has(field)) for (const [summary, text] of HOSTILE_RAW_VALUES) sendField(summary, text);
@@ -429,10 +592,12 @@ function buildCases(): Case[] {
   }
 
   // 5. Whole hostile bodies and multipart bodies, to every route that reads a body.
-  //    /api/v1 runs the same handlers as /api: a seeded third of the bodies is enough there.
+  //    /api/v1 runs the same handlers as /api (the two finalize spellings one route; an upload
+  //    takes any bytes alike): a seeded third of the bodies is enough there.
+  const SAMPLED = new Set(['kaizen finalize (top-level run)', 'kaizen upload']);
   for (const route of POST_ROUTES) {
     const bodies = [...WHOLE_BODIES(), ...MULTIPART_BODIES()];
-    for (const payload of route.name.startsWith('/api/v1') ? sample(bodies, 8) : bodies) add(route, tokenFor(route), payload);
+    for (const payload of route.name.startsWith('/api/v1') || SAMPLED.has(route.name) ? sample(bodies, 8) : bodies) add(route, tokenFor(route), payload);
   }
 
   // 6. The valid body in every content type.
@@ -440,7 +605,7 @@ function buildCases(): Case[] {
 
   // 7. A body over the limit, once per family (5 MB is costly: a handful is enough).
   const huge = Buffer.alloc(5 * 1024 * 1024, 0x61);
-  for (const name of ['POST reports', 'error-events', '/api create', '/api/v1 auto', 'unknown']) {
+  for (const name of ['POST reports', 'error-events', '/api create', '/api/v1 auto', 'unknown', 'kaizen finalize', 'kaizen upload']) {
     const route = ROUTES.find((r) => r.name === name)!;
     add(route, route.preferred, raw('5 MB garbage (json)', huge));
   }
@@ -458,6 +623,93 @@ function buildCases(): Case[] {
   cases.push({ route: 'graphql', method: 'GET', url: '/graphql?query=%ff', token: 'admin', family: 'graphql', payload: { summary: 'GET undecodable query' } });
   cases.push({ route: 'graphql', method: 'GET', url: '/graphql?query={__typename}&variables=not-json', token: 'admin', family: 'graphql', payload: { summary: 'GET variables not JSON' } });
   cases.push({ route: 'graphql', method: 'PUT', url: '/graphql', token: 'admin', family: 'graphql', payload: json('PUT', { query: '{ __typename }' }) });
+
+  // 9. Kaizen: a run's case page with bogus filters, cursors and limits (400, not a 500 or all rows).
+  const page = (query: string, expect?: number[], token: TokenKind = 'workspace', run = kz.runB) =>
+    cases.push({ route: 'kaizen run cases ?query', method: 'GET', url: `/v1/runs/${run}/cases?${query}`, token, family: 'kaizen', ...(expect ? { expect } : {}) });
+  const cursor = (text: string) => Buffer.from(text).toString('base64url');
+  for (const status of ['__proto__', 'toString', 'PASS', 'pass%00', 'fail&status=pass', 'x'.repeat(5_000)]) page(`status=${status}`, [400]);
+  for (const text of ['garbage', '%00', 'x'.repeat(5_000), cursor('cr:-1'), cursor('cr:1e3'), cursor('cr:99999999999'), 'a&cursor=b']) page(`cursor=${text}`, [400]);
+  // Cursors in the form this API gives out, past any row or past int32: an empty page or a 400.
+  for (const text of [cursor('cr:0'), cursor('cr:2147483647'), cursor('cr:2147483648'), cursor('cr:9999999999')]) page(`cursor=${text}`, [200, 400]);
+  for (const limit of ['0', '1001', '1.5', '', '%00', 'Infinity', '1&limit=2', '1e400']) page(`limit=${limit}`, [400]);
+  page('status=fail&limit=1&cursor=garbage', [400]);
+  page(`status=${'x'.repeat(10)}&limit=0`, [404], 'member');
+  page('cursor=garbage', [404], 'workspace', kz.runA);
+  for (const status of ['__proto__', 'constructor', '%00', 'a&status=b', 'x'.repeat(5_000)]) {
+    cases.push({ route: 'run report ?status', method: 'GET', url: `/runs/${kz.runB}/report?status=${status}`, token: 'workspace', family: 'intake' });
+  }
+
+  // 10. Foreign ids: what belongs to the other workspace is not found (404, never 403), to every token of this one.
+  const foreign: Array<[TokenKind, typeof A, typeof A, string, number]> = [
+    ['workspace', B, A, kz.runA, kz.attachmentA],
+    ['member', A, B, kz.runB, kz.attachmentB],
+    ['project', A, B, kz.runB, kz.attachmentB],
+  ];
+  for (const [token, own, other, run, attachment] of foreign) {
+    const get = (route: string, url: string, family: Family = 'kaizen') => cases.push({ route: `${route} (foreign)`, method: 'GET', url, token, family, expect: [404] });
+    get('kaizen run', `/v1/runs/${run}`);
+    get('kaizen run cases', `/v1/runs/${run}/cases`);
+    get('kaizen run cases', `/v1/runs/${run}/cases?status=fail&limit=1`);
+    get('kaizen run case', `/v1/runs/${run}/cases/${caseId(1)}`);
+    get('run report', `/runs/${run}/report`, 'intake');
+    get('run attachment', `/runs/${run}/attachments/${attachment}`, 'intake');
+    get('kaizen project', `/v1/projects/${other.project.slug}`);
+    get('kaizen project', `/v1/projects/${other.workspace.slug}%2F${other.project.slug}`);
+    get('kaizen project', `/v1/projects/${other.project.publicId}`);
+    // The slug both workspaces use names this one's project, without a word about the other's.
+    cases.push({ route: 'kaizen project (twin slug)', method: 'GET', url: `/v1/projects/${kz.twin}`, token, family: 'kaizen', expect: token === 'project' ? [404] : [200, 403] });
+    const post = (route: string, url: string, body: unknown) => cases.push({ route: `${route} (foreign)`, method: 'POST', url, token, family: 'kaizen', payload: json(`naming workspace ${other === A ? 'A' : 'B'}`, body), expect: [404] });
+    post('kaizen init', '/v1/ingest/kensho/init', { workspace: other.workspace.slug, project: other.project.slug, runId: 'foreign', attachments: [] });
+    post('kaizen finalize', '/v1/ingest/kensho/finalize', { workspace: other.workspace.id, run: kenshoRun({ id: 'foreign', project: other.project.slug, cases: 1 }) });
+    if (own === B) post('kaizen finalize', '/v1/ingest/kensho/finalize', { run: kenshoRun({ id: 'foreign', project: other.project.slug, cases: 1 }) });
+  }
+
+  // 11. Signed links: each way of forging, replaying or outliving one is refused (403), whoever asks.
+  const { reportB, attachmentB, uploadB, reportA, expiredReportB, expiredAttachmentB, expiredUploadB, unknownUpload } = kz.links;
+  const flip = (text: string) => text.slice(0, -1) + (text.endsWith('A') ? 'B' : 'A');
+  const params = (query: string) => Object.fromEntries(new URLSearchParams(query)) as { expires: string; signature: string };
+  const forgeries = (genuine: { query: string }, expired: { query: string }, other: { query: string }): Array<[string, string]> => {
+    const { expires, signature } = params(genuine.query);
+    return [
+      ['forged signature', `expires=${expires}&signature=${flip(signature)}`],
+      ['signature of another path', other.query],
+      ['expiry moved', `expires=${Number(expires) + 1}&signature=${signature}`],
+      ['expired', expired.query],
+      ['empty signature', `expires=${expires}&signature=`],
+      ['signature twice', `expires=${expires}&signature=${signature}&signature=${signature}`],
+      ['expires twice', `expires=${expires}&expires=${expires}&signature=${signature}`],
+      ['expires not a number', `expires=abc&signature=${signature}`],
+      ['expires 13 digits', `expires=9999999999999&signature=${signature}`],
+      ['expires negative', `expires=-1&signature=${signature}`],
+      ['5000-char signature', `expires=${expires}&signature=${'A'.repeat(5_000)}`],
+      ['NUL signature', `expires=${expires}&signature=%00${signature.slice(1)}`],
+    ];
+  };
+  const link = (route: string, family: Family, method: Method, target: { path: string; query: string }, summary: string, expect: number[], token: TokenKind = 'none', payload?: Payload) =>
+    cases.push({ route: `${route} (signed link)`, method, url: `${target.path}?${target.query}`, token, family, expect, payload: payload ?? { summary } });
+  const notTheBytes = (summary: string) => raw(summary, Buffer.from('not the bytes init described'), 'image/png');
+  link('run report', 'intake', 'GET', reportB, 'genuine', [200]);
+  link('run attachment', 'intake', 'GET', attachmentB, 'genuine', [200]);
+  link('kaizen upload', 'kaizen', 'PUT', uploadB, 'genuine, other bytes', [400], 'none', notTheBytes('genuine URL, other bytes'));
+  link('kaizen upload', 'kaizen', 'PUT', unknownUpload, 'genuine signature, unknown upload', [404], 'none', notTheBytes('genuine signature, unknown upload'));
+  for (const [summary, query] of forgeries(reportB, expiredReportB, reportA)) link('run report', 'intake', 'GET', { path: reportB.path, query }, summary, [403]);
+  for (const [summary, query] of forgeries(attachmentB, expiredAttachmentB, reportB)) link('run attachment', 'intake', 'GET', { path: attachmentB.path, query }, summary, [403]);
+  for (const [summary, query] of forgeries(uploadB, expiredUploadB, unknownUpload)) link('kaizen upload', 'kaizen', 'PUT', { path: uploadB.path, query }, summary, [403], 'none', notTheBytes(summary));
+  // A bearer token does not rescue a bad signature; the genuine link of B's run does not open A's.
+  link('run report', 'intake', 'GET', { path: reportB.path, query: forgeries(reportB, expiredReportB, reportA)[0]![1] }, 'forged signature + admin token', [403], 'admin');
+  link('run report', 'intake', 'GET', { path: reportPath(kz.runA), query: reportB.query }, "B's signature on A's report", [403]);
+  link('run attachment', 'intake', 'GET', { path: attachmentPath(kz.runB, kz.attachmentA), query: attachmentB.query }, "B's signature, A's attachment", [403]);
+  link('run attachment', 'intake', 'GET', { path: attachmentPath(kz.runA, kz.attachmentA), query: attachmentB.query }, "B's signature on A's run", [403]);
+  link('kaizen upload', 'kaizen', 'PUT', { path: uploadPath(kz.upload.id, 1), query: uploadB.query }, 'signed for index 0, sent to 1', [403], 'none', notTheBytes('signed for index 0, sent to 1'));
+  // Without a signature a link is an ordinary request: anonymous is 401 (the upload has no other way in: 403).
+  link('run report', 'intake', 'GET', { path: reportB.path, query: `expires=${params(reportB.query).expires}` }, 'no signature', [401]);
+  link('kaizen upload', 'kaizen', 'PUT', { path: uploadB.path, query: `expires=${params(uploadB.query).expires}` }, 'no signature', [403], 'none', notTheBytes('no signature'));
+
+  // 12. Init describing more attachments than a push may hold (20,001 of 20,000, under the body limit).
+  const manifest = Array.from({ length: 20_001 }, (_, i) => ({ id: `a${i}`, sha256: 'a'.repeat(64), size: 1 }));
+  const init = ROUTES.find((r) => r.name === 'kaizen init')!;
+  add(init, 'workspace', json('20,001 attachments', { workspace: B.workspace.slug, project: B.project.slug, runId: 'too-many', attachments: manifest }), undefined, undefined, [400]);
   return cases;
 }
 
@@ -482,8 +734,11 @@ describe('fuzz: hostile input to every REST route and GraphQL', () => {
       }
       if (status >= 500) failures.push({ problem: 'server error', c, status, body });
       else if (c.family === 'graphql' && maskedInternalError(body)) failures.push({ problem: 'GraphQL internal error (a masked 500)', c, status, body });
-      else if (status >= 400) {
-        const problem = envelopeProblem(c.family, status, body);
+      else {
+        const problem =
+          (c.expect && !c.expect.includes(status) ? `expected ${c.expect.join(' or ')}` : undefined) ??
+          (status >= 400 ? envelopeProblem(c.family, status, body) : undefined) ??
+          leakProblem(c, body);
         if (problem) failures.push({ problem, c, status, body });
       }
     }
@@ -499,7 +754,7 @@ describe('fuzz: hostile input to every REST route and GraphQL', () => {
       byCause.set(key, (byCause.get(key) ?? 0) + 1);
     }
     // The request budget keeps this file fast on PGlite; growing the corpus means trimming elsewhere.
-    const MAX_CASES = 1_550;
+    const MAX_CASES = 2_200;
     if (cases.length > MAX_CASES) seedProblems.push(`${cases.length} cases exceed the budget of ${MAX_CASES}`);
     const report = [
       ...seedProblems,

@@ -5,6 +5,9 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { RATE_LIMIT_DEFAULTS } from '../config.ts';
 import type { ErrorFamily } from '../http/envelopes.ts';
 import type { RecurringJob } from '../jobs/scheduler.ts';
+import type { JobKinds } from '../jobs/queue.ts';
+import { webhookRoutes } from './webhooks/rest.ts';
+import { deliverWebhook, dispatchEvent } from './webhooks/service.ts';
 import { bugReportRoutes } from './bug-reports/rest.ts';
 import { errorEventRoutes } from './error-tracking/rest.ts';
 import { pruneStaleErrorGroups } from './error-tracking/service.ts';
@@ -37,6 +40,8 @@ export interface IntakeModule {
   rateLimits?: Record<string, number>;
   /** Which of these stored blobs (sha256) its records reference: the blob collector keeps those. */
   blobReferences?: (services: Services, sha256s: string[]) => Promise<string[]>;
+  /** Kinds of durable queue jobs it enqueues, with their handlers. */
+  jobKinds?: JobKinds;
 }
 
 const HOURLY = 60 * 60 * 1000;
@@ -86,8 +91,18 @@ export const MODULES: readonly IntakeModule[] = [
     blobReferences: runBlobReferences,
     jobs: [{ name: 'test-uploads.prune', everyMs: HOURLY, run: async (services) => `removed ${await pruneExpiredUploads(services)} expired upload state(s)` }],
   },
+  {
+    name: 'webhooks',
+    rest: [{ family: 'kaizen', routes: webhookRoutes }],
+    schema: () => import('./webhooks/schema.ts'),
+    jobKinds: { 'event.dispatch': dispatchEvent as JobKinds[string], 'webhook.deliver': deliverWebhook as JobKinds[string] },
+    neverCached: ['Webhook', 'WebhookDelivery', 'Job'],
+  },
   { name: 'history', schema: () => import('./history/schema.ts') },
 ];
+
+/** Every job kind of the durable queue, by name. */
+export const JOB_KINDS: JobKinds = Object.assign({}, ...MODULES.map((module) => module.jobKinds ?? {}));
 
 /** Every rate-limit family with its default: the infrastructure's and the modules'. */
 export const RATE_LIMITS: Readonly<Record<string, number>> = Object.assign({}, RATE_LIMIT_DEFAULTS, ...MODULES.map((module) => module.rateLimits ?? {}));

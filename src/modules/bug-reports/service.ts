@@ -18,11 +18,18 @@ import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage, type TriageChange } from '../history/service.ts';
 import { authorizedWorkspace, projectScope } from '../workspaces/project-scope.ts';
 import { findProject } from '../workspaces/service.ts';
+import { emitEvents, type IntakeEvent } from '../webhooks/events.ts';
 import { userJourneyOf, type UserJourney } from './journey.ts';
 import {
   AUTO_SOURCES, BUG_SEVERITIES, BUG_SOURCES, BUG_STATUSES, DEDUP_STATUSES, DEDUP_WINDOW_MS, detectBugSeverity, generateBugTitle, redactSecrets,
   type BugSource,
 } from './rules.ts';
+
+/** bug_report.created goes to the webhooks of every project of the report's workspace. */
+const bugReportCreated = (report: { id: string; workspaceId: string | null; title: string; severity: string; source: string; occurredAt: Date }): IntakeEvent => ({
+  workspaceId: report.workspaceId, type: 'bug_report.created', occurredAt: report.occurredAt,
+  data: { id: report.id, title: report.title, severity: report.severity, source: report.source },
+});
 
 export type BugReportWithReporter = BugReport & { reporter: Pick<User, 'id' | 'name' | 'avatarUrl'> | null };
 
@@ -143,6 +150,7 @@ export async function createBugReport(actor: Actor, input: unknown): Promise<Bug
   const userJourney = await journeyJson(actor, reporterId, now);
   return actor.services.prisma.$transaction(async (tx) => {
     await recordTriage(tx, actor.principal, now, [{ subject: 'BugReport', id, action: 'submitted', to: 'open' }]);
+    await emitEvents(tx, [bugReportCreated({ id, workspaceId, title: data.title, severity: data.severity, source: data.source, occurredAt: now })]);
     return tx.bugReport.create({
       data: {
         id,
@@ -289,7 +297,9 @@ export async function reportBugAutomatically(actor: Actor, input: unknown): Prom
   if (!dedupKey) {
     const report = await actor.services.prisma.$transaction(async (tx) => {
       await recordTriage(tx, actor.principal, now, [{ subject: 'BugReport', id: fresh.id, action: 'submitted', to: 'open' }]);
-      return tx.bugReport.create({ data: fresh, include: { reporter: REPORTER } });
+      const created = await tx.bugReport.create({ data: fresh, include: { reporter: REPORTER } });
+      await emitEvents(tx, [bugReportCreated({ ...created, source: apiSource(created.source) })]);
+      return created;
     });
     return { report, created: true };
   }
@@ -344,6 +354,7 @@ async function mergeAutoReports(prisma: Prisma, rows: AutoReportRow[]): Promise<
         await countRepeats(rows[indexes.at(-1)!]!.updatedAt);
       }
       if (submitted.length) await recordTriage(tx, submitted[0]!.by!, rows[0]!.updatedAt, submitted);
+      await emitEvents(tx, results.filter((result) => result?.created).map(({ report }) => bugReportCreated({ ...report, source: apiSource(report.source) })));
     },
     // Batches on one key queue behind each other's lock; each holds it for a few statements.
     { maxWait: 30_000, timeout: 30_000 },

@@ -92,8 +92,11 @@ async function upsertErrorGroups(prisma: Prisma, batch: GroupOccurrence[]): Prom
     const p = (i: number) => `$${base + i}`;
     return `(${p(1)}::int, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}::int, ${p(9)}::timestamp(3), ${p(10)}::timestamp(3))`;
   });
+  // One statement, so the events of new and regressed groups commit with them (an event.dispatch
+  // job only where a webhook of the project listens for it): see modules/webhooks/events.ts.
   await prisma.$executeRawUnsafe(
-    `INSERT INTO "ErrorGroup" AS g ("projectId", "environment", "fingerprint", "exceptionClass", "message", "stackTrace", "release", "occurrenceCount", "firstSeenAt", "lastSeenAt")
+    `WITH upserted AS (
+     INSERT INTO "ErrorGroup" AS g ("projectId", "environment", "fingerprint", "exceptionClass", "message", "stackTrace", "release", "occurrenceCount", "firstSeenAt", "lastSeenAt")
      VALUES ${values.join(', ')}
      ON CONFLICT ("projectId", "environment", "fingerprint") DO UPDATE SET
        "occurrenceCount" = g."occurrenceCount" + EXCLUDED."occurrenceCount",
@@ -104,7 +107,21 @@ async function upsertErrorGroups(prisma: Prisma, batch: GroupOccurrence[]): Prom
        "release" = COALESCE(EXCLUDED."release", g."release"),
        "regressedAt" = CASE WHEN g."status" = 'RESOLVED' THEN EXCLUDED."lastSeenAt" ELSE g."regressedAt" END,
        "resolvedAt" = CASE WHEN g."status" = 'RESOLVED' THEN NULL ELSE g."resolvedAt" END,
-       "status" = CASE WHEN g."status" = 'RESOLVED' THEN 'UNRESOLVED'::"ErrorGroupStatus" ELSE g."status" END`,
+       "status" = CASE WHEN g."status" = 'RESOLVED' THEN 'UNRESOLVED'::"ErrorGroupStatus" ELSE g."status" END
+     RETURNING "id", "projectId", "environment", "exceptionClass", "message", "occurrenceCount", "firstSeenAt", "lastSeenAt",
+       CASE WHEN xmax = 0 THEN 'error_group.created' WHEN "regressedAt" = "lastSeenAt" THEN 'error_group.regressed' END AS event
+    )
+    INSERT INTO "Job" ("kind", "runAt", "payload")
+    SELECT 'event.dispatch', u."lastSeenAt", jsonb_build_object(
+      'projectId', u."projectId", 'type', u.event, 'environment', u."environment",
+      'occurredAt', to_char(u."lastSeenAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+      'data', jsonb_build_object(
+        'id', u."id", 'environment', u."environment", 'exceptionClass', u."exceptionClass", 'message', left(u."message", 2000),
+        'occurrenceCount', u."occurrenceCount",
+        'firstSeenAt', to_char(u."firstSeenAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'lastSeenAt', to_char(u."lastSeenAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+    FROM upserted u
+    WHERE u.event IS NOT NULL
+      AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."projectId" = u."projectId" AND w."disabledAt" IS NULL AND u.event = ANY(w."events"))`,
     ...storableValue(params), // raw SQL bypasses the client's storable-args extension
   );
 }

@@ -16,6 +16,7 @@ import { idSchema, maxChars, parseInput } from '../../validation.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
 import { authorizedProjectScope, authorizedRecordProject, type ProjectScope } from '../workspaces/project-scope.ts';
+import { emitEvents } from '../webhooks/events.ts';
 
 /** Every change to a project's queue order holds this lock (per project). */
 const REPORT_QUEUE_LOCK = 'reports.queue';
@@ -161,6 +162,10 @@ async function appendReports(prisma: Prisma, reports: NewReport[]): Promise<Repo
         }
       }
       const submitted = results.map((report, i) => ({ subject: 'Report' as const, id: report.id, action: 'submitted', to: report.order, by: reports[i]!.submittedBy }));
+      await emitEvents(tx, results.map((report) => ({
+        projectId: report.projectId, type: 'report.created' as const, occurredAt: report.createdAt,
+        data: { id: report.id, title: report.title, description: report.description, source: report.source, authorName: report.authorName, order: report.order },
+      })));
       await recordTriage(tx, reports[0]!.submittedBy, reports[0]!.createdAt as Date, submitted);
     },
     { maxWait: 30_000, timeout: 30_000 },

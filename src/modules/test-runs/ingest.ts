@@ -3,16 +3,17 @@
 // run and stores it, with its cases and attachment links, in one transaction.
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { authorizeProject, canSeeProject, requireAuthenticated, requireFeature } from '../../auth/permissions.ts';
+import { authorizeProject, requireAuthenticated, requireFeature } from '../../auth/permissions.ts';
 import { signingKey, signPath, verifyPath } from '../../auth/signing.ts';
 import { lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Db } from '../../db/client.ts';
 import { storableValue } from '../../db/storable.ts';
+import { emitEvents } from '../webhooks/events.ts';
 import { BadRequest, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { announceChanged, type Actor, type Services } from '../../services.ts';
 import { parseInput } from '../../validation.ts';
-import { findProjects } from '../workspaces/service.ts';
+import { visibleProjectNamed, type ProjectName } from '../workspaces/service.ts';
 import { runSchema, SCHEMA_VERSION, type KenshoCase, type KenshoRun } from './kensho.ts';
 import { compareWithPrevious, RULES, type Regression } from './rules.ts';
 import { uploadStates, UPLOAD_STATE_TTL_MS, type ManifestEntry, type UploadState } from './upload-state.ts';
@@ -22,33 +23,10 @@ export const PUT_URL_TTL_MS = 5 * 60 * 1000;
 export const MAX_ATTACHMENT_BYTES = 200 * 1024 * 1024;
 const MAX_MANIFEST = 20_000;
 
-type RunProject = { id: number; slug: string; workspaceId: string; workspace: { slug: string; features: string[] } };
-
-/**
- * The project a push names: by workspace and project slug (or ids), or by project slug alone —
- * a workspace or project token's own, or the one such project the caller can see. A project the
- * caller cannot see is not found, whatever the reason.
- */
-export async function runProject(actor: Actor, ref: { workspace?: string | undefined; project: string | number }, rule: keyof typeof RULES): Promise<RunProject> {
-  requireAuthenticated(actor.principal);
-  const { principal, services } = actor;
-  const include = { workspace: { select: { slug: true, features: true } } } as const;
-  let candidates: RunProject[];
-  if (typeof ref.project === 'number') {
-    candidates = await services.prisma.project.findMany({ where: { id: ref.project }, include });
-  } else if (ref.workspace) {
-    const workspace = ref.workspace.startsWith('ws_') ? { id: ref.workspace } : { slug: ref.workspace };
-    candidates = await services.prisma.project.findMany({ where: { workspace, OR: [{ slug: ref.project }, { publicId: ref.project }] }, include, take: 2 });
-  } else if (principal.kind === 'workspace-token') {
-    candidates = await services.prisma.project.findMany({ where: { workspaceId: principal.workspaceId, OR: [{ slug: ref.project }, { publicId: ref.project }] }, include, take: 2 });
-  } else if (principal.kind === 'project-token') {
-    candidates = await services.prisma.project.findMany({ where: { id: principal.projectId, OR: [{ slug: ref.project }, { publicId: ref.project }] }, include, take: 2 });
-  } else {
-    candidates = (await findProjects(services.prisma, ref.project, { include })) as unknown as RunProject[];
-  }
-  const project = candidates.find((candidate) => canSeeProject(principal, candidate));
-  if (!project) throw new NotFound('Project');
-  authorizeProject(principal, project, RULES[rule]);
+/** The project a push or read names, once the caller may do `rule` there with test reports on. */
+export async function runProject(actor: Actor, ref: ProjectName, rule: keyof typeof RULES) {
+  const project = await visibleProjectNamed(actor, ref);
+  authorizeProject(actor.principal, project, RULES[rule]);
   requireFeature(project.workspace, 'test-reports');
   return project;
 }
@@ -252,7 +230,7 @@ export async function finalizeRun(actor: Actor, body: unknown): Promise<Finalize
       await lockForTransaction(tx, 'test-run', `${project.id}:${run.id}`);
       const again = await tx.testRun.findUnique({ where: { projectId_externalRunId: { projectId: project.id, externalRunId: run.id } } });
       if (again) return { created: false, run: again };
-      return { created: true, run: await storeRun(tx, project.id, run, cases, links) };
+      return { created: true, run: await storeRun(tx, project.id, run, cases, links, services.clock.now()) };
     },
     { timeout: 120_000, maxWait: 60_000 },
   );
@@ -304,7 +282,7 @@ function attachmentLinks(cases: KenshoCase[], state: UploadState | null, prefix:
 
 const CHUNK = 500;
 
-async function storeRun(tx: Db, projectId: number, run: KenshoRun, cases: KenshoCase[], links: AttachmentLink[]): Promise<StoredRunSummary> {
+async function storeRun(tx: Db, projectId: number, run: KenshoRun, cases: KenshoCase[], links: AttachmentLink[], now: Date): Promise<StoredRunSummary> {
   const startedAt = new Date(run.startedAt);
   const testCaseIds = await upsertTestCases(tx, projectId, cases, startedAt);
   const branch = run.env?.branch ?? null;
@@ -327,9 +305,16 @@ async function storeRun(tx: Db, projectId: number, run: KenshoRun, cases: Kensho
       framework: framework.name, frameworkVersion: framework.version, startedAt, finishedAt: new Date(finishedAt), durationMs: durationMs ?? null,
       passed: count('pass'), failed: count('fail'), broken: count('broken'), skipped: count('skip'),
       flaky: cases.filter((item) => item.flaky === true).length,
-      ...regression, previousRunId: previous?.id ?? null, meta: meta as object,
+      ...regression, previousRunId: previous?.id ?? null, meta: meta as object, createdAt: now,
     },
   });
+  await emitEvents(tx, [{
+    projectId, type: 'run.finalized', occurredAt: stored.createdAt, branch,
+    data: {
+      id, externalRunId, branch, commit: stored.commit, startedAt: stored.startedAt.toISOString(), finishedAt: stored.finishedAt.toISOString(),
+      totals: { passed: stored.passed, failed: stored.failed, skipped: stored.skipped, broken: stored.broken, flaky: stored.flaky }, regression,
+    },
+  }]);
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
     const created = await insertCaseRuns(tx, id, projectId, chunk);

@@ -4,7 +4,7 @@
 // holding NUL is refused (a kensho writer never produces it), and every string and list is
 // bounded so one push cannot hold the server.
 import { z } from 'zod';
-import { isoDateSchema, MAX_INT32 } from '../../validation.ts';
+import { isoDateSchema, jsonDepthExceeds, MAX_INT32, MAX_JSON_DEPTH } from '../../validation.ts';
 
 export const SCHEMA_VERSION = 'kensho/v1';
 
@@ -12,6 +12,8 @@ const text = (max: number) => z.string().max(max).refine((value) => !value.inclu
 const id = text(200).min(1);
 const count = z.number().int().min(0).max(MAX_INT32);
 const stringMap = z.record(text(200), text(4000));
+/** Free-form JSON (attachment meta, assertion values): any shape, at most MAX_JSON_DEPTH levels. */
+const freeJson = z.unknown().refine((value) => !jsonDepthExceeds(value, MAX_JSON_DEPTH), { params: { message: `must not nest deeper than ${MAX_JSON_DEPTH} levels` } });
 
 export const FRAMEWORKS = [
   'playwright', 'cypress', 'jest', 'vitest', 'cucumber-js', 'pytest', 'behave', 'rspec', 'cucumber-ruby', 'junit5', 'testng', 'nunit', 'mstest',
@@ -37,7 +39,7 @@ export const attachmentSchema = z.strictObject({
   sizeBytes: count.optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   thumbnailRef: text(1000).optional(),
-  meta: z.record(z.string().max(200), z.unknown()).optional(),
+  meta: z.record(z.string().max(200), freeJson).optional(),
 });
 export type KenshoAttachment = z.infer<typeof attachmentSchema>;
 
@@ -77,7 +79,7 @@ const stepFields = {
     .optional(),
   parameters: z.array(parameter).max(1000).optional(),
   attachments: z.array(attachmentSchema).max(1000).optional(),
-  assertion: z.strictObject({ expected: z.unknown(), received: z.unknown(), diff: text(65_536).optional(), stack: text(65_536).optional() }).partial().optional(),
+  assertion: z.strictObject({ expected: freeJson, received: freeJson, diff: text(65_536).optional(), stack: text(65_536).optional() }).partial().optional(),
   dom: z.strictObject({ beforeRef: text(1000).optional(), afterRef: text(1000).optional() }).optional(),
 };
 const stepAt = (depth: number): z.ZodType<Step> =>

@@ -180,7 +180,8 @@ export async function testRunRoutes(app: FastifyInstance): Promise<void> {
     uploads.put<{ Params: { uploadId: string; index: string }; Querystring: Record<string, unknown> }>(
       '/ingest/kensho/uploads/:uploadId/:index',
       { bodyLimit: MAX_ATTACHMENT_BYTES, config: { public: true, rateLimitFamily: 'test_run_uploads' } },
-      async (request) => receiveUpload(app.services, request.params.uploadId, request.params.index, request.query, request.body as Readable),
+      // No Content-Type: Fastify runs no parser, and the bytes are still on the raw request.
+      async (request) => receiveUpload(app.services, request.params.uploadId, request.params.index, request.query, (request.body as Readable | undefined) ?? request.raw),
     );
   });
 }

@@ -8,6 +8,7 @@ import type { Db, PageQuery } from '../../db/client.ts';
 import { BadRequest, Forbidden, NotFound } from '../../errors.ts';
 import type { Actor, Services } from '../../services.ts';
 import { authorizedRecordProject } from '../workspaces/project-scope.ts';
+import { MAX_INT32 } from '../../validation.ts';
 import { CASE_STATUSES, type CaseStatus } from './kensho.ts';
 import { runProject } from './ingest.ts';
 import { RULES } from './rules.ts';
@@ -116,7 +117,7 @@ const encodeCursor = (id: number) => Buffer.from(`cr:${id}`).toString('base64url
 function decodeCursor(cursor: unknown): number | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   const match = typeof cursor === 'string' && cursor.length < 64 ? /^cr:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8')) : null;
-  if (!match) throw new BadRequest('The cursor is not one this API gave out.');
+  if (!match || Number(match[1]) > MAX_INT32) throw new BadRequest('The cursor is not one this API gave out.');
   return Number(match[1]);
 }
 

@@ -2,7 +2,7 @@
 // (id, workspace, feature flags) is cached per process for a few seconds, like principals.
 // A feature switched in this process takes effect at once; on other instances within the TTL.
 import type { Feature } from '../../auth/abilities.ts';
-import { authorizeProject, authorizeWorkspace, requireAuthenticated, requireFeature, type ProjectRule, type Reach, type WorkspaceRule } from '../../auth/permissions.ts';
+import { authorizeProject, authorizeWorkspace, canSeeProject, requireAuthenticated, requireFeature, type ProjectRule, type Reach, type WorkspaceRule } from '../../auth/permissions.ts';
 import { NotFound } from '../../errors.ts';
 import type { Actor, Services } from '../../services.ts';
 
@@ -60,7 +60,10 @@ export async function authorizedWorkspace(actor: Actor, workspaceId: string | nu
  * exist), never that its project is elsewhere.
  */
 export async function authorizedRecordProject(actor: Actor, resource: string, projectId: number, rule: ProjectRule, feature?: Feature) {
+  requireAuthenticated(actor.principal);
   try {
+    // Checked first: a token of another project would otherwise hear kendo's "not linked" 422.
+    if (!canSeeProject(actor.principal, await projectScope(actor.services, projectId))) throw new NotFound(resource);
     return await authorizedProjectScope(actor, projectId, rule, feature);
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound(resource);

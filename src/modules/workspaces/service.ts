@@ -5,7 +5,7 @@ import type { TokenKind } from '../../generated/prisma/enums.ts';
 import {
   ACCESS_ABILITIES, FEATURES, PERMISSIONS, PROJECT_ABILITIES, isAbility, isFeature, type Permission,
 } from '../../auth/abilities.ts';
-import { authorizeProject, isAdmin, requireAccess, requireAdmin, visibleProjectsWhere } from '../../auth/permissions.ts';
+import { authorizeProject, isAdmin, requireAccess, requireAdmin, requireAuthenticated, visibleProjectsWhere } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { mintSecret } from '../../auth/tokens.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
@@ -64,6 +64,30 @@ export function visibleWorkspaces<Q extends Pick<PrismaTypes.WorkspaceFindManyAr
     where: { ...(id === undefined ? {} : { id }), projects: isAdmin(actor.principal) ? undefined : { some: visibleProjectsWhere(actor.principal) } },
     orderBy: { slug: 'asc' },
   });
+}
+
+export interface ProjectName {
+  workspace?: string | undefined;
+  project: string | number;
+}
+
+/**
+ * The project a request names — by workspace and project (slug or ids), or by project alone
+ * (slug, `<workspace>/<slug>`, prj_ id or numeric id) among those the caller can see — with its
+ * workspace's slug and features. Only visible projects are considered, so a slug shared with
+ * another tenant neither blocks nor reveals anything; one the caller cannot see is not found.
+ */
+export async function visibleProjectNamed(actor: Actor, ref: ProjectName) {
+  requireAuthenticated(actor.principal);
+  const workspace = ref.workspace ? { workspace: ref.workspace.startsWith('ws_') ? { id: ref.workspace } : { slug: ref.workspace } } : {};
+  const found = await actor.services.prisma.project.findMany({
+    where: { AND: [visibleProjectsWhere(actor.principal), workspace, projectWhere(ref.project)] },
+    include: { workspace: { select: { slug: true, features: true } } },
+    take: 2,
+  });
+  if (found.length > 1) throw ValidationFailed.field('project', `"${String(ref.project)}" names projects in several of your workspaces; name the workspace too.`);
+  if (!found[0]) throw new NotFound('Project');
+  return found[0];
 }
 
 export async function findProject(prisma: Db, ref: string | number): Promise<Project & { workspace: Workspace }> {

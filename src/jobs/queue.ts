@@ -1,0 +1,123 @@
+// The durable job queue (the Job table): everything that happens after a request is answered —
+// webhook deliveries, event fan-out, exports. At least once: a job is enqueued in the transaction
+// of the change that causes it (no job for a rolled-back change, none lost for a committed one),
+// claimed with FOR UPDATE SKIP LOCKED so one runner holds it at a time on any number of instances,
+// retried with exponential backoff and jitter, and dead after its last attempt. A claim lapses
+// after CLAIM_MS, so a runner killed mid-job (kill -9) leaves the job to the next poll.
+// Why not pg-boss or graphile-worker: both open their own pg connections to a server, and the
+// embedded PGlite database has no server socket here (README, "Job queue").
+import type { Db } from '../db/client.ts';
+import type { Services } from '../services.ts';
+
+export interface JobContext {
+  id: number;
+  attempts: number;
+}
+
+export interface JobKind<P> {
+  /** Does the work; throwing schedules a retry (or, after the last attempt, makes the job dead). */
+  run(services: Services, payload: P, job: JobContext): Promise<void>;
+  /** Told after a failed attempt when the next one is due (null: dead), e.g. to show it. */
+  failed?(services: Services, payload: P, job: JobContext & { nextRunAt: Date | null; error: string }): Promise<void>;
+}
+
+export type JobKinds = Record<string, JobKind<never>>;
+
+const CLAIM_MS = 5 * 60 * 1000;
+const BASE_DELAY_MS = 10_000;
+const MAX_DELAY_MS = 24 * 60 * 60 * 1000;
+
+/** Inserts a job with the caller's transaction (or alone), due at `runAt` (the domain clock's now, usually). */
+export async function enqueueJob(db: Db, kind: string, payload: object, runAt: Date): Promise<number> {
+  const job = await db.job.create({ data: { kind, payload, runAt }, select: { id: true } });
+  return job.id;
+}
+
+/** 10 s, 20 s, 40 s … up to 24 h, each ±25% so a burst of failures does not retry in step. */
+export function backoffMs(attempts: number, random = Math.random()): number {
+  const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempts - 1));
+  return Math.round(delay * (0.75 + random * 0.5));
+}
+
+interface ClaimedJob {
+  id: number;
+  kind: string;
+  payload: unknown;
+  attempts: number;
+  maxAttempts: number;
+}
+
+/** Claims up to `limit` due jobs (and lapsed claims) for this runner. */
+async function claimJobs(services: Services, limit: number): Promise<ClaimedJob[]> {
+  const now = services.clock.now();
+  const lockedUntil = new Date(now.getTime() + CLAIM_MS);
+  return services.prisma.$queryRaw<ClaimedJob[]>`
+    UPDATE "Job" SET "status" = 'running', "attempts" = "attempts" + 1, "lockedUntil" = ${lockedUntil}
+    WHERE "id" IN (
+      SELECT "id" FROM "Job"
+      WHERE ("status" = 'pending' AND "runAt" <= ${now}) OR ("status" = 'running' AND "lockedUntil" < ${now})
+      ORDER BY "runAt", "id" LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    RETURNING "id", "kind", "payload", "attempts", "maxAttempts"`;
+}
+
+/** Runs what is due now; returns how many jobs ran (tests call this instead of waiting for a poll). */
+export async function runDueQueuedJobs(services: Services, kinds: JobKinds, limit = 20): Promise<number> {
+  const claimed = await claimJobs(services, limit);
+  await Promise.all(claimed.map((job) => runOne(services, kinds, job)));
+  return claimed.length;
+}
+
+async function runOne(services: Services, kinds: JobKinds, job: ClaimedJob): Promise<void> {
+  const kind = kinds[job.kind] as JobKind<unknown> | undefined;
+  try {
+    if (!kind) throw new Error(`no handler for job kind "${job.kind}"`);
+    await kind.run(services, job.payload, { id: job.id, attempts: job.attempts });
+    await services.prisma.job.update({ where: { id: job.id }, data: { status: 'done', finishedAt: services.clock.now(), lockedUntil: null, lastError: null } });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const dead = job.attempts >= job.maxAttempts;
+    const nextRunAt = dead ? null : new Date(services.clock.now().getTime() + backoffMs(job.attempts));
+    await services.prisma.job.update({
+      where: { id: job.id },
+      data: dead
+        ? { status: 'dead', finishedAt: services.clock.now(), lockedUntil: null, lastError: message.slice(0, 2000) }
+        : { status: 'pending', runAt: nextRunAt!, lockedUntil: null, lastError: message.slice(0, 2000) },
+    });
+    if (dead) services.log.warn({ job: job.id, kind: job.kind, err: message }, 'job dead after its last attempt');
+    await kind?.failed?.(services, job.payload as never, { id: job.id, attempts: job.attempts, nextRunAt, error: message }).catch((hookError: Error) =>
+      services.log.error({ err: hookError, job: job.id }, 'job failure hook failed'),
+    );
+  }
+}
+
+/**
+ * Polls for due jobs every `pollMs` until the services close; `nudge()` polls at once (an
+ * instance that just enqueued need not wait for the next tick).
+ */
+export function startQueueWorker(services: Services, kinds: JobKinds, pollMs = 1_000): { nudge(): void } {
+  let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
+  let closed = false;
+  const poll = () => {
+    if (busy || closed) return;
+    busy = true;
+    running = (async () => {
+      try {
+        while (!closed && (await runDueQueuedJobs(services, kinds)) > 0);
+      } catch (error) {
+        services.log.error({ err: error }, 'job queue poll failed');
+      } finally {
+        busy = false;
+      }
+    })();
+  };
+  const timer = setInterval(poll, pollMs);
+  services.onClose.push(async () => {
+    closed = true;
+    clearInterval(timer);
+    await running;
+  });
+  return { nudge: poll };
+}
