@@ -12,6 +12,7 @@ import type { PubSubTopics, Services } from './services.ts';
 import { answerClientError, answerFrameworkError, familyScope, HTTP_LIMITS, registerHttpInfrastructure, requestIdFrom } from './http/plugin.ts';
 import { registerGraphQL, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES } from './graphql/yoga.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { catalogueRoutes, registerOpenApiRoutes } from './http/openapi.ts';
 import { registerModuleRoutes } from './modules/index.ts';
 
 declare module 'fastify' {
@@ -69,11 +70,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (!options.database) await db.close();
   });
 
+  catalogueRoutes(app);
   await registerHttpInfrastructure(app, services);
   await app.register(multipart, { limits: MULTIPART_LIMITS, throwFileSizeLimit: false });
   registerHealthRoutes(app, services);
   registerGraphQL(app, services);
   await registerModuleRoutes(app, familyScope(services));
+  registerOpenApiRoutes(app);
   return app;
 }
 

@@ -305,6 +305,17 @@ describe('hostile input and other tenants', () => {
     const nul = await post('/v1/ingest/kensho/finalize', who.token, { run: withNul });
     expect(nul.statusCode).toBe(400);
     expect(nul.json().error.details[0]).toMatchObject({ path: '$.run.testCases[0].name' });
+    // A step tree 10,000 levels deep, written out as text (JSON.stringify would overflow first).
+    const deep = kenshoRun({ project: who.slug, cases: 1 }) as Record<string, any>;
+    deep.testCases[0].steps = ['DEEP'];
+    const fields = '"id":"s","title":"t","status":"pass","startedAt":"2026-11-30T12:00:00Z","duration":1';
+    const tree = `${`{${fields},"children":[`.repeat(10_000)}{${fields}}${']}'.repeat(10_000)}`;
+    const tooDeep = await t.app.inject({
+      method: 'POST', url: '/v1/ingest/kensho/finalize', headers: { 'content-type': 'application/json', ...bearer(who.token) },
+      payload: JSON.stringify({ run: deep }).replace('"DEEP"', tree),
+    });
+    expect(tooDeep.statusCode).toBe(400);
+    expect(tooDeep.json().error.details[0].path).toBe('$.run.testCases[0].steps');
     const long = kenshoRun({ project: who.slug, cases: 1 });
     long.testCases[0]!.fullName = 'x'.repeat(5000);
     expect((await post('/v1/ingest/kensho/finalize', who.token, { run: long })).statusCode).toBe(400);

@@ -6,9 +6,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runSchema, type KenshoCase } from '../modules/test-runs/kensho.ts';
+import { parseKenshoRun, type KenshoCase } from '../modules/test-runs/kensho.ts';
 import { junitToKensho } from '../modules/test-runs/junit.ts';
-import { parseInput } from '../validation.ts';
 import { ValidationFailed } from '../errors.ts';
 import { PUSH_USAGE } from './parse.ts';
 
@@ -87,7 +86,7 @@ async function pushRun({ values, dir, io, say }: { values: Values; dir: string; 
   applyLabels(run, values.label ?? []);
   let valid;
   try {
-    valid = parseInput(runSchema, run);
+    valid = parseKenshoRun(run);
   } catch (error) {
     if (!(error instanceof ValidationFailed)) throw error;
     const lines = Object.entries(error.fields).slice(0, 20).map(([field, messages]) => `  - ${field}: ${messages.join(' ')}`);

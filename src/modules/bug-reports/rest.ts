@@ -3,9 +3,10 @@
 // equal to `status`; errors in the raven envelope (src/http/envelopes.ts).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAdmin } from '../../auth/permissions.ts';
+import type { RouteDoc } from '../../http/openapi.ts';
 import type { Actor } from '../../services.ts';
 import {
-  apiSource, createBugReport, deleteBugReport, getBugReport, listBugReports, reportBugAutomatically, updateBugReport,
+  apiSource, BUG_REPORT_INPUTS, createBugReport, deleteBugReport, getBugReport, listBugReports, reportBugAutomatically, updateBugReport,
   type BugReportWithReporter,
 } from './service.ts';
 
@@ -88,10 +89,21 @@ const VERBS: Record<string, (actor: Actor, body: Body, reply: FastifyReply) => P
   },
 };
 
+const VERB_SUMMARIES: Record<keyof typeof VERBS, string> = {
+  list: 'List bug reports (administrators), newest first, filtered.',
+  get: 'One bug report by bugReportId (administrators).',
+  create: 'File a bug report (administrators); no dedup.',
+  auto: 'Report an error automatically: deduplicated for 24 h (201 new, 200 counted).',
+  update: 'Change a bug report’s title, description, severity or status (administrators).',
+  delete: 'Delete a bug report (administrators).',
+};
+
 /** Mounted at /api/bug-reports and /api/v1/bug-reports (modules/index.ts). */
 export async function bugReportRoutes(app: FastifyInstance): Promise<void> {
   for (const [verb, handle] of Object.entries(VERBS)) {
-    app.post<{ Body: Body }>(`/${verb}`, { config: { rateLimitFamily: 'bug_reports' } }, (request, reply) =>
+    const body: RouteDoc['body'] = BUG_REPORT_INPUTS[verb as keyof typeof BUG_REPORT_INPUTS];
+    const doc: RouteDoc = { summary: VERB_SUMMARIES[verb as keyof typeof VERBS] ?? verb, ...(body ? { body } : {}), status: verb === 'create' ? 201 : 200 };
+    app.post<{ Body: Body }>(`/${verb}`, { config: { rateLimitFamily: 'bug_reports', doc } }, (request, reply) =>
       handle({ services: app.services, principal: request.principal }, request.body ?? undefined, reply),
     );
   }

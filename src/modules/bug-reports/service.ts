@@ -409,3 +409,6 @@ async function ownWorkspaces({ principal, services }: Actor): Promise<string[]> 
 async function journeyJson(actor: Actor, reporterId: string | null, now: Date): Promise<object | undefined> {
   return reporterId ? ((await userJourneyOf(actor.services.prisma, reporterId, now)) satisfies UserJourney) : undefined;
 }
+
+/** The body schema of each REST verb, for the OpenAPI document. */
+export const BUG_REPORT_INPUTS = { list: listInput, create: createInput, update: updateInput, auto: autoInput } as const;

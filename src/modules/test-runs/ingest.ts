@@ -14,7 +14,7 @@ import { newId } from '../../ids.ts';
 import { announceChanged, type Actor, type Services } from '../../services.ts';
 import { parseInput } from '../../validation.ts';
 import { visibleProjectNamed, type ProjectName } from '../workspaces/service.ts';
-import { runSchema, SCHEMA_VERSION, type KenshoCase, type KenshoRun } from './kensho.ts';
+import { caseSchema, parseKenshoRun, runSchema, SCHEMA_VERSION, type KenshoCase, type KenshoRun } from './kensho.ts';
 import { compareWithPrevious, RULES, type Regression } from './rules.ts';
 import { uploadStates, UPLOAD_STATE_TTL_MS, type ManifestEntry, type UploadState } from './upload-state.ts';
 
@@ -57,6 +57,10 @@ const initInput = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION).optional(),
   attachments: z.array(manifestEntry).max(MAX_MANIFEST).default([]),
 });
+
+export const INIT_INPUT = initInput;
+/** The finalize body as the kensho CLI sends it (the service also takes the run's fields at the top level). */
+export const FINALIZE_BODY = z.object({ uploadId: z.string().optional(), workspace: z.string().optional(), run: runSchema, cases: z.array(caseSchema).optional() });
 
 export interface InitAnswer {
   uploadId: string;
@@ -193,7 +197,7 @@ function mergeCases(testCases: unknown[], cases: unknown[]): unknown[] {
 
 function validateRun(run: unknown, prefix: string): KenshoRun {
   try {
-    return parseInput(runSchema, run);
+    return parseKenshoRun(run);
   } catch (error) {
     if (!(error instanceof ValidationFailed) || !prefix) throw error;
     const rooted = (path: string) => (path === 'body' ? prefix.slice(0, -1) : `${prefix}${path}`);

@@ -4,7 +4,8 @@
 // holding NUL is refused (a kensho writer never produces it), and every string and list is
 // bounded so one push cannot hold the server.
 import { z } from 'zod';
-import { isoDateSchema, jsonDepthExceeds, MAX_INT32, MAX_JSON_DEPTH } from '../../validation.ts';
+import { ValidationFailed } from '../../errors.ts';
+import { isoDateSchema, jsonDepthExceeds, MAX_INT32, MAX_JSON_DEPTH, parseInput } from '../../validation.ts';
 
 export const SCHEMA_VERSION = 'kensho/v1';
 
@@ -82,11 +83,14 @@ const stepFields = {
   assertion: z.strictObject({ expected: freeJson, received: freeJson, diff: text(65_536).optional(), stack: text(65_536).optional() }).partial().optional(),
   dom: z.strictObject({ beforeRef: text(1000).optional(), afterRef: text(1000).optional() }).optional(),
 };
-const stepAt = (depth: number): z.ZodType<Step> =>
-  z.strictObject({
-    ...stepFields,
-    children: depth >= MAX_STEP_DEPTH ? z.array(z.never()).max(0).optional() : z.lazy(() => z.array(stepAt(depth + 1)).max(10_000)).optional(),
-  }) as unknown as z.ZodType<Step>;
+// One recursive schema (one $ref in the OpenAPI document); its depth is bounded before parsing
+// (parseKenshoRun), so a hostile tree never recurses deep.
+const stepSchema: z.ZodType<Step> = z.strictObject({
+  ...stepFields,
+  get children() {
+    return z.array(stepSchema).max(10_000).optional();
+  },
+}) as unknown as z.ZodType<Step>;
 
 export const caseSchema = z.strictObject({
   id,
@@ -108,7 +112,7 @@ export const caseSchema = z.strictObject({
   browser: text(200).optional(),
   platform: text(200).optional(),
   worker: z.union([text(200), count]).optional(),
-  steps: z.array(stepAt(1)).max(10_000).optional(),
+  steps: z.array(stepSchema).max(10_000).optional(),
   errors: z.array(z.strictObject({ message: text(65_536), stack: text(262_144).optional(), type: text(1000).optional() })).max(100).optional(),
   attachments: z.array(attachmentSchema).max(1000).optional(),
   logs: z.array(log).max(10_000).optional(),
@@ -187,3 +191,20 @@ export function stableCaseId(fullName: string, filePath = ''): string {
 }
 
 export const isFailing = (status: string): boolean => status === 'fail' || status === 'broken';
+
+/**
+ * A run, validated: step trees deeper than MAX_STEP_DEPTH are refused first (each step level is
+ * two JSON levels), then the schema; errors name JSON paths (`testCases.3.steps`).
+ */
+export function parseKenshoRun(value: unknown): KenshoRun {
+  const cases = (value as { testCases?: unknown } | null)?.testCases;
+  if (Array.isArray(cases)) {
+    cases.forEach((item, index) => {
+      const steps = (item as { steps?: unknown } | null)?.steps;
+      if (steps !== undefined && jsonDepthExceeds(steps, MAX_STEP_DEPTH * 2)) {
+        throw ValidationFailed.field(`testCases.${index}.steps`, `Steps must not nest deeper than ${MAX_STEP_DEPTH} levels.`);
+      }
+    });
+  }
+  return parseInput(runSchema, value);
+}

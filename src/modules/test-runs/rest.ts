@@ -7,7 +7,7 @@ import type { CaseRun, Project, RunAttachment, TestCase, TestRun } from '../../g
 import { RateLimited } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { contentDisposition } from '../reports/attachments.ts';
-import { finalizeRun, initUpload, MAX_ATTACHMENT_BYTES, receiveUpload, type StoredRunSummary } from './ingest.ts';
+import { FINALIZE_BODY, finalizeRun, INIT_INPUT, initUpload, MAX_ATTACHMENT_BYTES, receiveUpload, type StoredRunSummary } from './ingest.ts';
 import { renderRunReport } from './report-page.ts';
 import {
   attachmentUrl, findRun, reportUrl, runAttachmentByLink, runByLink, runCaseDetail, runCasePage, testProjectDetail, visibleTestProjects,
@@ -109,12 +109,12 @@ export async function testRunRoutes(app: FastifyInstance): Promise<void> {
   // A second budget beside the caller's: the route's own limit has already run for this request.
   const finalizeBudget = app.createRateLimit({ max: FINALIZES_PER_PROJECT_PER_MINUTE, timeWindow: 60_000, keyGenerator: finalizeProjectKey });
 
-  app.get('/projects', { config: family }, async (request) => {
+  app.get('/projects', { config: { ...family, doc: { summary: 'Projects in the caller’s workspaces, with test stats.' } } }, async (request) => {
     const projects = await visibleTestProjects(actorOf(app, request));
     return projects.map(({ project, stats }) => projectJson(project, stats));
   });
 
-  app.get<{ Params: { slug: string } }>('/projects/:slug', { config: family }, async (request) => {
+  app.get<{ Params: { slug: string } }>('/projects/:slug', { config: { ...family, doc: { summary: 'One project with extended stats (history range, top failing suites).' } } }, async (request) => {
     const detail = await testProjectDetail(actorOf(app, request), request.params.slug);
     return {
       ...projectJson(detail.project, detail.stats),
@@ -126,17 +126,17 @@ export async function testRunRoutes(app: FastifyInstance): Promise<void> {
     };
   });
 
-  app.get<{ Params: { id: string } }>('/runs/:id', { config: family }, async (request) => {
+  app.get<{ Params: { id: string } }>('/runs/:id', { config: { ...family, doc: { summary: 'A run: totals, branch, commit, links.' } } }, async (request) => {
     const run = await findRun(actorOf(app, request), request.params.id, { include: { project: { select: { slug: true } } } });
     return runJson(app.services, run as typeof run & { project: { slug: string } });
   });
 
-  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/runs/:id/cases', { config: family }, async (request) => {
+  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/runs/:id/cases', { config: { ...family, doc: { summary: 'A run’s cases, 1,000 a page (?cursor, ?status, ?limit): {items, nextCursor}.' } } }, async (request) => {
     const page = await runCasePage(actorOf(app, request), request.params.id, request.query);
     return { items: page.items.map(caseJson), nextCursor: page.nextCursor };
   });
 
-  app.get<{ Params: { id: string; caseId: string } }>('/runs/:id/cases/:caseId', { config: family }, async (request) => {
+  app.get<{ Params: { id: string; caseId: string } }>('/runs/:id/cases/:caseId', { config: { ...family, doc: { summary: 'One case of a run: steps, errors, attachments, history across runs.' } } }, async (request) => {
     const { caseRun, history } = await runCaseDetail(actorOf(app, request), request.params.id, request.params.caseId);
     const { attachments: _sent, ...detail } = caseRun.detail as Record<string, unknown>;
     return {
@@ -155,13 +155,15 @@ export async function testRunRoutes(app: FastifyInstance): Promise<void> {
     };
   });
 
-  app.post('/ingest/kensho/init', { config: family }, async (request) => initUpload(actorOf(app, request), request.body));
+  app.post('/ingest/kensho/init', { config: { ...family, doc: { summary: 'Push, phase 1: describe attachments, get signed PUT URLs for those not yet stored.', body: INIT_INPUT } } }, async (request) =>
+    initUpload(actorOf(app, request), request.body),
+  );
 
   app.post(
     '/ingest/kensho/finalize',
     {
       bodyLimit: FINALIZE_BODY_LIMIT,
-      config: family,
+      config: { ...family, doc: { summary: 'Push, phase 2: the kensho/v1 run (201 new, 200 the existing run).', body: FINALIZE_BODY, status: 201 } },
       preHandler: async (request) => {
         const budget = await finalizeBudget(request);
         if (!budget.isAllowed && budget.isExceeded) throw new RateLimited(Math.max(1, budget.ttlInSeconds), budget.max);
@@ -179,7 +181,7 @@ export async function testRunRoutes(app: FastifyInstance): Promise<void> {
     uploads.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     uploads.put<{ Params: { uploadId: string; index: string }; Querystring: Record<string, unknown> }>(
       '/ingest/kensho/uploads/:uploadId/:index',
-      { bodyLimit: MAX_ATTACHMENT_BYTES, config: { public: true, rateLimitFamily: 'test_run_uploads' } },
+      { bodyLimit: MAX_ATTACHMENT_BYTES, config: { public: true, rateLimitFamily: 'test_run_uploads', doc: { summary: 'A signed upload URL: the attachment’s bytes, checked against the manifest.' } } },
       // No Content-Type: Fastify runs no parser, and the bytes are still on the raw request.
       async (request) => receiveUpload(app.services, request.params.uploadId, request.params.index, request.query, (request.body as Readable | undefined) ?? request.raw),
     );
@@ -188,7 +190,7 @@ export async function testRunRoutes(app: FastifyInstance): Promise<void> {
 
 /** The human report of a run and its attachments, at links a browser can open (see runByLink). */
 export async function runReportRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/:id/report', { config: { rateLimitFamily: 'default' } }, async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>('/:id/report', { config: { rateLimitFamily: 'default', doc: { summary: 'The run’s human report (HTML), by signed link or token.' } } }, async (request, reply) => {
     const run = await runByLink(actorOf(app, request), request.params.id, `/runs/${request.params.id}/report`, request.query);
     return reply
       .header('content-type', 'text/html; charset=utf-8')
@@ -198,7 +200,7 @@ export async function runReportRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: { id: string; attachmentId: string }; Querystring: Record<string, unknown> }>(
     '/:id/attachments/:attachmentId',
-    { config: { rateLimitFamily: 'default' } },
+    { config: { rateLimitFamily: 'default', doc: { summary: 'An attachment of a run, by signed link or token.' } } },
     async (request, reply) => {
       const attachment = await runAttachmentByLink(actorOf(app, request), request.params.id, request.params.attachmentId, request.query);
       // The type is the pusher's word, so only raster images are served as themselves (inline);

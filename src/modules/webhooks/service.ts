@@ -31,6 +31,8 @@ const webhookInput = z.object({
   branches: z.array(z.string().min(1).max(1000)).max(50).default([]),
 });
 
+export const WEBHOOK_INPUT = webhookInput;
+
 /** May deliveries go to this host? Private, loopback and link-local addresses are refused (SSRF, DNS rebinding) unless allowed. */
 const PRIVATE = new net.BlockList();
 for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
