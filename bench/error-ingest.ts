@@ -31,8 +31,8 @@ const baseline = await measure('bare Fastify route (202)', {
 });
 await bare.close();
 
-const intake = await startIntake('errors');
-const { projectId, secret } = await seedProject(intake, ['error-events:write']);
+const intake = await startIntake('errors', { WEBHOOKS_ALLOW_PRIVATE: '1', ...(process.env.QUEUE_WORKER ? { QUEUE_WORKER: process.env.QUEUE_WORKER } : {}) });
+const { projectId, secret, slug } = await seedProject(intake, ['error-events:write']);
 const ingest = await measure(`Intake error events (${intake.database})`, {
   url: `${intake.url}/api/projects/${projectId}/error-events`,
   method: 'POST',
@@ -40,10 +40,29 @@ const ingest = await measure(`Intake error events (${intake.database})`, {
   requests: [{ setupRequest: (request) => ({ ...request, body: eventBody() }) }],
 });
 const rss = intake.peakRssMb();
-await intake.close();
 
-report([baseline, ingest], {
+// The same load with a webhook subscribed to error_group.created (a bare receiver answering 200):
+// every new group enqueues its event inside the upsert statement. Target: within 10%.
+const receiver = await startBareRoute(200, '');
+const { secret: admin } = await intake.cli('token', 'create', '--name', 'hooks', '--workspace', slug);
+const hooked = await fetch(`${intake.url}/v1/projects/${slug}/webhooks`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+  body: JSON.stringify({ url: `${receiver.url}/hook`, events: ['error_group.created'] }),
+});
+if (hooked.status !== 201) throw new Error(`webhook registration answered ${hooked.status}: ${await hooked.text()}`);
+const withWebhook = await measure(`… with a webhook on error_group.created`, {
+  url: `${intake.url}/api/projects/${projectId}/error-events`,
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+  requests: [{ setupRequest: (request) => ({ ...request, body: eventBody() }) }],
+});
+await intake.close();
+await receiver.close();
+
+report([baseline, ingest, withWebhook], {
   'Intake / bare': `${Math.round((ingest.requestsPerSecond / baseline.requestsPerSecond) * 100)}%`,
+  'with webhook / without': `${Math.round((withWebhook.requestsPerSecond / ingest.requestsPerSecond) * 100)}% (target ≥ 90%)`,
   'events/s': `${ingest.requestsPerSecond} (target ≥ 3000), p99 ${ingest.p99} ms (target < 100)`,
   'Intake peak RSS': `${rss} MB (target < 300)`,
 });

@@ -146,10 +146,10 @@ export function report(figures: Figures[], extra: Record<string, string | number
 }
 
 /** A workspace, a project and a project token with these abilities, made through the CLI. */
-export async function seedProject(server: BenchServer, abilities: string[]): Promise<{ projectId: number; secret: string }> {
+export async function seedProject(server: BenchServer, abilities: string[]): Promise<{ projectId: number; secret: string; slug: string }> {
   const slug = `bench-${Date.now().toString(36)}`;
   await server.cli('workspace', 'create', '--slug', slug, '--name', 'Bench');
   const { project } = await server.cli('project', 'create', '--workspace', slug, '--slug', slug, '--name', 'Bench');
   const { secret } = await server.cli('token', 'create', '--name', 'bench', '--project', String(project.id), ...abilities.flatMap((a) => ['--ability', a]));
-  return { projectId: project.id, secret };
+  return { projectId: project.id, secret, slug };
 }

@@ -23,6 +23,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** WEBHOOKS_ALLOW_PRIVATE=1: webhooks may target private and loopback addresses (tests, closed networks). */
   webhooksAllowPrivate: boolean;
+  /** QUEUE_WORKER=0: this instance serves requests only; another runs the job queue. */
+  queueWorker: boolean;
   publicUrl: string;
   logLevel: string;
   /** Largest JSON/multipart request body accepted, in bytes. */
@@ -66,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runtimeDir: isEmbeddedPath(databaseUrl) ? path.dirname(path.resolve(databaseUrl)) : path.resolve('./data'),
     redisUrl: env.REDIS_URL || undefined,
     webhooksAllowPrivate: env.WEBHOOKS_ALLOW_PRIVATE === '1',
+    queueWorker: env.QUEUE_WORKER !== '0',
     publicUrl: (env.PUBLIC_URL || `http://${host}:${port}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: intFromEnv(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024),

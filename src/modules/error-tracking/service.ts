@@ -112,16 +112,17 @@ async function upsertErrorGroups(prisma: Prisma, batch: GroupOccurrence[]): Prom
        CASE WHEN xmax = 0 THEN 'error_group.created' WHEN "regressedAt" = "lastSeenAt" THEN 'error_group.regressed' END AS event
     )
     INSERT INTO "Job" ("kind", "runAt", "payload")
-    SELECT 'event.dispatch', u."lastSeenAt", jsonb_build_object(
+    SELECT 'event.dispatch', min(u."lastSeenAt"), jsonb_build_object('events', jsonb_agg(jsonb_build_object(
       'projectId', u."projectId", 'type', u.event, 'environment', u."environment",
       'occurredAt', to_char(u."lastSeenAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
       'data', jsonb_build_object(
         'id', u."id", 'environment', u."environment", 'exceptionClass', u."exceptionClass", 'message', left(u."message", 2000),
         'occurrenceCount', u."occurrenceCount",
-        'firstSeenAt', to_char(u."firstSeenAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'lastSeenAt', to_char(u."lastSeenAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+        'firstSeenAt', to_char(u."firstSeenAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'lastSeenAt', to_char(u."lastSeenAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))))
     FROM upserted u
     WHERE u.event IS NOT NULL
-      AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."projectId" = u."projectId" AND w."disabledAt" IS NULL AND u.event = ANY(w."events"))`,
+      AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."projectId" = u."projectId" AND w."disabledAt" IS NULL AND u.event = ANY(w."events"))
+    HAVING count(*) > 0`,
     ...storableValue(params), // raw SQL bypasses the client's storable-args extension
   );
 }

@@ -1,8 +1,9 @@
-// Outbound events. A change that others should hear of emits an event in its own transaction:
-// one `event.dispatch` job, and only when the project has an active webhook for that type (no
-// queue growth for projects nobody listens to). The dispatch job fans the event out into one
-// delivery (and one `webhook.deliver` job) per matching webhook. The event id is the dispatch
-// job's (`evt_<job id>`): stable across every retry of every delivery.
+// Outbound events. A change that others should hear of emits its events in its own transaction:
+// one `event.dispatch` job for all the events of that change (a batch of error groups is one),
+// and only for events some active webhook listens to (no queue growth for projects nobody
+// listens to). The dispatch job fans each event out into one delivery (and one `webhook.deliver`
+// job) per matching webhook. An event's id is `evt_<dispatch job id>_<position>`: stable across
+// every retry of every delivery.
 import type { Db } from '../../db/client.ts';
 import type { JobKind } from '../../jobs/queue.ts';
 
@@ -30,8 +31,11 @@ export interface IntakeEvent {
   branch?: string | null;
 }
 
-export interface DispatchPayload extends Omit<IntakeEvent, 'occurredAt'> {
+export interface DispatchedEvent extends Omit<IntakeEvent, 'occurredAt'> {
   occurredAt: string;
+}
+export interface DispatchPayload {
+  events: DispatchedEvent[];
 }
 
 /**
@@ -51,16 +55,17 @@ export async function emitEvents(db: Db, events: IntakeEvent[]): Promise<void> {
     hooks.some((hook) => hook.events.includes(event.type) && (event.projectId !== undefined ? hook.projectId === event.projectId : hook.project.workspaceId === event.workspaceId)),
   );
   if (listened.length === 0) return;
-  await db.job.createMany({ data: listened.map((event) => ({ kind: 'event.dispatch', runAt: event.occurredAt, payload: { ...event, occurredAt: event.occurredAt.toISOString() } as object })) });
+  const payload: DispatchPayload = { events: listened.map((event) => ({ ...event, occurredAt: event.occurredAt.toISOString() })) };
+  await db.job.create({ data: { kind: 'event.dispatch', runAt: listened[0]!.occurredAt, payload: payload as object } });
 }
 
-export const eventId = (dispatchJobId: number) => `evt_${dispatchJobId}`;
+export const eventId = (dispatchJobId: number, position: number) => `evt_${dispatchJobId}_${position}`;
 
 /** Does a subscription's filter let this event through (an empty list lets everything through)? */
 export const passesFilter = (allowed: readonly string[], value: string | null | undefined) => allowed.length === 0 || (value !== null && value !== undefined && allowed.includes(value));
 
 /** The body receivers get: `{id, type, createdAt, project:{id, slug}, data}`. */
-export function eventBody(id: string, event: DispatchPayload, project: { publicId: string; slug: string }) {
+export function eventBody(id: string, event: DispatchedEvent, project: { publicId: string; slug: string }) {
   return { id, type: event.type, createdAt: event.occurredAt, project: { id: project.publicId, slug: project.slug }, data: event.data };
 }
 

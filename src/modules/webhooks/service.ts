@@ -15,7 +15,7 @@ import type { Actor, Services } from '../../services.ts';
 import { parseInput } from '../../validation.ts';
 import { authorizedRecordProject } from '../workspaces/project-scope.ts';
 import { visibleProjectNamed } from '../workspaces/service.ts';
-import { eventBody, eventId, EVENT_TYPES, passesFilter, type DispatchPayload } from './events.ts';
+import { eventBody, eventId, EVENT_TYPES, passesFilter, type DispatchedEvent, type DispatchPayload } from './events.ts';
 
 const MANAGE: ProjectRule = { permission: 'projects:manage' };
 const DELIVERY_TIMEOUT_MS = 5_000;
@@ -118,33 +118,42 @@ export async function redeliver(actor: Actor, deliveryId: number) {
 
 // --- jobs ---------------------------------------------------------------------------------
 
-/** Fans an event out: one delivery and one delivery job per matching webhook, in one transaction. */
+/** Fans events out: one delivery and one delivery job per matching webhook, in one transaction. */
 export const dispatchEvent: JobKind<DispatchPayload> = {
-  async run(services, event, job) {
+  async run(services, { events }, job) {
     const hooks = await services.prisma.webhook.findMany({
-      where: { disabledAt: null, events: { has: event.type }, ...(event.projectId !== undefined ? { projectId: event.projectId } : { project: { workspaceId: event.workspaceId ?? '' } }) },
-      include: { project: { select: { publicId: true, slug: true } } },
+      where: {
+        disabledAt: null,
+        events: { hasSome: [...new Set(events.map((event) => event.type))] },
+        OR: [
+          { projectId: { in: events.flatMap((event) => (event.projectId === undefined ? [] : [event.projectId])) } },
+          { project: { workspaceId: { in: events.flatMap((event) => (event.workspaceId ? [event.workspaceId] : [])) } } },
+        ],
+      },
+      include: { project: { select: { publicId: true, slug: true, workspaceId: true } } },
     });
-    const matching = hooks.filter((hook) => passesFilter(hook.environments, event.environment) && passesFilter(hook.branches, event.branch));
-    if (matching.length === 0) return;
-    const id = eventId(job.id);
+    const now = services.clock.now();
+    const deliveries = events.flatMap((event, position) =>
+      hooks
+        .filter((hook) => hook.events.includes(event.type) && (event.projectId !== undefined ? hook.projectId === event.projectId : hook.project.workspaceId === event.workspaceId))
+        .filter((hook) => passesFilter(hook.environments, event.environment) && passesFilter(hook.branches, event.branch))
+        .map((hook) => {
+          const id = eventId(job.id, position);
+          const body = hook.format === 'slack' ? slackBody(event, hook.project) : JSON.stringify(eventBody(id, event, hook.project));
+          return { webhookId: hook.id, eventId: id, eventType: event.type, body, nextAttemptAt: now };
+        }),
+    );
+    if (deliveries.length === 0) return;
     await services.prisma.$transaction(async (tx) => {
-      for (const hook of matching) {
-        const project = hook.project;
-        const body = JSON.stringify(eventBody(id, event, project));
-        const existing = await tx.webhookDelivery.findUnique({ where: { webhookId_eventId: { webhookId: hook.id, eventId: id } } });
-        if (existing) continue; // a retried dispatch: already fanned out to this webhook
-        const delivery = await tx.webhookDelivery.create({
-          data: { webhookId: hook.id, eventId: id, eventType: event.type, body: hook.format === 'slack' ? slackBody(event, project) : body, nextAttemptAt: services.clock.now() },
-        });
-        await enqueueJob(tx, 'webhook.deliver', { deliveryId: delivery.id }, services.clock.now());
-      }
+      // A retried dispatch skips what it already fanned out (webhook, event) and enqueues only the new.
+      const created = await tx.webhookDelivery.createManyAndReturn({ data: deliveries, skipDuplicates: true, select: { id: true } });
+      await tx.job.createMany({ data: created.map((delivery) => ({ kind: 'webhook.deliver', runAt: now, payload: { deliveryId: delivery.id } })) });
     });
   },
 };
 
 /** A Slack incoming-webhook message: `{text, blocks}`. */
-function slackBody(event: DispatchPayload, project: { slug: string }): string {
+function slackBody(event: DispatchedEvent, project: { slug: string }): string {
   const data = event.data as Record<string, unknown>;
   const subject = String(data.title ?? data.exceptionClass ?? data.externalRunId ?? data.name ?? '');
   const text = `*${event.type}* in *${project.slug}*${subject ? `: ${subject}` : ''}${event.environment ? ` (${event.environment})` : ''}${event.branch ? ` on ${event.branch}` : ''}`;
