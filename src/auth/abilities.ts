@@ -7,6 +7,10 @@ export const PROJECT_ABILITIES = [
   'error-events:write',
   'test-runs:write',
   'task.edit',
+  'task.read',
+  // send.ai's import guide spells its scopes this way; both spellings are accepted.
+  'tasks.edit',
+  'tasks.view',
   'bug-reports:write',
 ] as const;
 /** Personal and workspace tokens: GET-style calls need `read` (or `write`), changes need `write`. */

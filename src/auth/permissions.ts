@@ -7,8 +7,8 @@ import type { Principal, UserWithMemberships } from './principal.ts';
 export interface ProjectRule {
   /** What a person (or a token acting as one) needs. */
   permission: Permission;
-  /** A project/workspace token may do this when it carries this ability. */
-  tokenAbility?: Ability;
+  /** A project/workspace token may do this when it carries this ability (or one of these). */
+  tokenAbility?: Ability | readonly Ability[];
   /** Refuse people: reserved for external systems (e.g. error ingest). */
   tokenOnly?: boolean;
   /** A project token's owner must also hold this permission. */
@@ -57,6 +57,10 @@ export function userSees(user: UserWithMemberships, project: ProjectScope): bool
   );
 }
 
+const holdsAbility = (principal: { abilities: readonly string[] }, ability: Ability | readonly Ability[]) =>
+  (typeof ability === 'string' ? [ability] : ability).some((one) => principal.abilities.includes(one));
+const abilityName = (ability: Ability | readonly Ability[]) => (typeof ability === 'string' ? ability : ability.join(' or '));
+
 export function authorizeProject(principal: Principal, project: ProjectScope, rule: ProjectRule): Reach {
   switch (principal.kind) {
     case 'anonymous':
@@ -75,7 +79,7 @@ export function authorizeProject(principal: Principal, project: ProjectScope, ru
         // kendo documents a token for another project as a validation failure (422), not 403.
         throw ValidationFailed.field('token', 'The token is not linked to this project.');
       }
-      if (!principal.abilities.includes(rule.tokenAbility)) throw new Forbidden(`The token lacks the ${rule.tokenAbility} ability.`);
+      if (!holdsAbility(principal, rule.tokenAbility)) throw new Forbidden(`The token lacks the ${abilityName(rule.tokenAbility)} ability.`);
       if (rule.ownerPermission && principal.owner && !userMay(principal.owner, project, rule.ownerPermission)) {
         throw new Forbidden(`The token's owner lacks the ${rule.ownerPermission} permission.`);
       }
@@ -83,8 +87,8 @@ export function authorizeProject(principal: Principal, project: ProjectScope, ru
     }
     case 'workspace-token': {
       if (principal.workspaceId !== project.workspaceId) throw new NotFound('Project');
-      if (rule.tokenAbility && principal.abilities.includes(rule.tokenAbility)) return 'all';
-      if (rule.tokenOnly) throw new Forbidden(`The token lacks the ${rule.tokenAbility ?? 'required'} ability.`);
+      if (rule.tokenAbility && holdsAbility(principal, rule.tokenAbility)) return 'all';
+      if (rule.tokenOnly) throw new Forbidden(`The token lacks the ${rule.tokenAbility ? abilityName(rule.tokenAbility) : 'required'} ability.`);
       requireAccess(principal, isReadPermission(rule.permission) ? 'read' : 'write');
       return 'all';
     }

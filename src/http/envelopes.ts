@@ -7,7 +7,7 @@ import { DomainError, HTTP_STATUS, RateLimited, Unavailable, ValidationFailed, F
  * raven (bug reports): `{success:false, status, error:{code, message, details}}`;
  * kaizen: `{error:{code, message, details}}`; intake: our own routes, same shape as kaizen.
  */
-export type ErrorFamily = 'kendo' | 'raven' | 'kaizen' | 'intake' | 'graphql';
+export type ErrorFamily = 'kendo' | 'raven' | 'kaizen' | 'send' | 'intake' | 'graphql';
 
 export interface ErrorReply {
   status: number;
@@ -67,6 +67,13 @@ export function errorReply(family: ErrorFamily, error: DomainError): ErrorReply 
         return { status: 400, body: { error: { code: error.code, message: error.message, details: problems } }, headers };
       }
       return { status, body: { error: { code: error.code, message: error.message, details: details(error) ?? {} } }, headers };
+    case 'send':
+      // send.ai wraps everything in { payload }, with an `error` member beside it; invalid bodies are 400s.
+      return {
+        status: error instanceof ValidationFailed ? 400 : status,
+        body: { payload: null, error: { code: error.code, message: error.message, details: details(error) ?? {} } },
+        headers,
+      };
     case 'intake':
       return { status, body: { error: { code: error.code, message: error.message, details: details(error) ?? {} } }, headers };
   }

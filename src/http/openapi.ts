@@ -43,6 +43,11 @@ const ENVELOPES: Record<ErrorFamily, object> = {
     properties: { success: { const: false }, status: { type: 'integer' }, error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } },
   },
   kaizen: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } } },
+  send: {
+    type: 'object',
+    required: ['payload', 'error'],
+    properties: { payload: { type: 'null' }, error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } },
+  },
   intake: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } } },
   graphql: { type: 'object', properties: { errors: { type: 'array', items: { type: 'object' } } } },
 };
@@ -50,6 +55,7 @@ const ERROR_STATUSES: Record<ErrorFamily, number[]> = {
   kendo: [401, 403, 404, 422, 429],
   raven: [400, 401, 403, 404, 422, 429],
   kaizen: [400, 401, 403, 404, 429],
+  send: [400, 401, 403, 404, 409, 429],
   intake: [400, 401, 403, 404, 429],
   graphql: [400, 401],
 };
@@ -57,6 +63,7 @@ const FAMILY_TITLES: Record<ErrorFamily, string> = {
   kendo: 'kendo (Reports, Error Events)',
   raven: 'Raven bug reports',
   kaizen: 'Kaizen test runs and webhooks',
+  send: 'send.ai tasks',
   intake: 'Intake',
   graphql: 'GraphQL',
 };

@@ -7,6 +7,8 @@ import type { ErrorFamily } from '../http/envelopes.ts';
 import type { RecurringJob } from '../jobs/scheduler.ts';
 import type { JobKinds } from '../jobs/queue.ts';
 import { webhookRoutes } from './webhooks/rest.ts';
+import { taskRoutes } from './tasks/rest.ts';
+import { exportTaskReport } from './tasks/service.ts';
 import { deliverWebhook, dispatchEvent } from './webhooks/service.ts';
 import { bugReportRoutes } from './bug-reports/rest.ts';
 import { errorEventRoutes } from './error-tracking/rest.ts';
@@ -23,6 +25,7 @@ export const REST_FAMILIES = {
   kendo: ['/api/projects'],
   raven: ['/api/bug-reports', '/api/v1/bug-reports'],
   kaizen: ['/v1'],
+  send: ['/v2'],
   intake: ['/api/attachments', '/runs'],
 } as const satisfies Partial<Record<ErrorFamily, readonly string[]>>;
 export type RestFamily = keyof typeof REST_FAMILIES;
@@ -97,6 +100,13 @@ export const MODULES: readonly IntakeModule[] = [
     schema: () => import('./webhooks/schema.ts'),
     jobKinds: { 'event.dispatch': dispatchEvent as JobKinds[string], 'webhook.deliver': deliverWebhook as JobKinds[string] },
     neverCached: ['Webhook', 'WebhookDelivery', 'Job'],
+  },
+  {
+    name: 'tasks',
+    rest: [{ family: 'send', routes: taskRoutes }],
+    rateLimits: { tasks: 600 },
+    schema: () => import('./tasks/schema.ts'),
+    jobKinds: { 'task.export': exportTaskReport as JobKinds[string] },
   },
   { name: 'history', schema: () => import('./history/schema.ts') },
 ];
