@@ -58,6 +58,10 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   const { PrismaPg } = await import('@prisma/adapter-pg');
   const pg = (await import('pg')).default;
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server ends (a restart, a terminated backend) is an 'error' event of the
+  // pool; unheard, it would end the process. The pool replaces the connection; queries in flight
+  // fail on their own.
+  pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), ...queryLog(options.countStatements) });
   const sql: SqlRunner = {
     exec: async (text) => void (await pool.query(text)),
