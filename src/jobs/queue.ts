@@ -7,6 +7,7 @@
 // Why not pg-boss or graphile-worker: both open their own pg connections to a server, and the
 // embedded PGlite database has no server socket here (README, "Job queue").
 import type { Db } from '../db/client.ts';
+import type { PrismaPromise } from '../generated/prisma/internal/prismaNamespace.ts';
 import type { Services } from '../services.ts';
 
 export interface JobContext {
@@ -14,9 +15,17 @@ export interface JobContext {
   attempts: number;
 }
 
+/** A write a succeeded job leaves for the queue to commit with its batch (one commit, not one each). */
+export type DeferredWrite = (prisma: Services['prisma']) => PrismaPromise<unknown>;
+
+export interface RunContext extends JobContext {
+  /** Commits `write` with the batch's "done" marks, after the job succeeded. */
+  afterSuccess(write: DeferredWrite): void;
+}
+
 export interface JobKind<P> {
   /** Does the work; throwing schedules a retry (or, after the last attempt, makes the job dead). */
-  run(services: Services, payload: P, job: JobContext): Promise<void>;
+  run(services: Services, payload: P, job: RunContext): Promise<void>;
   /** Told after a failed attempt when the next one is due (null: dead), e.g. to show it. */
   failed?(services: Services, payload: P, job: JobContext & { nextRunAt: Date | null; error: string }): Promise<void>;
 }
@@ -55,10 +64,11 @@ async function claimJobs(services: Services, limit: number): Promise<ClaimedJob[
   return services.prisma.$queryRaw<ClaimedJob[]>`
     UPDATE "Job" SET "status" = 'running', "attempts" = "attempts" + 1, "lockedUntil" = ${lockedUntil}
     WHERE "id" IN (
-      SELECT "id" FROM "Job"
-      WHERE ("status" = 'pending' AND "runAt" <= ${now}) OR ("status" = 'running' AND "lockedUntil" < ${now})
-      ORDER BY "runAt", "id" LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED
+      SELECT "id" FROM "Job" WHERE "status" = 'pending' AND "runAt" <= ${now}
+      ORDER BY "runAt", "id" LIMIT ${limit} FOR UPDATE SKIP LOCKED
+    ) OR "id" IN (
+      SELECT "id" FROM "Job" WHERE "status" = 'running' AND "lockedUntil" < ${now}
+      LIMIT ${limit} FOR UPDATE SKIP LOCKED
     )
     RETURNING "id", "kind", "payload", "attempts", "maxAttempts"`;
 }
@@ -66,21 +76,27 @@ async function claimJobs(services: Services, limit: number): Promise<ClaimedJob[
 /** Runs what is due now; returns how many jobs ran (tests call this instead of waiting for a poll). */
 export async function runDueQueuedJobs(services: Services, kinds: JobKinds, limit = 20): Promise<number> {
   const claimed = await claimJobs(services, limit);
-  const succeeded = await Promise.all(claimed.map((job) => runOne(services, kinds, job)));
-  // The done ones are marked in one statement.
+  const deferred: DeferredWrite[] = [];
+  const succeeded = await Promise.all(claimed.map((job) => runOne(services, kinds, job, deferred)));
+  // The done marks and what the succeeded jobs left to write: one transaction, one commit.
   const done = claimed.filter((_job, i) => succeeded[i]).map((job) => job.id);
   if (done.length > 0) {
-    await services.prisma.job.updateMany({ where: { id: { in: done } }, data: { status: 'done', finishedAt: services.clock.now(), lockedUntil: null, lastError: null } });
+    await services.prisma.$transaction([
+      ...deferred.map((write) => write(services.prisma)),
+      services.prisma.job.updateMany({ where: { id: { in: done } }, data: { status: 'done', finishedAt: services.clock.now(), lockedUntil: null, lastError: null } }),
+    ]);
   }
   return claimed.length;
 }
 
 /** Runs one job; true when it succeeded (the caller marks it done), false once its failure is recorded. */
-async function runOne(services: Services, kinds: JobKinds, job: ClaimedJob): Promise<boolean> {
+async function runOne(services: Services, kinds: JobKinds, job: ClaimedJob, deferred: DeferredWrite[]): Promise<boolean> {
   const kind = kinds[job.kind] as JobKind<unknown> | undefined;
   try {
     if (!kind) throw new Error(`no handler for job kind "${job.kind}"`);
-    await kind.run(services, job.payload, { id: job.id, attempts: job.attempts });
+    const writes: DeferredWrite[] = [];
+    await kind.run(services, job.payload, { id: job.id, attempts: job.attempts, afterSuccess: (write) => writes.push(write) });
+    deferred.push(...writes);
     return true;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -167,7 +167,7 @@ export function signatureHeader(secret: string, body: string, at: Date): string 
 }
 
 export const deliverWebhook: JobKind<{ deliveryId: number }> = {
-  async run(services, { deliveryId }) {
+  async run(services, { deliveryId }, job) {
     const delivery = await services.prisma.webhookDelivery.findUnique({ where: { id: deliveryId }, include: { webhook: true } });
     if (!delivery || delivery.status === 'delivered' || delivery.webhook.disabledAt) return;
     const started = Date.now();
@@ -196,7 +196,8 @@ export const deliverWebhook: JobKind<{ deliveryId: number }> = {
     const latency = Date.now() - started;
     const common = { attempts: { increment: 1 }, lastStatusCode: status, lastLatencyMs: latency, lastError: error };
     if (status !== null && status >= 200 && status < 300) {
-      await services.prisma.webhookDelivery.update({ where: { id: deliveryId }, data: { ...common, status: 'delivered', deliveredAt: services.clock.now(), nextAttemptAt: null } });
+      const deliveredAt = services.clock.now();
+      job.afterSuccess((prisma) => prisma.webhookDelivery.update({ where: { id: deliveryId }, data: { ...common, status: 'delivered', deliveredAt, nextAttemptAt: null } }));
       return;
     }
     if (status === 410) {
