@@ -18,6 +18,7 @@ import { reportRoutes } from './reports/rest.ts';
 import { runReportRoutes, testRunRoutes } from './test-runs/rest.ts';
 import { pruneExpiredUploads } from './test-runs/upload-state.ts';
 import { runBlobReferences } from './test-runs/ingest.ts';
+import { detectFlakyTests } from './test-runs/flaky.ts';
 import type { Services } from '../services.ts';
 
 /** The REST families, each mounted at its prefixes with its own error and not-found envelope. */
@@ -90,8 +91,9 @@ export const MODULES: readonly IntakeModule[] = [
     // Kaizen: people 600 requests a minute, workspace tokens 6,000; signed uploads count per address.
     rateLimits: { test_runs: 600, 'test_runs.workspace-token': 6000, test_run_uploads: 6000 },
     schema: () => import('./test-runs/schema.ts'),
-    neverCached: ['TestCase'],
+    neverCached: ['TestCase', 'TestRun'],
     blobReferences: runBlobReferences,
+    jobKinds: { 'test-runs.flaky': detectFlakyTests as JobKinds[string] },
     jobs: [{ name: 'test-uploads.prune', everyMs: HOURLY, run: async (services) => `removed ${await pruneExpiredUploads(services)} expired upload state(s)` }],
   },
   {

@@ -9,6 +9,7 @@ import { lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Db } from '../../db/client.ts';
 import { storableValue } from '../../db/storable.ts';
 import { emitEvents } from '../webhooks/events.ts';
+import { enqueueJob } from '../../jobs/queue.ts';
 import { BadRequest, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { announceChanged, type Actor, type Services } from '../../services.ts';
@@ -312,6 +313,8 @@ async function storeRun(tx: Db, projectId: number, run: KenshoRun, cases: Kensho
       ...regression, previousRunId: previous?.id ?? null, meta: meta as object, createdAt: now,
     },
   });
+  // Flaky detection follows the commit, as a job of the durable queue (flaky.ts).
+  await enqueueJob(tx, 'test-runs.flaky', { runId: id }, now);
   await emitEvents(tx, [{
     projectId, type: 'run.finalized', occurredAt: stored.createdAt, branch,
     data: {

@@ -8,6 +8,7 @@ import { RateLimited } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { contentDisposition } from '../reports/attachments.ts';
 import { FINALIZE_BODY, finalizeRun, INIT_INPUT, initUpload, MAX_ATTACHMENT_BYTES, receiveUpload, type StoredRunSummary } from './ingest.ts';
+import { flakyCases } from './flaky.ts';
 import { renderRunReport } from './report-page.ts';
 import {
   attachmentUrl, findRun, reportUrl, runAttachmentByLink, runByLink, runCaseDetail, runCasePage, testProjectDetail, visibleTestProjects,
@@ -125,6 +126,10 @@ export async function testRunRoutes(app: FastifyInstance): Promise<void> {
       },
     };
   });
+
+  app.get<{ Params: { slug: string } }>('/projects/:slug/flaky', { config: { ...family, doc: { summary: 'The project’s flaky tests: flip rate, last flip, branches, first flagged.' } } }, async (request) =>
+    (await flakyCases(actorOf(app, request), request.params.slug)).map((entry) => ({ ...entry, lastFlipAt: iso(entry.lastFlipAt), firstFlaggedAt: iso(entry.firstFlaggedAt) })),
+  );
 
   app.get<{ Params: { id: string } }>('/runs/:id', { config: { ...family, doc: { summary: 'A run: totals, branch, commit, links.' } } }, async (request) => {
     const run = await findRun(actorOf(app, request), request.params.id, { include: { project: { select: { slug: true } } } });

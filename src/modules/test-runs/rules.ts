@@ -40,3 +40,59 @@ export function compareWithPrevious(
   }
   return regression;
 }
+
+/** One result of a test on a branch, as flaky detection keeps it. */
+export interface BranchResult {
+  status: string;
+  commit: string | null;
+  /** Passed only after a retry (kensho `retries` > 0). */
+  retried: boolean;
+  /** The test said so itself (kensho 0.3.0 `flaky: true`). */
+  explicit: boolean;
+  at: string;
+}
+
+/** Results kept per test and branch (the documented default window). */
+export const FLAKY_WINDOW = 20;
+
+export interface Flakiness {
+  flaky: boolean;
+  reason: 'same-commit' | 'retried' | 'flips' | 'marked' | null;
+  flips: number;
+  flipRate: number;
+  lastFlipAt: string | null;
+  passStreak: number;
+}
+
+/**
+ * Flaky over the window of a test's last results on one branch: it both passed and failed on one
+ * commit, or passed only on a retry, or flipped pass↔fail at least twice — skipped and broken
+ * results are not flips — or says so itself. Once flaky it stays flaky until FLAKY_WINDOW
+ * consecutive passes.
+ */
+export function assessFlakiness(window: readonly BranchResult[], wasFlaky: boolean): Flakiness {
+  let passStreak = 0;
+  for (let i = window.length - 1; i >= 0 && window[i]!.status === 'pass' && !window[i]!.retried; i--) passStreak++;
+  const decisive = window.filter((result) => result.status === 'pass' || result.status === 'fail');
+  let flips = 0;
+  let lastFlipAt: string | null = null;
+  for (let i = 1; i < decisive.length; i++) {
+    if (decisive[i]!.status !== decisive[i - 1]!.status) {
+      flips++;
+      lastFlipAt = decisive[i]!.at;
+    }
+  }
+  const outcomes = new Map<string, Set<string>>();
+  for (const result of decisive) if (result.commit) outcomes.set(result.commit, (outcomes.get(result.commit) ?? new Set()).add(result.status));
+  const reason: Flakiness['reason'] = [...outcomes.values()].some((seen) => seen.size > 1)
+    ? 'same-commit'
+    : window.some((result) => result.retried)
+      ? 'retried'
+      : flips >= 2
+        ? 'flips'
+        : window.some((result) => result.explicit)
+          ? 'marked'
+          : null;
+  const flaky = passStreak >= FLAKY_WINDOW ? false : reason !== null || wasFlaky;
+  return { flaky, reason: flaky ? (reason ?? 'flips') : null, flips, flipRate: decisive.length > 1 ? flips / (decisive.length - 1) : 0, lastFlipAt, passStreak };
+}

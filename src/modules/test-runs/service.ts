@@ -28,8 +28,9 @@ export interface ProjectStats {
 }
 
 /**
- * Test stats of several projects in one statement: last run, and the pass rate of the last 30
- * days (passed over passed + failed + broken; skipped runs count for nothing).
+ * Test stats of several projects in two statements: last run and the pass rate of the last 30
+ * days (passed over passed + failed + broken; skipped cases count for nothing), and how many of
+ * their tests are flaky on some branch.
  */
 export async function projectStats(services: Services, projectIds: number[]): Promise<Map<number, ProjectStats>> {
   const stats = new Map<number, ProjectStats>(projectIds.map((id) => [id, { lastRunAt: null, passRate30d: null, flakyCount: 0 }]));
@@ -40,9 +41,13 @@ export async function projectStats(services: Services, projectIds: number[]): Pr
       sum("passed") FILTER (WHERE "startedAt" >= ${since}) AS passed,
       sum("passed" + "failed" + "broken") FILTER (WHERE "startedAt" >= ${since}) AS counted
     FROM "TestRun" WHERE "projectId" = ANY(${projectIds}::int[]) GROUP BY "projectId"`;
+  const flaky = await services.prisma.$queryRaw<Array<{ projectId: number; count: bigint }>>`
+    SELECT "projectId", count(DISTINCT "testCaseId") AS count FROM "CaseBranchState"
+    WHERE "projectId" = ANY(${projectIds}::int[]) AND "flaky" GROUP BY "projectId"`;
+  const flakyOf = new Map(flaky.map((row) => [row.projectId, Number(row.count)]));
   for (const row of rows) {
     const counted = Number(row.counted ?? 0);
-    stats.set(row.projectId, { lastRunAt: row.lastRunAt, passRate30d: counted > 0 ? Math.round((Number(row.passed) / counted) * 1000) / 1000 : null, flakyCount: 0 });
+    stats.set(row.projectId, { lastRunAt: row.lastRunAt, passRate30d: counted > 0 ? Math.round((Number(row.passed) / counted) * 1000) / 1000 : null, flakyCount: flakyOf.get(row.projectId) ?? 0 });
   }
   return stats;
 }
