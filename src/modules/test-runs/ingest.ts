@@ -15,7 +15,7 @@ import { newId } from '../../ids.ts';
 import { announceChanged, type Actor, type Services } from '../../services.ts';
 import { parseInput } from '../../validation.ts';
 import { visibleProjectNamed, type ProjectName } from '../workspaces/service.ts';
-import { caseSchema, parseKenshoRun, runSchema, SCHEMA_VERSION, type KenshoCase, type KenshoRun } from './kensho.ts';
+import { caseSchema, isFailing, parseKenshoRun, runSchema, SCHEMA_VERSION, type KenshoCase, type KenshoRun } from './kensho.ts';
 import { compareWithPrevious, RULES, type Regression } from './rules.ts';
 import { uploadStates, UPLOAD_STATE_TTL_MS, type ManifestEntry, type UploadState } from './upload-state.ts';
 
@@ -289,7 +289,7 @@ const CHUNK = 500;
 
 async function storeRun(tx: Db, projectId: number, run: KenshoRun, cases: KenshoCase[], links: AttachmentLink[], now: Date): Promise<StoredRunSummary> {
   const startedAt = new Date(run.startedAt);
-  const testCaseIds = await upsertTestCases(tx, projectId, cases, startedAt);
+  const { ids: testCaseIds, quarantined } = await upsertTestCases(tx, projectId, cases, startedAt, now);
   const branch = run.env?.branch ?? null;
   const previous = await tx.testRun.findFirst({
     where: { projectId, branch, startedAt: { lt: startedAt } },
@@ -299,7 +299,11 @@ async function storeRun(tx: Db, projectId: number, run: KenshoRun, cases: Kensho
   const previousStatuses = previous
     ? new Map((await tx.caseRun.findMany({ where: { runId: previous.id }, select: { testCaseId: true, status: true } })).map((row) => [row.testCaseId, row.status]))
     : null;
-  const rows = cases.map((item) => ({ item, testCaseId: testCaseIds.get(item.id)!, status: item.status, muted: item.muted ?? false }));
+  // Muted and quarantined cases are recorded, but their failures count for nothing.
+  const rows = cases.map((item) => {
+    const testCaseId = testCaseIds.get(item.id)!;
+    return { item, testCaseId, status: item.status, muted: (item.muted ?? false) || quarantined.has(testCaseId) };
+  });
   const regression = compareWithPrevious(rows, previousStatuses);
   const count = (status: string) => cases.filter((item) => item.status === status).length;
   const id = newId('run');
@@ -310,6 +314,7 @@ async function storeRun(tx: Db, projectId: number, run: KenshoRun, cases: Kensho
       framework: framework.name, frameworkVersion: framework.version, startedAt, finishedAt: new Date(finishedAt), durationMs: durationMs ?? null,
       passed: count('pass'), failed: count('fail'), broken: count('broken'), skipped: count('skip'),
       flaky: cases.filter((item) => item.flaky === true).length,
+      excludedFailures: rows.filter((row) => row.muted && isFailing(row.status)).length,
       ...regression, previousRunId: previous?.id ?? null, meta: meta as object, createdAt: now,
     },
   });
@@ -367,12 +372,16 @@ function caseDetail(item: KenshoCase): Record<string, unknown> {
 
 export const suiteOf = (item: Pick<KenshoCase, 'suite'>) => (item.suite ?? []).join(' › ');
 
-/** One row per stable id in the project; its last status follows the newest run that named it. */
-async function upsertTestCases(tx: Db, projectId: number, cases: KenshoCase[], runStartedAt: Date): Promise<Map<string, number>> {
+/**
+ * One row per stable id in the project; its last status follows the newest run that named it.
+ * Answers the ids, and which of the cases are quarantined now.
+ */
+async function upsertTestCases(tx: Db, projectId: number, cases: KenshoCase[], runStartedAt: Date, now: Date) {
   const ids = new Map<string, number>();
+  const quarantined = new Set<number>();
   for (let i = 0; i < cases.length; i += CHUNK) {
     const chunk = cases.slice(i, i + CHUNK);
-    const returned = await tx.$queryRaw<Array<{ id: number; stableId: string }>>`
+    const returned = await tx.$queryRaw<Array<{ id: number; stableId: string; quarantined: boolean }>>`
       INSERT INTO "TestCase" ("projectId", "stableId", "name", "fullName", "filePath", "suite", "lastStatus", "lastRunAt")
       SELECT ${projectId}, * FROM unnest(
         ${chunk.map((item) => item.id)}::text[], ${chunk.map((item) => item.name)}::text[], ${chunk.map((item) => item.fullName)}::text[],
@@ -383,9 +392,12 @@ async function upsertTestCases(tx: Db, projectId: number, cases: KenshoCase[], r
         "name" = excluded."name", "fullName" = excluded."fullName", "filePath" = excluded."filePath", "suite" = excluded."suite",
         "lastStatus" = CASE WHEN excluded."lastRunAt" >= "TestCase"."lastRunAt" THEN excluded."lastStatus" ELSE "TestCase"."lastStatus" END,
         "lastRunAt" = GREATEST(excluded."lastRunAt", "TestCase"."lastRunAt")
-      RETURNING "id", "stableId"`;
-    for (const row of returned) ids.set(row.stableId, row.id);
+      RETURNING "id", "stableId", ("quarantinedAt" IS NOT NULL AND ("quarantineUntil" IS NULL OR "quarantineUntil" > ${now})) AS quarantined`;
+    for (const row of returned) {
+      ids.set(row.stableId, row.id);
+      if (row.quarantined) quarantined.add(row.id);
+    }
   }
-  return ids;
+  return { ids, quarantined };
 }
 

@@ -8,6 +8,8 @@ import { RateLimited } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { contentDisposition } from '../reports/attachments.ts';
 import { FINALIZE_BODY, finalizeRun, INIT_INPUT, initUpload, MAX_ATTACHMENT_BYTES, receiveUpload, type StoredRunSummary } from './ingest.ts';
+import { projectAnalytics } from './analytics.ts';
+import { caseInventory, CASE_CHANGE, caseWithHistory, isQuarantined, quarantineList, updateCase } from './cases.ts';
 import { flakyCases } from './flaky.ts';
 import { renderRunReport } from './report-page.ts';
 import {
@@ -62,6 +64,25 @@ const caseJson = (row: CaseRow) => ({
   flaky: row.flaky,
   muted: row.muted,
   error: row.errorMessage,
+});
+
+type InventoryRow = TestCase & { states: Array<{ branch: string }> };
+const inventoryJson = (testCase: InventoryRow, now: Date) => ({
+  id: testCase.id,
+  stableId: testCase.stableId,
+  name: testCase.name,
+  fullName: testCase.fullName,
+  suite: testCase.suite ? testCase.suite.split(' › ') : [],
+  filePath: testCase.filePath,
+  owner: testCase.owner,
+  labels: testCase.labels ?? {},
+  lastStatus: testCase.lastStatus,
+  lastRunAt: iso(testCase.lastRunAt),
+  flaky: testCase.states.length > 0,
+  flakyBranches: testCase.states.map((state) => state.branch),
+  quarantine: isQuarantined(testCase, now)
+    ? { reason: testCase.quarantineReason, until: iso(testCase.quarantineUntil), by: testCase.quarantinedBy, since: iso(testCase.quarantinedAt) }
+    : null,
 });
 
 const historyJson = (entry: CaseHistoryEntry) => ({
@@ -129,6 +150,38 @@ export async function testRunRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: { slug: string } }>('/projects/:slug/flaky', { config: { ...family, doc: { summary: 'The project’s flaky tests: flip rate, last flip, branches, first flagged.' } } }, async (request) =>
     (await flakyCases(actorOf(app, request), request.params.slug)).map((entry) => ({ ...entry, lastFlipAt: iso(entry.lastFlipAt), firstFlaggedAt: iso(entry.firstFlaggedAt) })),
+  );
+
+  app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>(
+    '/projects/:slug/cases',
+    { config: { ...family, doc: { summary: 'The project’s test inventory, 500 a page (?cursor, ?status=last status, ?quarantined=true|false).' } } },
+    async (request) => {
+      const page = await caseInventory(actorOf(app, request), request.params.slug, request.query);
+      const now = app.services.clock.now();
+      return { items: page.items.map((testCase) => inventoryJson(testCase, now)), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/cases/:id', { config: { ...family, doc: { summary: 'One test case with its last 20 runs.' } } }, async (request) => {
+    const { testCase, history } = await caseWithHistory(actorOf(app, request), request.params.id);
+    return { ...inventoryJson(testCase, app.services.clock.now()), history: history.map(historyJson) };
+  });
+
+  app.patch<{ Params: { id: string } }>(
+    '/cases/:id',
+    { config: { ...family, doc: { summary: 'Set a case’s owner, labels or quarantine ({reason, until?}; null lifts it).', body: CASE_CHANGE } } },
+    async (request) => inventoryJson(await updateCase(actorOf(app, request), request.params.id, request.body), app.services.clock.now()),
+  );
+
+  app.get<{ Params: { slug: string } }>('/projects/:slug/quarantine', { config: { ...family, doc: { summary: 'The quarantined tests now: what CI skips or ignores.' } } }, async (request) => {
+    const rows = await quarantineList(actorOf(app, request), request.params.slug);
+    return { items: rows.map((testCase) => ({ id: testCase.stableId, fullName: testCase.fullName, reason: testCase.quarantineReason, until: iso(testCase.quarantineUntil), by: testCase.quarantinedBy })) };
+  });
+
+  app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>(
+    '/projects/:slug/analytics',
+    { config: { ...family, doc: { summary: 'Daily buckets and the window’s aggregate: ?metric=passrate|duration|failures|flaky&window=7d|30d|90d[&branch=].' } } },
+    async (request) => projectAnalytics(actorOf(app, request), request.params.slug, request.query),
   );
 
   app.get<{ Params: { id: string } }>('/runs/:id', { config: { ...family, doc: { summary: 'A run: totals, branch, commit, links.' } } }, async (request) => {

@@ -9,6 +9,7 @@ import { BadRequest, Forbidden, NotFound } from '../../errors.ts';
 import type { Actor, Services } from '../../services.ts';
 import { authorizedRecordProject } from '../workspaces/project-scope.ts';
 import { MAX_INT32 } from '../../validation.ts';
+import { passRate, windowStart } from './analytics.ts';
 import { CASE_STATUSES, type CaseStatus } from './kensho.ts';
 import { runProject } from './ingest.ts';
 import { RULES } from './rules.ts';
@@ -35,11 +36,11 @@ export interface ProjectStats {
 export async function projectStats(services: Services, projectIds: number[]): Promise<Map<number, ProjectStats>> {
   const stats = new Map<number, ProjectStats>(projectIds.map((id) => [id, { lastRunAt: null, passRate30d: null, flakyCount: 0 }]));
   if (projectIds.length === 0) return stats;
-  const since = new Date(services.clock.now().getTime() - 30 * DAY_MS);
+  const since = windowStart(services.clock.now(), 30); // as analytics' 30d window: the same figure
   const rows = await services.prisma.$queryRaw<Array<{ projectId: number; lastRunAt: Date | null; passed: bigint | null; counted: bigint | null }>>`
     SELECT "projectId", max("startedAt") AS "lastRunAt",
       sum("passed") FILTER (WHERE "startedAt" >= ${since}) AS passed,
-      sum("passed" + "failed" + "broken") FILTER (WHERE "startedAt" >= ${since}) AS counted
+      sum("passed" + "failed" + "broken" - "excludedFailures") FILTER (WHERE "startedAt" >= ${since}) AS counted
     FROM "TestRun" WHERE "projectId" = ANY(${projectIds}::int[]) GROUP BY "projectId"`;
   const flaky = await services.prisma.$queryRaw<Array<{ projectId: number; count: bigint }>>`
     SELECT "projectId", count(DISTINCT "testCaseId") AS count FROM "CaseBranchState"
@@ -47,7 +48,7 @@ export async function projectStats(services: Services, projectIds: number[]): Pr
   const flakyOf = new Map(flaky.map((row) => [row.projectId, Number(row.count)]));
   for (const row of rows) {
     const counted = Number(row.counted ?? 0);
-    stats.set(row.projectId, { lastRunAt: row.lastRunAt, passRate30d: counted > 0 ? Math.round((Number(row.passed) / counted) * 1000) / 1000 : null, flakyCount: flakyOf.get(row.projectId) ?? 0 });
+    stats.set(row.projectId, { lastRunAt: row.lastRunAt, passRate30d: passRate(Number(row.passed ?? 0), counted), flakyCount: flakyOf.get(row.projectId) ?? 0 });
   }
   return stats;
 }

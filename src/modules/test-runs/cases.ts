@@ -1,0 +1,116 @@
+// The test-case inventory of a project (every test its runs have named), one case with its
+// history, what people set on a case (owner, labels, quarantine), and the quarantine list CI pulls.
+import { z } from 'zod';
+import type { TestCase } from '../../generated/prisma/client.ts';
+import { authorizeProject } from '../../auth/permissions.ts';
+import { BadRequest, NotFound } from '../../errors.ts';
+import type { Actor } from '../../services.ts';
+import { isoDateSchema, MAX_INT32, maxChars, parseInput } from '../../validation.ts';
+import { triageActor } from '../history/service.ts';
+import { authorizedRecordProject } from '../workspaces/project-scope.ts';
+import { runProject } from './ingest.ts';
+import { CASE_STATUSES } from './kensho.ts';
+import { RULES } from './rules.ts';
+import { caseHistories } from './service.ts';
+
+export const INVENTORY_PAGE = 500;
+
+export const isQuarantined = (testCase: Pick<TestCase, 'quarantinedAt' | 'quarantineUntil'>, now: Date) =>
+  testCase.quarantinedAt !== null && (testCase.quarantineUntil === null || testCase.quarantineUntil > now);
+
+const cursorOf = (id: number) => Buffer.from(`tc:${id}`).toString('base64url');
+function afterCursor(cursor: unknown): number | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  const match = typeof cursor === 'string' && cursor.length < 64 ? /^tc:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8')) : null;
+  if (!match || Number(match[1]) > MAX_INT32) throw new BadRequest('The cursor is not one this API gave out.');
+  return Number(match[1]);
+}
+
+/** A page of the project's tests (by first appearance), optionally by last status or quarantined. */
+export async function caseInventory(actor: Actor, projectRef: string, query: { cursor?: unknown; status?: unknown; quarantined?: unknown; limit?: unknown }) {
+  const project = await runProject(actor, { project: projectRef }, 'read');
+  const limit = query.limit === undefined ? INVENTORY_PAGE : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > INVENTORY_PAGE) throw new BadRequest(`limit must be an integer from 1 to ${INVENTORY_PAGE}.`);
+  if (query.status !== undefined && !(CASE_STATUSES as readonly unknown[]).includes(query.status)) throw new BadRequest(`status must be one of ${CASE_STATUSES.join(', ')}.`);
+  if (query.quarantined !== undefined && query.quarantined !== 'true' && query.quarantined !== 'false') throw new BadRequest('quarantined must be true or false.');
+  const after = afterCursor(query.cursor);
+  const rows = await actor.services.prisma.testCase.findMany({
+    where: {
+      projectId: project.id,
+      ...(after === undefined ? {} : { id: { gt: after } }),
+      ...(query.status ? { lastStatus: query.status as string } : {}),
+      ...(query.quarantined === 'true' ? { quarantinedAt: { not: null } } : query.quarantined === 'false' ? { quarantinedAt: null } : {}),
+    },
+    include: { states: { where: { flaky: true }, select: { branch: true } } },
+    orderBy: { id: 'asc' },
+    take: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  return { items: page, nextCursor: rows.length > limit ? cursorOf(page.at(-1)!.id) : null };
+}
+
+/** A test case the caller may read, with its last runs. */
+export async function caseWithHistory(actor: Actor, id: string) {
+  const testCase = await readableCase(actor, id, RULES.read);
+  const histories = await caseHistories(actor.services.prisma, [testCase.id]);
+  return { testCase, history: histories.get(testCase.id) ?? [] };
+}
+
+async function readableCase(actor: Actor, id: string, rule: (typeof RULES)[keyof typeof RULES]) {
+  const numeric = /^\d{1,10}$/.test(id) && Number(id) <= MAX_INT32 ? Number(id) : null;
+  const testCase = numeric === null ? null : await actor.services.prisma.testCase.findUnique({ where: { id: numeric }, include: { states: { where: { flaky: true }, select: { branch: true } } } });
+  if (!testCase) throw new NotFound('Test case');
+  await authorizedRecordProject(actor, 'Test case', testCase.projectId, RULES.read, 'test-reports');
+  if (rule !== RULES.read) {
+    const project = await actor.services.prisma.project.findUniqueOrThrow({ where: { id: testCase.projectId } });
+    authorizeProject(actor.principal, project, rule);
+  }
+  return testCase;
+}
+
+const caseChange = z.strictObject({
+  owner: maxChars(200, z.string().trim()).nullable().optional(),
+  labels: z.record(maxChars(200, z.string()), maxChars(4000, z.string())).refine((labels) => Object.keys(labels).length <= 100, { params: { message: 'must have at most 100 labels' } }).nullable().optional(),
+  quarantine: z
+    .strictObject({ reason: maxChars(2000, z.string().trim().min(1)), until: isoDateSchema.nullish() })
+    .nullable()
+    .optional(),
+});
+
+export const CASE_CHANGE = caseChange;
+
+/** Owner, labels, quarantine (`{reason, until?}` to set, null to lift): what people decide about a test. */
+export async function updateCase(actor: Actor, id: string, body: unknown) {
+  const testCase = await readableCase(actor, id, RULES.push);
+  const change = parseInput(caseChange, body ?? {});
+  const refusesNul = JSON.stringify(change).includes('\\u0000');
+  if (refusesNul) throw new BadRequest('Values must not contain NUL characters.');
+  const now = actor.services.clock.now();
+  const quarantine =
+    change.quarantine === undefined
+      ? {}
+      : change.quarantine === null
+        ? { quarantinedAt: null, quarantineReason: null, quarantineUntil: null, quarantinedBy: null }
+        : { quarantinedAt: now, quarantineReason: change.quarantine.reason, quarantineUntil: change.quarantine.until ? new Date(change.quarantine.until) : null, quarantinedBy: triageActor(actor.principal).actorName };
+  return actor.services.prisma.testCase.update({
+    where: { id: testCase.id },
+    data: {
+      ...(change.owner === undefined ? {} : { owner: change.owner || null }),
+      ...(change.labels === undefined ? {} : { labels: change.labels ?? {} }),
+      ...quarantine,
+    },
+    include: { states: { where: { flaky: true }, select: { branch: true } } },
+  });
+}
+
+/** What CI pulls to skip or ignore: the stable ids and full names quarantined now. */
+export async function quarantineList(actor: Actor, projectRef: string) {
+  const project = await runProject(actor, { project: projectRef }, 'read');
+  const now = actor.services.clock.now();
+  const rows = await actor.services.prisma.testCase.findMany({
+    where: { projectId: project.id, quarantinedAt: { not: null }, OR: [{ quarantineUntil: null }, { quarantineUntil: { gt: now } }] },
+    orderBy: { id: 'asc' },
+    take: 10_000,
+  });
+  return rows;
+}
