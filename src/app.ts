@@ -93,6 +93,7 @@ export async function createServices(config: Config, db: Database, log: FastifyB
     principals: new PrincipalResolver(db.prisma, clock),
     log,
     onClose,
+    nudgeQueue: () => {},
   };
 }
 

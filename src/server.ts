@@ -23,7 +23,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   try {
     const app = await buildApp(config);
     startJobScheduler(app.services, RECURRING_JOBS);
-    if (config.queueWorker) startQueueWorker(app.services, JOB_KINDS);
+    if (config.queueWorker) app.services.nudgeQueue = startQueueWorker(app.services, JOB_KINDS).nudge;
     const closeSocket = lock ? serveCliSocket(app.services, lock.socketPath) : async () => {};
     const url = await app.listen({ host: config.host, port: config.port });
     return {

@@ -43,6 +43,8 @@ export interface Services {
   log: FastifyBaseLogger;
   /** Called on close, in reverse order (redis connections, background jobs). */
   onClose: Array<() => Promise<void> | void>;
+  /** Tells this instance's queue worker that jobs were just committed (a no-op where none runs). */
+  nudgeQueue: () => void;
 }
 
 /** What every service method receives: who is asking, and the shared services. */

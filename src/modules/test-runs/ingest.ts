@@ -239,7 +239,10 @@ export async function finalizeRun(actor: Actor, body: unknown): Promise<Finalize
     },
     { timeout: 120_000, maxWait: 60_000 },
   );
-  if (stored.created) announceChanged(services, { typename: 'Project', id: project.id });
+  if (stored.created) {
+    announceChanged(services, { typename: 'Project', id: project.id });
+    services.nudgeQueue(); // flaky detection, run.finalized
+  }
   return stored;
 }
 

@@ -99,6 +99,8 @@ builder.prismaObject('TestRun', {
     finishedAt: t.expose('finishedAt', { type: 'DateTime' }),
     totals: t.field({ type: RunTotals, resolve: (run) => run }),
     regression: t.field({ type: RunRegression, resolve: (run) => run }),
+    flakyCheckedAt: t.expose('flakyCheckedAt', { type: 'DateTime', nullable: true, description: 'When flaky detection took this run into account (null until its job ran).' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was finalized.' }),
     project: t.relation('project'),
     reportUrl: t.string({ description: 'The human report, at a signed link valid 30 days.', resolve: (run, _args, ctx) => reportUrl(ctx.services, run.id) }),
     cases: t.relatedConnection('cases', {
