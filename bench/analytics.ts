@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { kenshoRun } from '../test/kensho-fixture.ts';
 import { startIntake } from './lib.ts';
 
-const RUNS = 200;
+const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const CASES = 2_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const slug = `bench-${Date.now().toString(36)}`;

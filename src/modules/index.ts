@@ -88,8 +88,8 @@ export const MODULES: readonly IntakeModule[] = [
       { family: 'kaizen', routes: testRunRoutes },
       { family: 'intake', prefix: '/runs', routes: runReportRoutes },
     ],
-    // Kaizen: people 600 requests a minute, workspace tokens 6,000; signed uploads count per address.
-    rateLimits: { test_runs: 600, 'test_runs.workspace-token': 6000, test_run_uploads: 6000 },
+    // Kaizen: people 600 requests a minute, workspace tokens 6,000, 60 finalizes a minute per project; signed uploads count per address.
+    rateLimits: { test_runs: 600, 'test_runs.workspace-token': 6000, test_run_uploads: 6000, test_run_finalize: 60 },
     schema: () => import('./test-runs/schema.ts'),
     neverCached: ['TestCase', 'TestRun'],
     blobReferences: runBlobReferences,

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { CaseRun, Project, RunAttachment, TestCase, TestRun } from '../../generated/prisma/client.ts';
 import { RateLimited } from '../../errors.ts';
+import { rateLimitOf } from '../index.ts';
 import type { Services } from '../../services.ts';
 import { contentDisposition } from '../reports/attachments.ts';
 import { FINALIZE_BODY, finalizeRun, INIT_INPUT, initUpload, MAX_ATTACHMENT_BYTES, receiveUpload, type StoredRunSummary } from './ingest.ts';
@@ -117,8 +118,7 @@ export const finalizeJson = async (services: Services, run: StoredRunSummary) =>
 
 const actorOf = (app: FastifyInstance, request: FastifyRequest) => ({ services: app.services, principal: request.principal });
 
-/** 60 finalizes a minute per project (Kaizen's ingest limit), whoever sends them. */
-const FINALIZES_PER_PROJECT_PER_MINUTE = 60;
+/** Finalizes a minute per project (Kaizen's ingest limit: 60, family test_run_finalize), whoever sends them. */
 function finalizeProjectKey(request: FastifyRequest): string {
   const body = (request.body ?? {}) as Record<string, unknown>;
   const run = (typeof body.run === 'object' && body.run !== null ? body.run : body) as { project?: { slug?: unknown } };
@@ -129,7 +129,7 @@ function finalizeProjectKey(request: FastifyRequest): string {
 export async function testRunRoutes(app: FastifyInstance): Promise<void> {
   const family = { rateLimitFamily: 'test_runs' };
   // A second budget beside the caller's: the route's own limit has already run for this request.
-  const finalizeBudget = app.createRateLimit({ max: FINALIZES_PER_PROJECT_PER_MINUTE, timeWindow: 60_000, keyGenerator: finalizeProjectKey });
+  const finalizeBudget = app.createRateLimit({ max: rateLimitOf(app.services.config.rateLimits, 'test_run_finalize'), timeWindow: 60_000, keyGenerator: finalizeProjectKey });
 
   app.get('/projects', { config: { ...family, doc: { summary: 'Projects in the caller’s workspaces, with test stats.' } } }, async (request) => {
     const projects = await visibleTestProjects(actorOf(app, request));
