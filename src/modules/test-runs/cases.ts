@@ -11,20 +11,14 @@ import { authorizedRecordProject } from '../workspaces/project-scope.ts';
 import { runProject } from './ingest.ts';
 import { CASE_STATUSES } from './kensho.ts';
 import { RULES } from './rules.ts';
-import { caseHistories } from './service.ts';
+import { caseHistories, idCursors } from './service.ts';
 
 export const INVENTORY_PAGE = 500;
 
 export const isQuarantined = (testCase: Pick<TestCase, 'quarantinedAt' | 'quarantineUntil'>, now: Date) =>
   testCase.quarantinedAt !== null && (testCase.quarantineUntil === null || testCase.quarantineUntil > now);
 
-const cursorOf = (id: number) => Buffer.from(`tc:${id}`).toString('base64url');
-function afterCursor(cursor: unknown): number | undefined {
-  if (cursor === undefined || cursor === '') return undefined;
-  const match = typeof cursor === 'string' && cursor.length < 64 ? /^tc:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8')) : null;
-  if (!match || Number(match[1]) > MAX_INT32) throw new BadRequest('The cursor is not one this API gave out.');
-  return Number(match[1]);
-}
+const caseCursors = idCursors('tc');
 
 /** A page of the project's tests (by first appearance), optionally by last status or quarantined. */
 export async function caseInventory(actor: Actor, projectRef: string, query: { cursor?: unknown; status?: unknown; quarantined?: unknown; limit?: unknown }) {
@@ -33,7 +27,7 @@ export async function caseInventory(actor: Actor, projectRef: string, query: { c
   if (!Number.isInteger(limit) || limit < 1 || limit > INVENTORY_PAGE) throw new BadRequest(`limit must be an integer from 1 to ${INVENTORY_PAGE}.`);
   if (query.status !== undefined && !(CASE_STATUSES as readonly unknown[]).includes(query.status)) throw new BadRequest(`status must be one of ${CASE_STATUSES.join(', ')}.`);
   if (query.quarantined !== undefined && query.quarantined !== 'true' && query.quarantined !== 'false') throw new BadRequest('quarantined must be true or false.');
-  const after = afterCursor(query.cursor);
+  const after = caseCursors.decode(query.cursor);
   const rows = await actor.services.prisma.testCase.findMany({
     where: {
       projectId: project.id,
@@ -46,7 +40,7 @@ export async function caseInventory(actor: Actor, projectRef: string, query: { c
     take: limit + 1,
   });
   const page = rows.slice(0, limit);
-  return { items: page, nextCursor: rows.length > limit ? cursorOf(page.at(-1)!.id) : null };
+  return { items: page, nextCursor: rows.length > limit ? caseCursors.encode(page.at(-1)!.id) : null };
 }
 
 /** A test case the caller may read, with its last runs. */

@@ -119,19 +119,30 @@ export function parseCaseStatus(status: unknown): CaseStatus | undefined {
   return status as CaseStatus;
 }
 
-const encodeCursor = (id: number) => Buffer.from(`cr:${id}`).toString('base64url');
-function decodeCursor(cursor: unknown): number | undefined {
-  if (cursor === undefined || cursor === '') return undefined;
-  const match = typeof cursor === 'string' && cursor.length < 64 ? /^cr:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8')) : null;
-  if (!match || Number(match[1]) > MAX_INT32) throw new BadRequest('The cursor is not one this API gave out.');
-  return Number(match[1]);
+/**
+ * Opaque keyset cursors over a numeric id, marked with what they page (`cr` case runs, `tc` test
+ * cases) so one list's cursor is refused by another.
+ */
+export function idCursors(kind: string) {
+  const pattern = new RegExp(`^${kind}:(\\d{1,10})$`);
+  return {
+    encode: (id: number) => Buffer.from(`${kind}:${id}`).toString('base64url'),
+    /** The id after which the page starts; undefined for the first page; BadRequest for anything else. */
+    decode(cursor: unknown): number | undefined {
+      if (cursor === undefined || cursor === '') return undefined;
+      const match = typeof cursor === 'string' && cursor.length < 64 ? pattern.exec(Buffer.from(cursor, 'base64url').toString('utf8')) : null;
+      if (!match || Number(match[1]) > MAX_INT32) throw new BadRequest('The cursor is not one this API gave out.');
+      return Number(match[1]);
+    },
+  };
 }
+const caseRunCursors = idCursors('cr');
 
 /** One page of a run's cases in stored order, by opaque cursor, optionally of one status. */
 export async function runCasePage(actor: Actor, runId: string, options: { status?: unknown; cursor?: unknown; limit?: unknown }) {
   const run = await findRun(actor, runId);
   const status = parseCaseStatus(options.status);
-  const after = decodeCursor(options.cursor);
+  const after = caseRunCursors.decode(options.cursor);
   const limit = options.limit === undefined ? CASES_PAGE : Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > CASES_PAGE) throw new BadRequest(`limit must be an integer from 1 to ${CASES_PAGE}.`);
   const rows = await actor.services.prisma.caseRun.findMany({
@@ -141,7 +152,7 @@ export async function runCasePage(actor: Actor, runId: string, options: { status
     take: limit + 1,
   });
   const page = rows.slice(0, limit);
-  return { run, items: page, nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.id) : null };
+  return { run, items: page, nextCursor: rows.length > limit ? caseRunCursors.encode(page.at(-1)!.id) : null };
 }
 
 /** One case of a run by its stable id, with attachments and the case's last runs. */
