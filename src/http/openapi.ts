@@ -6,6 +6,7 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { z } from 'zod';
 import type { ErrorFamily } from './envelopes.ts';
+import { escapeHtml } from './html.ts';
 
 export interface RouteDoc {
   summary: string;
@@ -145,18 +146,17 @@ export function openApiDocument(app: FastifyInstance) {
   };
 }
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The reference as one HTML page: operations by family, each with its body schema. */
 export function docsPage(app: FastifyInstance): string {
   const byFamily = new Map<string, Operation[]>();
   for (const op of operations(app)) byFamily.set(FAMILY_TITLES[op.family], [...(byFamily.get(FAMILY_TITLES[op.family]) ?? []), op]);
   const sections = [...byFamily.entries()].map(
-    ([title, ops]) => `<section><h2>${escape(title)}</h2>${ops
+    ([title, ops]) => `<section><h2>${escapeHtml(title)}</h2>${ops
       .map(
-        (op) => `<details><summary><code class="m">${op.method.toUpperCase()}</code> <code>${escape(op.path)}</code> — ${escape(op.doc?.summary ?? '')}</summary>
-${op.doc?.body ? `<pre>${escape(JSON.stringify(jsonSchema(op.doc.body), null, 2))}</pre>` : '<p>No request body.</p>'}
-<p>Success: ${op.doc?.status ?? 200}${op.doc?.returns ? ` — ${escape(op.doc.returns)}` : ''}. Errors: ${ERROR_STATUSES[op.family].join(', ')} in the ${op.family} envelope.</p></details>`,
+        (op) => `<details><summary><code class="m">${op.method.toUpperCase()}</code> <code>${escapeHtml(op.path)}</code> — ${escapeHtml(op.doc?.summary ?? '')}</summary>
+${op.doc?.body ? `<pre>${escapeHtml(JSON.stringify(jsonSchema(op.doc.body), null, 2))}</pre>` : '<p>No request body.</p>'}
+<p>Success: ${op.doc?.status ?? 200}${op.doc?.returns ? ` — ${escapeHtml(op.doc.returns)}` : ''}. Errors: ${ERROR_STATUSES[op.family].join(', ')} in the ${op.family} envelope.</p></details>`,
       )
       .join('\n')}</section>`,
   );

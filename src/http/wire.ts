@@ -36,3 +36,6 @@ export function wireNames(wireToDomain: Record<string, string>) {
 
   return { toDomain, inWireTerms };
 }
+
+/** An instant as the Kaizen and send.ai documents write them: ISO 8601 UTC, without zero milliseconds. */
+export const isoInstant = (date: Date | null): string | null => date?.toISOString().replace(/\.000Z$/, 'Z') ?? null;

@@ -2,23 +2,23 @@
 // state changes, and reported on. A report is appended (with who and when) and, when the project
 // has an export hook, forwarded there at once (signed like webhooks, 5 s); if that fails the
 // report is kept, `export_failed_at` is set, the caller hears 207, and the durable queue retries.
-import crypto from 'node:crypto';
+// Sending is src/http/outbound.ts, shared with webhooks.
 import { z } from 'zod';
 import type { Prisma as PrismaTypes, Project, Task, TaskReport } from '../../generated/prisma/client.ts';
 import { authorizeProject, requireAuthenticated, requireFeature, visibleProjectsWhere } from '../../auth/permissions.ts';
 import type { Db, PageQuery } from '../../db/client.ts';
 import { Conflict, NotFound } from '../../errors.ts';
+import { isoInstant } from '../../http/wire.ts';
+import { newSigningSecret, OUTBOUND_TIMEOUT_MS, postSigned, refusePrivateDestination } from '../../http/outbound.ts';
 import { enqueueJob, type JobKind } from '../../jobs/queue.ts';
 import { announceChanged, type Actor, type Services } from '../../services.ts';
 import { isoDateSchema, maxChars, parseInput } from '../../validation.ts';
 import { triageActor } from '../history/service.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { emitEvents } from '../webhooks/events.ts';
-import { refusePrivateDestination, signatureHeader } from '../webhooks/service.ts';
 import { authorizedRecordProject } from '../workspaces/project-scope.ts';
 import { changeFor, RULES, TASK_STATUSES, type TaskAction, type TaskStatus } from './rules.ts';
 
-const EXPORT_TIMEOUT_MS = 5_000;
 /** The queued retry of an export waits this long, so the attempt made during the request goes first. */
 const EXPORT_RETRY_DELAY_MS = 60_000;
 
@@ -190,19 +190,11 @@ async function exportReport(services: Services, reportId: number): Promise<{ ok:
   let error = '';
   if (report.exportStatus !== 'exported' && project.taskExportUrl) {
     const body = JSON.stringify({ task: taskJson(task, project), report: reportJson(report) });
-    try {
-      await refusePrivateDestination(services, project.taskExportUrl);
-      const response = await fetch(project.taskExportUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Intake-Export/1', 'x-intake-signature': signatureHeader(project.taskExportSecret ?? '', body, new Date()) },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(EXPORT_TIMEOUT_MS),
-      });
-      await response.body?.cancel().catch(() => undefined);
-      if (response.status < 200 || response.status >= 300) error = `The export hook answered ${response.status}.`;
-    } catch (failure) {
-      error = failure instanceof Error ? (failure.name === 'TimeoutError' ? `The export hook did not answer within ${EXPORT_TIMEOUT_MS / 1000} s.` : `The export hook could not be reached: ${failure.message}`) : String(failure);
+    const sent = await postSigned(services, project.taskExportUrl, project.taskExportSecret ?? '', body, { 'user-agent': 'Intake-Export/1' });
+    if (sent.failure === null) {
+      if (sent.status < 200 || sent.status >= 300) error = `The export hook answered ${sent.status}.`;
+    } else {
+      error = sent.failure === 'timeout' ? `The export hook did not answer within ${OUTBOUND_TIMEOUT_MS / 1000} s.` : `The export hook could not be reached: ${sent.message}`;
     }
   }
   const now = services.clock.now();
@@ -230,7 +222,7 @@ export async function configureTaskExport(actor: Actor, project: TaskProject, ur
   authorizeProject(actor.principal, project, { permission: 'projects:manage' });
   const parsed = parseInput(z.object({ url: z.url({ protocol: /^https?$/ }).max(2000).nullable() }), { url });
   if (parsed.url) await refusePrivateDestination(actor.services, parsed.url);
-  const secret = parsed.url ? `whsec_${crypto.randomBytes(24).toString('base64url')}` : null;
+  const secret = parsed.url ? newSigningSecret() : null;
   await actor.services.prisma.project.update({ where: { id: project.id }, data: { taskExportUrl: parsed.url, taskExportSecret: secret } });
   return { url: parsed.url, secret };
 }
@@ -301,21 +293,20 @@ export async function promoteTaskReport(actor: Actor, reportId: number, options:
 
 // --- the wire shapes (send.ai: snake_case, wrapped in { payload }) -------------------------
 
-const iso = (date: Date | null) => date?.toISOString().replace(/\.000Z$/, 'Z') ?? null;
 
 export const taskJson = (task: Task, project: Pick<Project, 'publicId'>) => ({
   id: task.taskId,
   name: task.name,
-  created_at: iso(task.createdAt),
+  created_at: isoInstant(task.createdAt),
   meta: task.meta,
   status: task.status,
   step_type: task.stepType,
   upload_id: task.uploadId,
   project_id: project.publicId,
   approved: task.approved,
-  exported_at: iso(task.exportedAt),
-  export_failed_at: iso(task.exportFailedAt),
-  last_opened_at: iso(task.lastOpenedAt),
+  exported_at: isoInstant(task.exportedAt),
+  export_failed_at: isoInstant(task.exportFailedAt),
+  last_opened_at: isoInstant(task.lastOpenedAt),
   pages: task.pages,
 });
 
@@ -325,8 +316,8 @@ export const reportJson = (report: TaskReport) => ({
   message: report.message,
   reported_by: { kind: report.actorKind, id: report.actorId, name: report.actorName },
   export_status: report.exportStatus,
-  exported_at: iso(report.exportedAt),
-  created_at: iso(report.createdAt),
+  exported_at: isoInstant(report.exportedAt),
+  created_at: isoInstant(report.createdAt),
 });
 
 /** A task's reports, newest first (at most 100). */

@@ -3,14 +3,13 @@
 // error, stack, steps and screenshots (each a <details> that expands), then the rest; a status
 // filter as plain links. Everything a client sent is escaped.
 import type { TestRun } from '../../generated/prisma/client.ts';
+import { escapeHtml } from '../../http/html.ts';
 import type { Services } from '../../services.ts';
 import { isFailing } from './kensho.ts';
 import { attachmentUrl, parseCaseStatus, reportUrl } from './service.ts';
 
 const SHOWN_CASES = 2000;
 
-const escape = (value: unknown): string =>
-  String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 interface Step {
   title?: string;
@@ -22,7 +21,7 @@ interface Step {
 function stepsHtml(steps: Step[] | undefined, depth = 0): string {
   if (!Array.isArray(steps) || steps.length === 0 || depth > 32) return '';
   return `<ol class="steps">${steps
-    .map((step) => `<li class="s-${escape(step.status)}">${escape(step.title)} <small>${escape(step.status)} · ${escape(step.duration)} ms</small>${stepsHtml(step.children, depth + 1)}</li>`)
+    .map((step) => `<li class="s-${escapeHtml(step.status)}">${escapeHtml(step.title)} <small>${escapeHtml(step.status)} · ${escapeHtml(step.duration)} ms</small>${stepsHtml(step.children, depth + 1)}</li>`)
     .join('')}</ol>`;
 }
 
@@ -53,7 +52,7 @@ export async function renderRunReport(services: Services, run: TestRun, filter?:
   const filterLink = (value: string | null, label: string) => {
     const url = new URL(self);
     if (value) url.searchParams.set('status', value);
-    return `<a href="${escape(url.pathname + url.search)}"${(status ?? null) === value ? ' aria-current="page"' : ''}>${label}</a>`;
+    return `<a href="${escapeHtml(url.pathname + url.search)}"${(status ?? null) === value ? ' aria-current="page"' : ''}>${label}</a>`;
   };
 
   const rows = await Promise.all(
@@ -63,11 +62,11 @@ export async function renderRunReport(services: Services, run: TestRun, filter?:
       const images = await Promise.all(
         c.attachments
           .filter((a) => /^image\/(png|jpeg|gif|webp)$/.test(a.mimeType))
-          .map(async (a) => `<figure><img src="${escape(await attachmentUrl(services, run.id, a.id))}" alt="${escape(a.name)}"><figcaption>${escape(a.name)}</figcaption></figure>`),
+          .map(async (a) => `<figure><img src="${escapeHtml(await attachmentUrl(services, run.id, a.id))}" alt="${escapeHtml(a.name)}"><figcaption>${escapeHtml(a.name)}</figcaption></figure>`),
       );
-      const errors = (detail.errors ?? []).map((e) => `<p class="error">${escape(e.message)}</p>${e.stack ? `<pre>${escape(e.stack)}</pre>` : ''}`).join('');
-      return `<details class="case c-${escape(c.status)}" data-status="${escape(c.status)}"${isNew ? ' data-regression="true"' : ''}>
-<summary><span class="badge">${escape(c.status)}</span> ${escape(c.testCase.fullName)}${isNew ? ' <strong class="new">new failure</strong>' : ''}${c.muted ? ' <em>muted</em>' : ''} <small>${c.durationMs} ms</small></summary>
+      const errors = (detail.errors ?? []).map((e) => `<p class="error">${escapeHtml(e.message)}</p>${e.stack ? `<pre>${escapeHtml(e.stack)}</pre>` : ''}`).join('');
+      return `<details class="case c-${escapeHtml(c.status)}" data-status="${escapeHtml(c.status)}"${isNew ? ' data-regression="true"' : ''}>
+<summary><span class="badge">${escapeHtml(c.status)}</span> ${escapeHtml(c.testCase.fullName)}${isNew ? ' <strong class="new">new failure</strong>' : ''}${c.muted ? ' <em>muted</em>' : ''} <small>${c.durationMs} ms</small></summary>
 ${errors}${stepsHtml(detail.steps)}${images.join('')}
 </details>`;
     }),
@@ -76,7 +75,7 @@ ${errors}${stepsHtml(detail.steps)}${images.join('')}
   const total = run.passed + run.failed + run.broken + run.skipped;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Run ${escape(run.externalRunId)} — Intake</title>
+<title>Run ${escapeHtml(run.externalRunId)} — Intake</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#1d1d1f}
 .totals span{display:inline-block;margin-right:1rem}.pass{color:#137333}.fail,.broken{color:#b3261e}.skip{color:#666}
@@ -87,12 +86,12 @@ details.c-fail,details.c-broken{border-color:#e8a29d;background:#fff8f7}
 pre{white-space:pre-wrap;background:#f5f5f5;padding:.5rem;overflow:auto}.error{color:#b3261e;font-weight:600}
 img{max-width:100%;border:1px solid #ccc}.steps small,summary small{color:#666}
 </style></head><body>
-<h1>Run ${escape(run.externalRunId)}</h1>
-<p>${escape(run.branch ?? 'no branch')} · ${escape(run.commit ?? '')} · ${escape(run.framework)} ${escape(run.frameworkVersion)} · ${escape(run.startedAt.toISOString())}</p>
+<h1>Run ${escapeHtml(run.externalRunId)}</h1>
+<p>${escapeHtml(run.branch ?? 'no branch')} · ${escapeHtml(run.commit ?? '')} · ${escapeHtml(run.framework)} ${escapeHtml(run.frameworkVersion)} · ${escapeHtml(run.startedAt.toISOString())}</p>
 <p class="totals"><span>${total} cases</span><span class="pass">${run.passed} passed</span><span class="fail">${run.failed} failed</span><span class="broken">${run.broken} broken</span><span class="skip">${run.skipped} skipped</span></p>
 <p class="regression">Against the previous run on this branch: <strong id="new-failures">${run.newFailures}</strong> new failures, <strong>${run.fixed}</strong> fixed, <strong>${run.stillFailing}</strong> still failing.</p>
 <nav>Show: ${filterLink(null, 'all')}${filterLink('fail', 'failed')}${filterLink('broken', 'broken')}${filterLink('pass', 'passed')}${filterLink('skip', 'skipped')}</nav>
 <main>${rows.join('\n')}</main>
-${cases.length === SHOWN_CASES ? `<p>The first ${SHOWN_CASES} cases are shown; the API lists them all (/v1/runs/${escape(run.id)}/cases).</p>` : ''}
+${cases.length === SHOWN_CASES ? `<p>The first ${SHOWN_CASES} cases are shown; the API lists them all (/v1/runs/${escapeHtml(run.id)}/cases).</p>` : ''}
 </body></html>`;
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { CaseRun, Project, RunAttachment, TestCase, TestRun } from '../../generated/prisma/client.ts';
 import { RateLimited } from '../../errors.ts';
+import { isoInstant } from '../../http/wire.ts';
 import { rateLimitOf } from '../index.ts';
 import type { Services } from '../../services.ts';
 import { contentDisposition } from '../reports/attachments.ts';
@@ -23,7 +24,6 @@ const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/web
 /** A finalize carries the whole run (10,000 cases with steps are tens of MB). */
 const FINALIZE_BODY_LIMIT = 128 * 1024 * 1024;
 
-const iso = (date: Date | null) => date?.toISOString().replace(/\.000Z$/, 'Z') ?? null;
 
 const projectJson = (project: Project & { workspace: { id: string; slug: string } }, stats: ProjectStats) => ({
   id: project.publicId,
@@ -31,7 +31,7 @@ const projectJson = (project: Project & { workspace: { id: string; slug: string 
   name: project.name,
   workspace: { id: project.workspace.id, slug: project.workspace.slug },
   accessMode: 'team',
-  stats: { lastRunAt: iso(stats.lastRunAt), passRate30d: stats.passRate30d, flakyCount: stats.flakyCount },
+  stats: { lastRunAt: isoInstant(stats.lastRunAt), passRate30d: stats.passRate30d, flakyCount: stats.flakyCount },
 });
 
 async function runJson(services: Services, run: TestRun & { project: { slug: string } }) {
@@ -42,8 +42,8 @@ async function runJson(services: Services, run: TestRun & { project: { slug: str
     branch: run.branch,
     commit: run.commit,
     status: run.status,
-    startedAt: iso(run.startedAt),
-    finishedAt: iso(run.finishedAt),
+    startedAt: isoInstant(run.startedAt),
+    finishedAt: isoInstant(run.finishedAt),
     totals: { passed: run.passed, failed: run.failed, skipped: run.skipped, broken: run.broken, flaky: run.flaky },
     casesUrl: `${services.config.publicUrl}/v1/runs/${run.id}/cases`,
     kenshoReportUrl: await reportUrl(services, run.id),
@@ -58,7 +58,7 @@ const caseJson = (row: CaseRow) => ({
   fullName: row.testCase.fullName,
   status: row.status,
   duration: row.durationMs,
-  startedAt: iso(row.startedAt),
+  startedAt: isoInstant(row.startedAt),
   suite: row.suite ? row.suite.split(' › ') : [],
   filePath: row.testCase.filePath,
   retries: row.retries,
@@ -78,11 +78,11 @@ const inventoryJson = (testCase: InventoryRow, now: Date) => ({
   owner: testCase.owner,
   labels: testCase.labels ?? {},
   lastStatus: testCase.lastStatus,
-  lastRunAt: iso(testCase.lastRunAt),
+  lastRunAt: isoInstant(testCase.lastRunAt),
   flaky: testCase.states.length > 0,
   flakyBranches: testCase.states.map((state) => state.branch),
   quarantine: isQuarantined(testCase, now)
-    ? { reason: testCase.quarantineReason, until: iso(testCase.quarantineUntil), by: testCase.quarantinedBy, since: iso(testCase.quarantinedAt) }
+    ? { reason: testCase.quarantineReason, until: isoInstant(testCase.quarantineUntil), by: testCase.quarantinedBy, since: isoInstant(testCase.quarantinedAt) }
     : null,
 });
 
@@ -90,7 +90,7 @@ const historyJson = (entry: CaseHistoryEntry) => ({
   runId: entry.runId,
   externalRunId: entry.externalRunId,
   status: entry.status,
-  startedAt: iso(entry.startedAt),
+  startedAt: isoInstant(entry.startedAt),
   duration: entry.durationMs,
   branch: entry.branch,
   commit: entry.commit,
@@ -142,14 +142,14 @@ export async function testRunRoutes(app: FastifyInstance): Promise<void> {
       ...projectJson(detail.project, detail.stats),
       stats: {
         ...projectJson(detail.project, detail.stats).stats,
-        history: { firstRunAt: iso(detail.history.firstRunAt), lastRunAt: iso(detail.history.lastRunAt), runs: detail.history.runs },
+        history: { firstRunAt: isoInstant(detail.history.firstRunAt), lastRunAt: isoInstant(detail.history.lastRunAt), runs: detail.history.runs },
         topFailingSuites: detail.topFailingSuites,
       },
     };
   });
 
   app.get<{ Params: { slug: string } }>('/projects/:slug/flaky', { config: { ...family, doc: { summary: 'The project’s flaky tests: flip rate, last flip, branches, first flagged.' } } }, async (request) =>
-    (await flakyCases(actorOf(app, request), request.params.slug)).map((entry) => ({ ...entry, lastFlipAt: iso(entry.lastFlipAt), firstFlaggedAt: iso(entry.firstFlaggedAt) })),
+    (await flakyCases(actorOf(app, request), request.params.slug)).map((entry) => ({ ...entry, lastFlipAt: isoInstant(entry.lastFlipAt), firstFlaggedAt: isoInstant(entry.firstFlaggedAt) })),
   );
 
   app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>(
@@ -175,7 +175,7 @@ export async function testRunRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: { slug: string } }>('/projects/:slug/quarantine', { config: { ...family, doc: { summary: 'The quarantined tests now: what CI skips or ignores.' } } }, async (request) => {
     const rows = await quarantineList(actorOf(app, request), request.params.slug);
-    return { items: rows.map((testCase) => ({ id: testCase.stableId, fullName: testCase.fullName, reason: testCase.quarantineReason, until: iso(testCase.quarantineUntil), by: testCase.quarantinedBy })) };
+    return { items: rows.map((testCase) => ({ id: testCase.stableId, fullName: testCase.fullName, reason: testCase.quarantineReason, until: isoInstant(testCase.quarantineUntil), by: testCase.quarantinedBy })) };
   });
 
   app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>(

@@ -1,14 +1,12 @@
 // Webhooks: a project's subscriptions to its events, their signed deliveries, retries and
 // redelivery. Managing webhooks needs `projects:manage` (admins and owners bypass; workspace
 // tokens need `write`). Deliveries are jobs of the durable queue (src/jobs/queue.ts).
-import crypto from 'node:crypto';
-import dns from 'node:dns/promises';
-import net from 'node:net';
 import { z } from 'zod';
 import type { Prisma as PrismaTypes } from '../../generated/prisma/client.ts';
 import { authorizeProject, type ProjectRule } from '../../auth/permissions.ts';
 import type { PageQuery } from '../../db/client.ts';
-import { NotFound, ValidationFailed } from '../../errors.ts';
+import { NotFound } from '../../errors.ts';
+import { newSigningSecret, OUTBOUND_TIMEOUT_MS, postSigned, refusePrivateDestination } from '../../http/outbound.ts';
 import { newId } from '../../ids.ts';
 import { enqueueJob, type JobKind } from '../../jobs/queue.ts';
 import type { Actor, Services } from '../../services.ts';
@@ -18,7 +16,6 @@ import { visibleProjectNamed } from '../workspaces/service.ts';
 import { eventBody, eventId, EVENT_TYPES, passesFilter, type DispatchedEvent, type DispatchPayload } from './events.ts';
 
 const MANAGE: ProjectRule = { permission: 'projects:manage' };
-const DELIVERY_TIMEOUT_MS = 5_000;
 
 const webhookInput = z.object({
   url: z
@@ -33,31 +30,11 @@ const webhookInput = z.object({
 
 export const WEBHOOK_INPUT = webhookInput;
 
-/** May deliveries go to this host? Private, loopback and link-local addresses are refused (SSRF, DNS rebinding) unless allowed. */
-const PRIVATE = new net.BlockList();
-for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
-  PRIVATE.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [['::1', 128], ['::', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(network, prefix, 'ipv6');
-
-export async function refusePrivateDestination(services: Services, url: string): Promise<void> {
-  if (services.config.webhooksAllowPrivate) return;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  const addresses = net.isIP(host) ? [{ address: host, family: net.isIP(host) }] : await dns.lookup(host, { all: true }).catch(() => []);
-  if (addresses.length === 0) throw ValidationFailed.field('url', `The host "${host}" does not resolve.`);
-  for (const { address, family } of addresses) {
-    const mapped = family === 6 && address.toLowerCase().startsWith('::ffff:') ? address.slice(7) : address;
-    if (PRIVATE.check(mapped, net.isIP(mapped) === 6 ? 'ipv6' : 'ipv4')) {
-      throw ValidationFailed.field('url', `The URL resolves to a private or local address (${address}); webhooks go to public hosts only.`);
-    }
-  }
-}
-
 export async function createWebhook(actor: Actor, projectRef: string, body: unknown) {
   const project = await runProjectForManagement(actor, projectRef);
   const input = parseInput(webhookInput, body ?? {});
   await refusePrivateDestination(actor.services, input.url);
-  const secret = `whsec_${crypto.randomBytes(24).toString('base64url')}`;
+  const secret = newSigningSecret();
   const webhook = await actor.services.prisma.webhook.create({
     data: { id: newId('whk'), projectId: project.id, url: input.url, events: input.events, format: input.format, environments: input.environments, branches: input.branches, secret },
   });
@@ -160,39 +137,18 @@ function slackBody(event: DispatchedEvent, project: { slug: string }): string {
   return JSON.stringify({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, { type: 'context', elements: [{ type: 'mrkdwn', text: `Intake · ${event.occurredAt}` }] }] });
 }
 
-/** `X-Intake-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`. */
-export function signatureHeader(secret: string, body: string, at: Date): string {
-  const t = Math.floor(at.getTime() / 1000);
-  return `t=${t},v1=${crypto.createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
-}
-
 export const deliverWebhook: JobKind<{ deliveryId: number }> = {
   async run(services, { deliveryId }, job) {
     const delivery = await services.prisma.webhookDelivery.findUnique({ where: { id: deliveryId }, include: { webhook: true } });
     if (!delivery || delivery.status === 'delivered' || delivery.webhook.disabledAt) return;
     const started = Date.now();
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      await refusePrivateDestination(services, delivery.webhook.url); // again: the name may resolve elsewhere now
-      const response = await fetch(delivery.webhook.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Intake-Webhooks/1',
-          'x-intake-event': delivery.eventType,
-          'x-intake-delivery': delivery.eventId,
-          'x-intake-signature': signatureHeader(delivery.webhook.secret, delivery.body, new Date()), // wall time: receivers compare it with theirs
-        },
-        body: delivery.body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-      });
-      status = response.status;
-      await response.body?.cancel().catch(() => undefined);
-    } catch (failure) {
-      error = failure instanceof Error ? (failure.name === 'TimeoutError' ? `timed out after ${DELIVERY_TIMEOUT_MS} ms` : failure.message) : String(failure);
-    }
+    const sent = await postSigned(services, delivery.webhook.url, delivery.webhook.secret, delivery.body, {
+      'user-agent': 'Intake-Webhooks/1',
+      'x-intake-event': delivery.eventType,
+      'x-intake-delivery': delivery.eventId,
+    });
+    const { status } = sent;
+    const error = sent.failure === null ? null : sent.failure === 'timeout' ? `timed out after ${OUTBOUND_TIMEOUT_MS} ms` : sent.message;
     const latency = Date.now() - started;
     const common = { attempts: { increment: 1 }, lastStatusCode: status, lastLatencyMs: latency, lastError: error };
     if (status !== null && status >= 200 && status < 300) {
