@@ -1,8 +1,11 @@
-// Opens the one Prisma client for DATABASE_URL: PostgreSQL through adapter-pg, or embedded PGlite
-// (a data directory, or `memory://` for tests) through pglite-prisma-adapter. Same schema, same
-// migrations, same generated client.
+// Opens the one Prisma client for DATABASE_URL through adapter-pg: a PostgreSQL server, or embedded
+// PGlite (a data directory, or `memory://` for tests) in a worker thread behind a Unix socket. Same
+// schema, same migrations, same generated client, same driver.
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PrismaClient, type Prisma as PrismaTypes } from '../generated/prisma/client.ts';
 import { isPostgresUrl } from '../config.ts';
 import { migrateDeploy, type SqlRunner } from './migrator.ts';
@@ -55,9 +58,19 @@ function withStorableArgs(prisma: PrismaClient): PrismaClient {
 const queryLog = (enabled?: boolean) => (enabled ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {});
 
 async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
+  return openThroughPg({ connectionString: url, max: 10 }, 'postgres', options);
+}
+
+/** Both backends speak to `pg`: a PostgreSQL server, or the embedded database's worker socket. */
+async function openThroughPg(
+  poolConfig: import('pg').PoolConfig,
+  kind: DatabaseKind,
+  options: OpenOptions,
+  embedded?: { dumpDataDir(): Promise<Blob>; close(): Promise<void> },
+): Promise<Database> {
   const { PrismaPg } = await import('@prisma/adapter-pg');
   const pg = (await import('pg')).default;
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool(poolConfig);
   // An idle connection the server ends (a restart, a terminated backend) is an 'error' event of the
   // pool; unheard, it would end the process. The pool replaces the connection; queries in flight
   // fail on their own.
@@ -69,7 +82,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   };
   return {
     prisma: withStorableArgs(prisma),
-    kind: 'postgres',
+    kind,
     sql,
     statementCount: withStatementCounter(prisma, options.countStatements),
     async migrate(log) {
@@ -85,9 +98,11 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
         client.release();
       }
     },
+    ...(embedded && { dumpDataDir: () => embedded.dumpDataDir() }),
     async close() {
       await prisma.$disconnect();
       await pool.end().catch(() => {});
+      await embedded?.close();
     },
   };
 }
@@ -99,29 +114,47 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
  */
 const EMBEDDED_SETTINGS = ['-c', `shared_buffers=${process.env.EMBEDDED_SHARED_BUFFERS || '32MB'}`];
 
+/**
+ * The embedded database runs in a worker thread (embedded-worker.mjs) and serves the PostgreSQL
+ * protocol on a private Unix socket. A few connections let this process send the next query while
+ * the worker runs the current one; the worker runs them one exchange at a time. Measured in bench/board-query.ts (README, "The embedded database's thread").
+ */
 async function openPglite(url: string, options: OpenOptions): Promise<Database> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PrismaPGlite } = await import('pglite-prisma-adapter');
   const dataDir = url.startsWith('memory://') ? undefined : path.resolve(url.replace(/^file:(\/\/)?/, ''));
   if (dataDir) fs.mkdirSync(path.dirname(dataDir), { recursive: true }); // PGlite won't create parents
-  // The options-object form: PGlite ignores loadDataDir when given as the second argument with no dataDir.
-  const pglite = new PGlite({ dataDir, loadDataDir: options.loadDataDir, startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS] });
-  await pglite.waitReady;
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), ...queryLog(options.countStatements) });
-  const sql: SqlRunner = {
-    exec: async (text) => void (await pglite.exec(text)),
-    rows: async (text, params) => (await pglite.query(text, params)).rows as never[],
-  };
-  return {
-    prisma: withStorableArgs(prisma),
-    kind: 'pglite',
-    sql,
-    statementCount: withStatementCounter(prisma, options.countStatements),
-    migrate: (log) => migrateDeploy(sql, undefined, log),
-    dumpDataDir: async () => (await pglite.dumpDataDir('none')) as Blob,
-    async close() {
-      await prisma.$disconnect();
-      await pglite.close(); // without it the process never exits
+  const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-db-'));
+  const worker = new Worker(new URL('./embedded-worker.mjs', import.meta.url), {
+    // Its JavaScript only moves protocol bytes; the database's memory is WASM, outside these limits.
+    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 },
+    workerData: { dataDir, loadDataDir: options.loadDataDir, startParams: EMBEDDED_SETTINGS, socketPath: path.join(socketDir, '.s.PGSQL.5432') },
+  });
+  const replies = new EventEmitter();
+  let exited = false;
+  worker.on('message', (message: { type: string }) => replies.emit(message.type, message));
+  worker.on('error', (error) => replies.emit('failed', { message: String(error.stack ?? error) }));
+  worker.on('exit', (code) => {
+    exited = true;
+    fs.rmSync(socketDir, { recursive: true, force: true });
+    replies.emit('failed', { message: `the embedded database's thread exited (${code})` });
+  });
+  const reply = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onReply = (message: T) => (replies.off('failed', onFailure), resolve(message));
+      const onFailure = (failure: { message: string }) => (replies.off(type, onReply), reject(new Error(failure.message)));
+      replies.once(type, onReply);
+      replies.once('failed', onFailure);
+    });
+  await reply('ready');
+  return openThroughPg({ host: socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 4, idleTimeoutMillis: 0 }, 'pglite', options, {
+    async dumpDataDir() {
+      worker.postMessage({ type: 'dump' });
+      return (await reply<{ blob: Blob }>('dump')).blob;
     },
-  };
+    async close() {
+      if (exited) return;
+      worker.postMessage({ type: 'close' });
+      await reply('closed').catch(() => {});
+      await worker.terminate();
+    },
+  });
 }

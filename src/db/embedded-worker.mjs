@@ -1,0 +1,116 @@
+// The embedded database's own thread: PGlite (PostgreSQL compiled to WASM) serving the PostgreSQL
+// wire protocol on a private Unix socket. Queries run here, so a slow one no longer stalls HTTP and
+// GraphQL on the main thread, and the main thread reaches it through the same `pg` adapter as a
+// PostgreSQL server. Plain JavaScript so it runs unchanged from src/ (tests, tsx) and dist/.
+//
+// PGlite has one session; several connections share it. Each connection's messages are executed
+// a whole exchange at a time (up to Sync, or one simple Query), so two connections' unnamed
+// prepared statements never interleave, and while a transaction is open only the connection that
+// opened it is served. (@electric-sql/pglite-socket multiplexes message by message, which lets a
+// Bind of one connection meet the Parse of another; hence this small server.)
+import net from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+
+const { dataDir, loadDataDir, startParams, socketPath } = workerData;
+const db = new PGlite({ dataDir, loadDataDir, startParams: [...PGlite.defaultStartParams, ...startParams] });
+await db.waitReady;
+
+const SSL_REQUEST = 80877103;
+const GSS_REQUEST = 80877104;
+const CANCEL_REQUEST = 80877102;
+/** Messages that end an exchange: Sync, simple Query, Flush. */
+const EXCHANGE_END = new Set([0x53, 0x51, 0x48]);
+const TERMINATE = 0x58;
+
+/** Exchanges ready to run: {connection, bytes}. */
+const ready = [];
+let transactionOwner = null;
+let running = false;
+
+async function runExchanges() {
+  if (running) return;
+  running = true;
+  try {
+    for (;;) {
+      const index = transactionOwner ? ready.findIndex((e) => e.connection === transactionOwner) : 0;
+      if (index < 0 || ready.length === 0) break; // the transaction's owner has not sent its next exchange yet
+      const [{ connection, bytes }] = ready.splice(index, 1);
+      await db
+        .runExclusive(() => db.execProtocolRawStream(bytes, { onRawData: (data) => connection.socket.write(data) }))
+        .catch(() => connection.socket.destroy());
+      transactionOwner = db.isInTransaction() ? connection : null;
+    }
+  } finally {
+    running = false;
+  }
+}
+
+function serve(socket) {
+  const connection = { socket, started: false, pending: [], buffered: Buffer.alloc(0) };
+  socket.on('data', (chunk) => {
+    connection.buffered = connection.buffered.length ? Buffer.concat([connection.buffered, chunk]) : chunk;
+    let offset = 0;
+    for (;;) {
+      const rest = connection.buffered.length - offset;
+      if (!connection.started) {
+        if (rest < 8) break;
+        const length = connection.buffered.readInt32BE(offset);
+        if (rest < length) break;
+        const code = connection.buffered.readInt32BE(offset + 4);
+        const message = connection.buffered.subarray(offset, offset + length);
+        offset += length;
+        if (code === SSL_REQUEST || code === GSS_REQUEST) socket.write('N');
+        else if (code === CANCEL_REQUEST) socket.destroy();
+        else {
+          connection.started = true;
+          ready.push({ connection, bytes: new Uint8Array(message) });
+        }
+        continue;
+      }
+      if (rest < 5) break;
+      const type = connection.buffered[offset];
+      const length = 1 + connection.buffered.readInt32BE(offset + 1);
+      if (rest < length) break;
+      if (type === TERMINATE) {
+        socket.end();
+        break;
+      }
+      connection.pending.push(connection.buffered.subarray(offset, offset + length));
+      offset += length;
+      if (EXCHANGE_END.has(type)) {
+        ready.push({ connection, bytes: new Uint8Array(Buffer.concat(connection.pending)) });
+        connection.pending = [];
+      }
+    }
+    connection.buffered = connection.buffered.subarray(offset);
+    void runExchanges();
+  });
+  socket.on('error', () => socket.destroy());
+  socket.on('close', async () => {
+    for (let i = ready.length - 1; i >= 0; i--) if (ready[i].connection === connection) ready.splice(i, 1);
+    if (transactionOwner === connection) {
+      // A connection that dies inside its transaction must not leave the session holding it.
+      await db.exec('ROLLBACK').catch(() => {});
+      transactionOwner = null;
+      void runExchanges();
+    }
+  });
+}
+
+const server = net.createServer(serve);
+await new Promise((resolve, reject) => server.once('error', reject).listen(socketPath, resolve));
+parentPort.postMessage({ type: 'ready' });
+
+parentPort.on('message', async (message) => {
+  try {
+    if (message.type === 'dump') parentPort.postMessage({ type: 'dump', blob: await db.dumpDataDir('none') });
+    if (message.type === 'close') {
+      await new Promise((resolve) => server.close(resolve));
+      await db.close();
+      parentPort.postMessage({ type: 'closed' });
+    }
+  } catch (error) {
+    parentPort.postMessage({ type: 'failed', message: String(error?.stack ?? error) });
+  }
+});
