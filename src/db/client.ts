@@ -21,6 +21,8 @@ export type DatabaseKind = 'postgres' | 'pglite';
 export interface Database {
   prisma: PrismaClient;
   kind: DatabaseKind;
+  /** The DATABASE_URL it was opened with. */
+  url: string;
   /** Apply pending migrations; returns the names applied. */
   migrate(log?: (line: string) => void): Promise<string[]>;
   /** Raw runner for tools and tests (migrator, snapshots). */
@@ -58,11 +60,12 @@ function withStorableArgs(prisma: PrismaClient): PrismaClient {
 const queryLog = (enabled?: boolean) => (enabled ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {});
 
 async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
-  return openThroughPg({ connectionString: url, max: 10 }, 'postgres', options);
+  return openThroughPg(url, { connectionString: url, max: 10 }, 'postgres', options);
 }
 
 /** Both backends speak to `pg`: a PostgreSQL server, or the embedded database's worker socket. */
 async function openThroughPg(
+  url: string,
   poolConfig: import('pg').PoolConfig,
   kind: DatabaseKind,
   options: OpenOptions,
@@ -83,6 +86,7 @@ async function openThroughPg(
   return {
     prisma: withStorableArgs(prisma),
     kind,
+    url,
     sql,
     statementCount: withStatementCounter(prisma, options.countStatements),
     async migrate(log) {
@@ -145,7 +149,7 @@ async function openPglite(url: string, options: OpenOptions): Promise<Database> 
       replies.once('failed', onFailure);
     });
   await reply('ready');
-  return openThroughPg({ host: socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 4, idleTimeoutMillis: 0 }, 'pglite', options, {
+  return openThroughPg(url, { host: socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 4, idleTimeoutMillis: 0 }, 'pglite', options, {
     async dumpDataDir() {
       worker.postMessage({ type: 'dump' });
       return (await reply<{ blob: Blob }>('dump')).blob;

@@ -11,9 +11,11 @@
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 
 const { dataDir, loadDataDir, startParams, socketPath } = workerData;
-const db = new PGlite({ dataDir, loadDataDir, startParams: [...PGlite.defaultStartParams, ...startParams] });
+// Extensions the migrations create (prisma/schema.prisma's `extensions`) must be loaded here.
+const db = new PGlite({ dataDir, loadDataDir, extensions: { pg_trgm }, startParams: [...PGlite.defaultStartParams, ...startParams] });
 await db.waitReady;
 
 const SSL_REQUEST = 80877103;

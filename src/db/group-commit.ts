@@ -64,7 +64,7 @@ export class GroupCommit<T, R = void> {
    */
   private async flushIsolating(batch: Pending<T, R>[]): Promise<void> {
     try {
-      const results = await this.flush(batch.map((p) => p.item));
+      const results = await flushRetryingConflicts(() => this.flush(batch.map((p) => p.item)));
       batch.forEach((p, i) => p.resolve(results?.[i] as R));
     } catch (error) {
       // Only a refused row is worth isolating; an outage or timeout would fail every half too.
@@ -76,6 +76,42 @@ export class GroupCommit<T, R = void> {
   }
 }
 
+/** Tries after the first, when the database chose this batch's transaction to abort. */
+const CONFLICT_RETRIES = 4;
+
+/**
+ * A deadlock (40P01) or serialization failure (40001) rolls the whole transaction back and says
+ * nothing about its rows: the batch is written again, a bounded number of times with a short
+ * jittered pause, before anyone hears of it.
+ */
+async function flushRetryingConflicts<R>(write: () => Promise<R>): Promise<R> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= CONFLICT_RETRIES || !isConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, (5 + Math.random() * 20) * 2 ** attempt));
+    }
+  }
+}
+
+/** Prisma wraps a raw statement's SQLSTATE in P2010; the driver's code is among the causes. */
+const isConflict = (error: unknown) => errorCodes(error).some((code) => code === '40P01' || code === '40001' || code === 'P2034');
+
+/** Every code an error and its causes carry (Prisma's, the SQLSTATE the driver adapter reports). */
+function errorCodes(error: unknown): string[] {
+  type Coded = { code?: unknown; originalCode?: unknown; cause?: unknown; meta?: { code?: unknown; driverAdapterError?: unknown } };
+  const codes: unknown[] = [];
+  const queue: unknown[] = [error];
+  for (let visited = 0; queue.length > 0 && visited < 10; visited++) {
+    const e = queue.shift() as Coded | undefined;
+    if (!e || typeof e !== 'object') continue;
+    codes.push(e.code, e.originalCode, e.meta?.code);
+    queue.push(e.cause, e.meta?.driverAdapterError);
+  }
+  return codes.filter((code): code is string => typeof code === 'string');
+}
+
 const TRANSIENT_PRISMA_CODES = ['P2024', 'P2028', 'P2034']; // pool timeout, transaction API/timeout, write conflict
 
 /**
@@ -84,11 +120,7 @@ const TRANSIENT_PRISMA_CODES = ['P2024', 'P2028', 'P2034']; // pool timeout, tra
  * lost, pool exhausted, transaction timeout)?
  */
 export function isRowError(error: unknown): boolean {
-  const codes: unknown[] = [];
-  for (let e = error as { code?: unknown; meta?: { code?: unknown }; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    codes.push(e.code, e.meta?.code, (e as { originalCode?: unknown }).originalCode);
-  }
-  return codes.some((code) => typeof code === 'string' && (/^2[23][0-9A-Z]{3}$/.test(code) || (/^P2\d{3}$/.test(code) && !TRANSIENT_PRISMA_CODES.includes(code))));
+  return !isConflict(error) && errorCodes(error).some((code) => /^2[23][0-9A-Z]{3}$/.test(code) || (/^P2\d{3}$/.test(code) && !TRANSIENT_PRISMA_CODES.includes(code)));
 }
 
 /**

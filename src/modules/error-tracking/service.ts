@@ -127,11 +127,24 @@ async function upsertErrorGroups(prisma: Prisma, batch: GroupOccurrence[]): Prom
   );
 }
 
-/** Deletes groups not seen for the retention window; returns how many went. */
+/** Groups deleted per retention transaction: short enough that ingest never waits long behind one. */
+const RETENTION_BATCH = 2000;
+
+/**
+ * Deletes groups not seen for the retention window, a batch per transaction; rows ingest holds
+ * at that moment are skipped (SKIP LOCKED), not waited for — a group being written to is not stale.
+ * Returns how many went.
+ */
 export async function pruneStaleErrorGroups(services: Services): Promise<number> {
   const cutoff = new Date(services.clock.now().getTime() - services.config.errorRetentionDays * 24 * 60 * 60 * 1000);
-  const { count } = await services.prisma.errorGroup.deleteMany({ where: { lastSeenAt: { lt: cutoff } } });
-  return count;
+  let pruned = 0;
+  for (;;) {
+    const deleted = await services.prisma.$executeRaw`
+      DELETE FROM "ErrorGroup" WHERE id IN (
+        SELECT id FROM "ErrorGroup" WHERE "lastSeenAt" < ${cutoff} ORDER BY id LIMIT ${RETENTION_BATCH} FOR UPDATE SKIP LOCKED)`;
+    pruned += deleted;
+    if (deleted < RETENTION_BATCH) return pruned;
+  }
 }
 
 // Triage ---------------------------------------------------------------------------------------
@@ -146,7 +159,8 @@ export interface ErrorGroupFilter {
 /** The Prisma filter for a project's groups, once the caller may read them. */
 export async function errorGroupsWhere(actor: Actor, projectId: number, filter: ErrorGroupFilter) {
   await authorizedProject(actor, projectId, READ_RULE);
-  const search = filter.search?.trim();
+  // LIKE's wildcards in the term match themselves (`%` finds a literal percent sign).
+  const search = filter.search?.trim().replace(/[\\%_]/g, '\\$&');
   return {
     projectId,
     ...(filter.environment ? { environment: filter.environment } : {}),

@@ -1,13 +1,14 @@
 // kendo Reports API: /api/projects/{projectId}/reports[/promote|/reorder|/{id}/dismiss|/{id}], mounted
 // under the kendo family's prefix (modules/index.ts).
 // JSON exactly as documented: snake_case, timestamps with 6 fractional digits.
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Issue } from '../../generated/prisma/client.ts';
 import { BadRequest, DomainError, PayloadTooLarge, ValidationFailed } from '../../errors.ts';
 import { wireNames } from '../../http/wire.ts';
 import type { Actor } from '../../services.ts';
 import {
-  deleteReport, dismissReport, listReports, promoteReports, reorderReports, reportProject, submitReport, MAX_REPORT_FILE_BYTES, MAX_REPORT_FILES,
+  deleteReport, dismissReport, listReports, promoteReports, MAX_REPORTS_PER_PAGE, reorderReports, reportProject, submitReport, MAX_REPORT_FILE_BYTES, MAX_REPORT_FILES,
   type IncomingFile, type ReportStatus, type ReportWithCount,
 } from './service.ts';
 
@@ -44,6 +45,42 @@ const issueJson = (issue: Issue) => ({
 
 /** kendo's names for the fields the service knows in camelCase. */
 const kendo = wireNames({ report_ids: 'reportIds', issue_id: 'issueId', author_name: 'authorName' });
+
+/** `?per_page=N&page=M` (an extension: without them the answer is the whole queue). */
+function pageOf(page: string | undefined, perPage: string | undefined) {
+  if (page === undefined && perPage === undefined) return undefined;
+  const errors: Record<string, string[]> = {};
+  const number = (raw: string | undefined, fallback: number, max: number, field: string) => {
+    if (raw === undefined) return fallback;
+    if (!/^[1-9]\d{0,8}$/.test(raw) || Number(raw) > max) errors[field] = [`The ${field.replace('_', ' ')} field must be an integer between 1 and ${max}.`];
+    return Number(raw);
+  };
+  const slice = { page: number(page, 1, 1_000_000, 'page'), perPage: number(perPage, 100, MAX_REPORTS_PER_PAGE, 'per_page') };
+  if (Object.keys(errors).length > 0) throw new ValidationFailed(errors);
+  return slice;
+}
+
+function nextPageUrl(request: FastifyRequest, slice: { page: number; perPage: number }) {
+  const url = new URL(request.url, `${request.protocol}://${request.host}`);
+  url.searchParams.set('page', String(slice.page + 1));
+  url.searchParams.set('per_page', String(slice.perPage));
+  return url.href;
+}
+
+/** The bytes JSON.stringify would give for the whole array, produced a chunk at a time. */
+async function* jsonArray(chunks: AsyncIterable<ReportWithCount[]>) {
+  let first = true;
+  yield '[';
+  for await (const reports of chunks) {
+    let text = '';
+    for (const report of reports) {
+      text += (first ? '' : ',') + JSON.stringify(reportJson(report));
+      first = false;
+    }
+    yield text;
+  }
+  yield ']';
+}
 
 const STATUS_FILTER: Record<string, ReportStatus> = { '0': 'PENDING', '1': 'PROMOTED', '2': 'DISMISSED' };
 const FILE_FIELD = /^files(?:\[(\d{0,2})\])?$/;
@@ -104,11 +141,19 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
     return id;
   };
 
-  app.get<ProjectParams & { Querystring: { status?: string } }>('/:projectId/reports', gate('read'), async (request) => {
-    const status = request.query.status;
+  app.get<ProjectParams & { Querystring: { status?: string; page?: string; per_page?: string } }>('/:projectId/reports', gate('read'), async (request, reply) => {
+    const { status, page, per_page: perPage } = request.query;
     if (status !== undefined && !Object.hasOwn(STATUS_FILTER, status)) throw ValidationFailed.field('status', 'The selected status is invalid (0 pending, 1 promoted, 2 dismissed).');
-    const reports = await listReports(actorOf(request), request.params.projectId, status === undefined ? undefined : STATUS_FILTER[status]);
-    return reports.map(reportJson);
+    const slice = pageOf(page, perPage);
+    const chunks = await listReports(actorOf(request), request.params.projectId, status === undefined ? undefined : STATUS_FILTER[status], slice);
+    if (slice) {
+      const reports = (await chunks.next()).value ?? [];
+      if (reports.length === slice.perPage) reply.header('link', `<${nextPageUrl(request, slice)}>; rel="next"`);
+      return reports.map(reportJson);
+    }
+    // The documented answer is the whole queue as one bare array: streamed chunk by chunk, so a
+    // long queue neither holds the event loop nor the memory of the whole body.
+    return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArray(chunks)));
   });
 
   app.post<ProjectParams>('/:projectId/reports', gate('create'), async (request, reply) => {

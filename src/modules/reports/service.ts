@@ -67,9 +67,46 @@ export async function countReports(actor: Actor, projectId: number, status?: Rep
   return actor.services.prisma.report.count({ where: await reportsWhere(actor, projectId, status) });
 }
 
-export async function listReports(actor: Actor, projectRef: string, status?: ReportStatus): Promise<ReportWithCount[]> {
+/** Rows read per statement while a whole queue streams: memory stays flat whatever its length. */
+const LIST_CHUNK = 500;
+export const MAX_REPORTS_PER_PAGE = 1000;
+
+/**
+ * A project's queue in board order, read in keyset chunks (by `order`, then `id`) with one
+ * grouped attachment count per chunk. The caller is authorized before the first row is read;
+ * `page` bounds it to one slice (offset pagination, as Laravel clients know it).
+ */
+export async function listReports(
+  actor: Actor,
+  projectRef: string,
+  status?: ReportStatus,
+  page?: { perPage: number; page: number },
+): Promise<AsyncGenerator<ReportWithCount[]>> {
   const project = await reportProject(actor, projectRef, 'read');
-  return actor.services.prisma.report.findMany({ where: { projectId: project.id, ...reportStatusWhere(status) }, orderBy: [{ order: 'asc' }, { id: 'asc' }], include: withCount });
+  const prisma = actor.services.prisma;
+  const where = { projectId: project.id, ...reportStatusWhere(status) };
+  async function* chunks(): AsyncGenerator<ReportWithCount[]> {
+    if (page) return yield withAttachmentCounts(prisma, await prisma.report.findMany({ where, orderBy: BOARD_ORDER, skip: (page.page - 1) * page.perPage, take: page.perPage }));
+    let after: { order: number; id: number } | undefined;
+    for (;;) {
+      const rows = await prisma.report.findMany({
+        where: after ? { ...where, OR: [{ order: { gt: after.order } }, { order: after.order, id: { gt: after.id } }] } : where,
+        orderBy: BOARD_ORDER,
+        take: LIST_CHUNK,
+      });
+      if (rows.length > 0) yield withAttachmentCounts(prisma, rows);
+      if (rows.length < LIST_CHUNK) return;
+      const last = rows[rows.length - 1]!;
+      after = { order: last.order, id: last.id };
+    }
+  }
+  return chunks();
+}
+
+async function withAttachmentCounts(prisma: Prisma, reports: Report[]): Promise<ReportWithCount[]> {
+  const counts = await prisma.attachment.groupBy({ by: ['reportId'], where: { reportId: { in: reports.map((r) => r.id) } }, _count: { _all: true } });
+  const byReport = new Map(counts.map((c) => [c.reportId, c._count._all]));
+  return reports.map((report) => ({ ...report, _count: { attachments: byReport.get(report.id) ?? 0 } }));
 }
 
 // Submission -------------------------------------------------------------------------------------
