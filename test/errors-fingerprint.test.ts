@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fingerprintErrorEvent, normaliseTraceLine } from '../src/modules/error-tracking/fingerprint.ts';
+import { TRACE_CASES } from './fixtures/stack-traces.ts';
 
 const fp = (stackTrace: string, exceptionClass = 'RuntimeException') => fingerprintErrorEvent({ exceptionClass, stackTrace });
 
@@ -63,5 +64,26 @@ describe('fingerprintErrorEvent', () => {
     expect(fp('')).toBe(fp('   \n  '));
     expect(fp('', 'A')).not.toBe(fp('', 'B'));
     expect(fp('')).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('frames of every language the error-event clients send (test/fixtures/stack-traces.ts)', () => {
+  const cases = TRACE_CASES.map((c, i) => [`${c.language} #${i} ${c.exceptionClass}`, c] as const);
+  const of = (c: (typeof TRACE_CASES)[number]) => (stackTrace: string) => fingerprintErrorEvent({ exceptionClass: c.exceptionClass, stackTrace });
+
+  it.each(cases)('%s: the same fault from two hosts and deploys is one group', (_, c) => {
+    expect(of(c)(c.same[0])).toBe(of(c)(c.same[1]));
+  });
+  it.each(cases)('%s: a different caller is another group', (_, c) => {
+    expect(of(c)(c.differentCaller)).not.toBe(of(c)(c.same[0]));
+  });
+  it.each(cases)('%s: the same functions in another file are another group', (_, c) => {
+    expect(of(c)(c.differentFile)).not.toBe(of(c)(c.same[0]));
+  });
+
+  it('strips host roots only where a path starts', () => {
+    expect(fp('#0 /srv/var/www/app/Foo.php(1): a()')).not.toBe(fp('#0 /srvapp/Foo.php(1): a()'));
+    expect(fp('#0 /mnt/home/x/app/Foo.php(1): a()')).not.toBe(fp('#0 /mnt/app/Foo.php(1): a()'));
+    expect(fp('#0 /srv/app/Foo.php(1): a()')).toBe(fp('#0 /var/www/app/Foo.php(9): a()'));
   });
 });
