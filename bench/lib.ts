@@ -29,10 +29,13 @@ async function recreatePostgres(url: string) {
 export interface BenchServer {
   url: string;
   database: string;
+  databaseUrl: string;
   /** Runs an `intake` CLI command against this server's database; returns its --json output. */
   cli(...args: string[]): Promise<any>;
   /** Peak resident set size of the server process so far, in MB. */
   peakRssMb(): number;
+  /** Its resident set size now, in MB. */
+  currentRssMb(): number;
   close(): Promise<void>;
 }
 
@@ -77,15 +80,19 @@ function runCli(databaseUrl: string, args: string[]): Promise<any> {
   });
 }
 
+function procStatusMb(child: ChildProcess, field: 'VmHWM' | 'VmRSS') {
+  const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+}
+
 function serverHandle(child: ChildProcess, url: string, database: string, databaseUrl: string): BenchServer {
   return {
     url,
     database,
+    databaseUrl,
     cli: (...args) => runCli(databaseUrl, args),
-    peakRssMb() {
-      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-    },
+    peakRssMb: () => procStatusMb(child, 'VmHWM'),
+    currentRssMb: () => procStatusMb(child, 'VmRSS'),
     async close() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

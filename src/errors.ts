@@ -4,6 +4,7 @@
 export type ErrorCode =
   | 'bad_request'
   | 'unauthenticated'
+  | 'token_expired'
   | 'forbidden'
   | 'feature_restricted'
   | 'not_found'
@@ -20,6 +21,7 @@ export type ErrorCode =
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   unauthenticated: 401,
+  token_expired: 401,
   forbidden: 403,
   feature_restricted: 403,
   not_found: 404,
@@ -51,6 +53,13 @@ export class Unauthenticated extends DomainError {
   readonly code = 'unauthenticated';
   constructor(message = 'Unauthenticated.') {
     super(message);
+  }
+}
+/** A token that was valid once (Raven's errors page lists TOKEN_EXPIRED apart from UNAUTHORIZED). */
+export class TokenExpired extends DomainError {
+  readonly code = 'token_expired';
+  constructor() {
+    super('Unauthenticated: the token has expired.');
   }
 }
 export class Forbidden extends DomainError {

@@ -33,6 +33,7 @@ function messageFor(field: string, issue: z.core.$ZodIssue): string {
       if (issue.origin === 'array') return `The ${field} field must have at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}.`;
       return `The ${field} field must be at least ${issue.minimum}.`;
     case 'invalid_value':
+      if (issue.input === undefined) return `The ${field} field is required.`;
       return `The selected ${field} is invalid (one of: ${issue.values.map(String).join(', ')}).`;
     case 'invalid_format':
       return `The ${field} field format is invalid.`;
@@ -57,10 +58,26 @@ export const isSensibleDate = (date: Date): boolean => {
   const time = date.getTime();
   return Number.isFinite(time) && time >= EARLIEST_DATE && time <= LATEST_DATE;
 };
+/**
+ * ISO 8601 as people write it: a year and month, a date, or a date-time (seconds and fraction
+ * optional) with `Z`, an offset, or none — which is read as UTC, never the server's zone.
+ * `Date`'s own parser takes "12" or "02/14/2025" too, so the shape is checked first.
+ */
+const ISO_DATE = /^\d{4}-\d{2}(?:-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?)?$/i;
+
+/** The instant an ISO 8601 text names (see ISO_DATE), or an invalid Date. */
+export function parseIsoDate(value: string): Date {
+  const match = ISO_DATE.exec(value);
+  if (!match) return new Date(Number.NaN);
+  const hasTime = value.length > 10;
+  const text = value.replace(' ', 'T').replace(/(\.\d{3})\d+/, '$1');
+  return new Date(hasTime && match[1] === undefined ? `${text}Z` : text.length === 7 ? `${text}-01` : text);
+}
+
 export const isoDateSchema = z
   .string()
   .max(64)
-  .refine((value) => isSensibleDate(new Date(value)), { params: { message: 'must be an ISO 8601 date between 1970 and 9999' } });
+  .refine((value) => isSensibleDate(parseIsoDate(value)), { params: { message: 'must be an ISO 8601 date between 1970 and 9999' } });
 
 /** How deep client-supplied JSON (bug-report context, metadata) may nest. */
 export const MAX_JSON_DEPTH = 32;

@@ -9,8 +9,11 @@ export interface ProjectRule {
   permission: Permission;
   /** A project/workspace token may do this when it carries this ability (or one of these). */
   tokenAbility?: Ability | readonly Ability[];
-  /** Refuse people: reserved for external systems (e.g. error ingest). */
-  tokenOnly?: boolean;
+  /**
+   * Only a project token linked to the project: reserved for external systems (error ingest:
+   * "the single project the token is linked to"). People and workspace tokens are refused.
+   */
+  projectTokenOnly?: boolean;
   /** A project token's owner must also hold this permission. */
   ownerPermission?: Permission;
   /** kendo's "Own" scope: a person holding only this may act on records they created. */
@@ -66,7 +69,7 @@ export function authorizeProject(principal: Principal, project: ProjectScope, ru
     case 'anonymous':
       throw new Unauthenticated();
     case 'user': {
-      if (rule.tokenOnly) throw new Forbidden('Personal access tokens cannot call this endpoint; use a project token.');
+      if (rule.projectTokenOnly) throw new Forbidden('Personal access tokens cannot call this endpoint; use a project token.');
       if (!userSees(principal.user, project)) throw new NotFound('Project');
       requireAccess(principal, isReadPermission(rule.permission) ? 'read' : 'write');
       if (userMay(principal.user, project, rule.permission)) return 'all';
@@ -87,8 +90,8 @@ export function authorizeProject(principal: Principal, project: ProjectScope, ru
     }
     case 'workspace-token': {
       if (principal.workspaceId !== project.workspaceId) throw new NotFound('Project');
+      if (rule.projectTokenOnly) throw new Forbidden('Workspace tokens cannot call this endpoint; use a project token.');
       if (rule.tokenAbility && holdsAbility(principal, rule.tokenAbility)) return 'all';
-      if (rule.tokenOnly) throw new Forbidden(`The token lacks the ${rule.tokenAbility ? abilityName(rule.tokenAbility) : 'required'} ability.`);
       requireAccess(principal, isReadPermission(rule.permission) ? 'read' : 'write');
       return 'all';
     }

@@ -3,7 +3,7 @@
 import type { ApiToken, Membership, User } from '../generated/prisma/client.ts';
 import type { Prisma } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
-import { Unauthenticated } from '../errors.ts';
+import { TokenExpired, Unauthenticated } from '../errors.ts';
 import { LRUCache } from 'lru-cache';
 import type { Ability } from './abilities.ts';
 import { hashSecret, looksLikeSecret } from './tokens.ts';
@@ -88,7 +88,7 @@ export class PrincipalResolver {
   private verified(row: TokenRow | null, now: Date): Principal {
     if (!row) throw new Unauthenticated('Unauthenticated: the token is invalid.');
     if (row.revokedAt) throw new Unauthenticated('Unauthenticated: the token was revoked.');
-    if (row.expiresAt && row.expiresAt <= now) throw new Unauthenticated('Unauthenticated: the token has expired.');
+    if (row.expiresAt && row.expiresAt <= now) throw new TokenExpired();
     return principalOf(row);
   }
 

@@ -7,7 +7,14 @@
 const NUL = /\u0000/g;
 export const REPLACEMENT_CHARACTER = '\uFFFD';
 
-export const storableText = (text: string): string => (text.includes('\u0000') ? text.replace(NUL, REPLACEMENT_CHARACTER) : text);
+/**
+ * NUL becomes U+FFFD; so does a lone UTF-16 surrogate (`"\ud800"` is valid JSON, but neither
+ * `text` nor `jsonb` can hold it).
+ */
+export const storableText = (text: string): string => {
+  const withoutNul = text.includes('\u0000') ? text.replace(NUL, REPLACEMENT_CHARACTER) : text;
+  return withoutNul.isWellFormed() ? withoutNul : withoutNul.toWellFormed();
+};
 
 /**
  * A copy of `value` with every string (and object key) storable. Values nested deeper than any

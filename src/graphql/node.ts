@@ -116,7 +116,7 @@ builder.queryFields((t) => ({
       return Promise.all(
         args.ids.map((id) =>
           loadNode(ctx, String(id)).catch((error: unknown) => {
-            if (error instanceof DomainError && error.code !== 'unauthenticated') return null;
+            if (error instanceof DomainError && error.code !== 'unauthenticated' && error.code !== 'token_expired') return null;
             throw error;
           }),
         ),

@@ -18,6 +18,7 @@ export interface ErrorReply {
 const RAVEN_CODES: Record<ErrorCode, string> = {
   bad_request: 'INVALID_PARAMETER',
   unauthenticated: 'UNAUTHORIZED',
+  token_expired: 'TOKEN_EXPIRED',
   forbidden: 'FORBIDDEN',
   feature_restricted: 'FORBIDDEN',
   not_found: 'NOT_FOUND',
@@ -47,7 +48,8 @@ export function errorReply(family: ErrorFamily, error: DomainError): ErrorReply 
   if (error instanceof RateLimited || error instanceof Unavailable) headers['retry-after'] = String(error.retryAfterSeconds);
   switch (family) {
     case 'kendo': {
-      const body: Record<string, unknown> = { message: error.message };
+      // Sanctum answers every 401 alike, whatever the reason.
+      const body: Record<string, unknown> = { message: status === 401 ? 'Unauthenticated.' : error.message };
       if (error instanceof ValidationFailed) body.errors = error.fields;
       if (error instanceof FeatureRestricted) body.feature_restricted = true;
       return { status, body, headers };

@@ -13,7 +13,7 @@ import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Actor } from '../../services.ts';
-import { isoDateSchema, jsonObjectSchema, maxChars, parseInput } from '../../validation.ts';
+import { isoDateSchema, jsonObjectSchema, maxChars, parseInput, parseIsoDate } from '../../validation.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage, type TriageChange } from '../history/service.ts';
 import { authorizedWorkspace, projectScope } from '../workspaces/project-scope.ts';
@@ -47,6 +47,10 @@ export const apiSource = (source: SourceEnum): BugSource => SOURCE_FROM_DB[sourc
 const DEDUP_LOCK = 'bug-reports.dedup';
 const REPORTER = { select: { id: true, name: true, avatarUrl: true } } as const;
 const bugReportId = z.string().min(1).max(100);
+/** The id of a get/delete/update body, its errors named `bugReportId`. */
+const bugReportIdOf = (id: unknown): string => parseInput(z.object({ bugReportId }), { bugReportId: id }).bugReportId;
+/** How far ahead of the server's clock an occurredAt may be before it is clamped to receipt. */
+const FUTURE_SKEW_MS = 5 * 60 * 1000;
 
 // Reads and admin operations ---------------------------------------------------------------------
 
@@ -59,20 +63,28 @@ const RULES = {
 
 const requireBugAdmin = (principal: Principal, access: 'read' | 'write'): void => authorizeWorkspace(principal, null, RULES[access]);
 
+// A filter set to null means no filter; an empty workspaceId names no workspace (a 422, not "all").
 const listInput = z.object({
-  source: z.enum(BUG_SOURCES).optional(),
-  severity: z.enum(BUG_SEVERITIES).optional(),
-  status: z.enum(BUG_STATUSES).optional(),
-  workspaceId: z.string().max(100).optional(),
-  fromDate: isoDateSchema.optional(),
-  toDate: isoDateSchema.optional(),
+  source: z.enum(BUG_SOURCES).nullish(),
+  severity: z.enum(BUG_SEVERITIES).nullish(),
+  status: z.enum(BUG_STATUSES).nullish(),
+  workspaceId: z.string().min(1).max(100).nullish(),
+  fromDate: isoDateSchema.nullish(),
+  toDate: isoDateSchema.nullish(),
   page: z.number().int().min(1).default(1),
   limit: z.number().int().min(1).max(100).default(20),
 });
 export type BugReportFilter = Pick<z.input<typeof listInput>, 'source' | 'severity' | 'status' | 'workspaceId' | 'fromDate' | 'toDate'>;
 
-/** A date-only `toDate` includes its whole day (occurredAt is compared inclusively). */
-const endOf = (value: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value);
+/** A partial `toDate` covers its whole period: a date its day, a year-month its month (inclusive). */
+function endOf(value: string): Date {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return new Date(`${value}T23:59:59.999Z`);
+  if (/^\d{4}-\d{2}$/.test(value)) {
+    const start = parseIsoDate(value);
+    return new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1) - 1);
+  }
+  return parseIsoDate(value);
+}
 
 /** The Prisma filter for the reports an admin asked for; deleted rows never match. */
 export function bugReportsWhere(actor: Actor, filter: BugReportFilter) {
@@ -84,7 +96,7 @@ export function bugReportsWhere(actor: Actor, filter: BugReportFilter) {
     ...(f.severity ? { severity: f.severity } : {}),
     ...(f.status ? { status: f.status } : {}),
     ...(f.workspaceId ? { workspaceId: f.workspaceId } : {}),
-    ...(f.fromDate || f.toDate ? { occurredAt: { ...(f.fromDate ? { gte: new Date(f.fromDate) } : {}), ...(f.toDate ? { lte: endOf(f.toDate) } : {}) } } : {}),
+    ...(f.fromDate || f.toDate ? { occurredAt: { ...(f.fromDate ? { gte: parseIsoDate(f.fromDate) } : {}), ...(f.toDate ? { lte: endOf(f.toDate) } : {}) } } : {}),
   };
 }
 
@@ -112,13 +124,13 @@ export async function listBugReports(actor: Actor, input: unknown) {
 
 export async function getBugReport(actor: Actor, id: unknown): Promise<BugReportWithReporter> {
   requireBugAdmin(actor.principal, 'read');
-  return findLiveReport(actor.services.prisma, parseInput(bugReportId, id));
+  return findLiveReport(actor.services.prisma, bugReportIdOf(id));
 }
 
 /** A bug report by id for an administrator, read once with whatever `query` asks to include. */
 export async function bugReportFor<Q extends Pick<PrismaTypes.BugReportFindFirstArgs, 'include'>>(actor: Actor, id: unknown, query: Q = {} as Q) {
   requireBugAdmin(actor.principal, 'read');
-  const report = await actor.services.prisma.bugReport.findFirst({ ...query, where: { id: parseInput(bugReportId, id), deletedAt: null } });
+  const report = await actor.services.prisma.bugReport.findFirst({ ...query, where: { id: bugReportIdOf(id), deletedAt: null } });
   if (!report) throw new NotFound('Bug report');
   return report;
 }
@@ -192,7 +204,8 @@ export async function updateBugReport(actor: Actor, input: unknown): Promise<Bug
       where: { id },
       data: { ...change, updatedAt: now },
     });
-    if (change.status === 'resolved') await tx.bugReport.updateMany({ where: { id, resolvedAt: null }, data: { resolvedAt: now } });
+    // Every change to resolved stamps the time (Raven's server does; reopening never clears it).
+    if (change.status === 'resolved' && before.status !== 'resolved') await tx.bugReport.update({ where: { id }, data: { resolvedAt: now } });
     await recordTriage(tx, actor.principal, now, [
       ...(change.status && change.status !== before.status ? [{ subject: 'BugReport' as const, id, action: 'status_changed', from: before.status, to: change.status }] : []),
       ...(change.severity && change.severity !== before.severity ? [{ subject: 'BugReport' as const, id, action: 'severity_changed', from: before.severity, to: change.severity }] : []),
@@ -204,7 +217,7 @@ export async function updateBugReport(actor: Actor, input: unknown): Promise<Bug
 /** Soft delete: the row stays, and vanishes from list, get and dedup. */
 export async function deleteBugReport(actor: Actor, id: unknown): Promise<void> {
   requireBugAdmin(actor.principal, 'write');
-  const reportId = parseInput(bugReportId, id);
+  const reportId = bugReportIdOf(id);
   const now = actor.services.clock.now();
   await actor.services.prisma.$transaction(async (tx) => {
     const { count } = await tx.bugReport.updateMany({ where: { id: reportId, deletedAt: null }, data: { deletedAt: now } });
@@ -269,7 +282,10 @@ export async function reportBugAutomatically(actor: Actor, input: unknown): Prom
   await authorizedWorkspace(actor, null, RULES.auto); // who may report at all; the workspace is checked as it is chosen
   const data = parseInput(autoInput, input);
   const now = actor.services.clock.now();
-  const occurredAt = data.occurredAt ? new Date(data.occurredAt) : now;
+  // A clock ahead of ours by more than a little is clamped (as Sentry's Relay does): a report
+  // dated next week would otherwise absorb every repeat until then and sort first.
+  const stated = data.occurredAt ? parseIsoDate(data.occurredAt) : now;
+  const occurredAt = stated.getTime() > now.getTime() + FUTURE_SKEW_MS ? now : stated;
   const workspaceId = await workspaceFor(actor, data.workspaceId); // one the caller belongs to
   const reporterId = reporterOf(actor.principal);
   const dedupKey = data.errorMessage

@@ -28,7 +28,7 @@ const errorEventInput = z.object({
 const INGEST_RULE: ProjectRule = {
   permission: 'error-groups:create',
   tokenAbility: 'error-events:write',
-  tokenOnly: true,
+  projectTokenOnly: true,
   ownerPermission: 'error-groups:create',
 };
 const READ_RULE: ProjectRule = { permission: 'error-groups:read' };

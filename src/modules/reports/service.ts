@@ -68,7 +68,7 @@ export async function countReports(actor: Actor, projectId: number, status?: Rep
 }
 
 /** Rows read per statement while a whole queue streams: memory stays flat whatever its length. */
-const LIST_CHUNK = 500;
+const LIST_CHUNK = 250;
 export const MAX_REPORTS_PER_PAGE = 1000;
 
 /**

@@ -12,7 +12,7 @@ import { isoInstant } from '../../http/wire.ts';
 import { newSigningSecret, OUTBOUND_TIMEOUT_MS, postSigned, refusePrivateDestination } from '../../http/outbound.ts';
 import { enqueueJob, type JobKind } from '../../jobs/queue.ts';
 import { announceChanged, type Actor, type Services } from '../../services.ts';
-import { isoDateSchema, maxChars, parseInput } from '../../validation.ts';
+import { isoDateSchema, maxChars, parseInput, parseIsoDate } from '../../validation.ts';
 import { triageActor } from '../history/service.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { emitEvents } from '../webhooks/events.ts';
@@ -109,14 +109,14 @@ export async function upsertTask(actor: Actor, project: TaskProject, taskId: str
     meta: input.meta,
     pages: input.pages,
     ...(input.approved === undefined ? {} : { approved: input.approved }),
-    ...(input.last_opened_at === undefined ? {} : { lastOpenedAt: input.last_opened_at ? new Date(input.last_opened_at) : null }),
+    ...(input.last_opened_at === undefined ? {} : { lastOpenedAt: input.last_opened_at ? parseIsoDate(input.last_opened_at) : null }),
     ...(input.locked === undefined ? {} : { lockedAt: input.locked ? now : null }),
     updatedAt: now,
   };
   const existing = await actor.services.prisma.task.findUnique({ where: { projectId_taskId: { projectId: project.id, taskId: id } }, select: { id: true } });
   const task = await actor.services.prisma.task.upsert({
     where: { projectId_taskId: { projectId: project.id, taskId: id } },
-    create: { projectId: project.id, taskId: id, ...fields, createdAt: input.created_at ? new Date(input.created_at) : now },
+    create: { projectId: project.id, taskId: id, ...fields, createdAt: input.created_at ? parseIsoDate(input.created_at) : now },
     update: fields,
   });
   announceChanged(actor.services, { typename: 'Task', id: task.id }, { typename: 'Project', id: project.id });

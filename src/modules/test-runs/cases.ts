@@ -5,7 +5,7 @@ import type { TestCase } from '../../generated/prisma/client.ts';
 import { authorizeProject } from '../../auth/permissions.ts';
 import { BadRequest, NotFound } from '../../errors.ts';
 import type { Actor } from '../../services.ts';
-import { isoDateSchema, MAX_INT32, maxChars, parseInput } from '../../validation.ts';
+import { isoDateSchema, MAX_INT32, maxChars, parseInput, parseIsoDate } from '../../validation.ts';
 import { triageActor } from '../history/service.ts';
 import { authorizedRecordProject } from '../workspaces/project-scope.ts';
 import { runProject } from './ingest.ts';
@@ -85,7 +85,7 @@ export async function updateCase(actor: Actor, id: string, body: unknown) {
       ? {}
       : change.quarantine === null
         ? { quarantinedAt: null, quarantineReason: null, quarantineUntil: null, quarantinedBy: null }
-        : { quarantinedAt: now, quarantineReason: change.quarantine.reason, quarantineUntil: change.quarantine.until ? new Date(change.quarantine.until) : null, quarantinedBy: triageActor(actor.principal).actorName };
+        : { quarantinedAt: now, quarantineReason: change.quarantine.reason, quarantineUntil: change.quarantine.until ? parseIsoDate(change.quarantine.until) : null, quarantinedBy: triageActor(actor.principal).actorName };
   return actor.services.prisma.testCase.update({
     where: { id: testCase.id },
     data: {

@@ -13,7 +13,7 @@ import { enqueueJob } from '../../jobs/queue.ts';
 import { BadRequest, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { announceChanged, type Actor, type Services } from '../../services.ts';
-import { parseInput } from '../../validation.ts';
+import { parseInput, parseIsoDate } from '../../validation.ts';
 import { visibleProjectNamed, type ProjectName } from '../workspaces/service.ts';
 import { caseSchema, isFailing, parseKenshoRun, runSchema, SCHEMA_VERSION, type KenshoCase, type KenshoRun } from './kensho.ts';
 import { compareWithPrevious, RULES, type Regression } from './rules.ts';
@@ -291,7 +291,7 @@ function attachmentLinks(cases: KenshoCase[], state: UploadState | null, prefix:
 const CHUNK = 500;
 
 async function storeRun(tx: Db, projectId: number, run: KenshoRun, cases: KenshoCase[], links: AttachmentLink[], now: Date): Promise<StoredRunSummary> {
-  const startedAt = new Date(run.startedAt);
+  const startedAt = parseIsoDate(run.startedAt);
   const { ids: testCaseIds, quarantined } = await upsertTestCases(tx, projectId, cases, startedAt, now);
   const branch = run.env?.branch ?? null;
   const previous = await tx.testRun.findFirst({
@@ -314,7 +314,7 @@ async function storeRun(tx: Db, projectId: number, run: KenshoRun, cases: Kensho
   const stored = await tx.testRun.create({
     data: {
       id, projectId, externalRunId, branch, commit: run.env?.commit ?? null,
-      framework: framework.name, frameworkVersion: framework.version, startedAt, finishedAt: new Date(finishedAt), durationMs: durationMs ?? null,
+      framework: framework.name, frameworkVersion: framework.version, startedAt, finishedAt: parseIsoDate(finishedAt), durationMs: durationMs ?? null,
       passed: count('pass'), failed: count('fail'), broken: count('broken'), skipped: count('skip'),
       flaky: cases.filter((item) => item.flaky === true).length,
       excludedFailures: rows.filter((row) => row.muted && isFailing(row.status)).length,
@@ -360,7 +360,7 @@ async function insertCaseRuns(tx: Db, runId: string, projectId: number, rows: Ar
     SELECT ${runId}, ${projectId}, * FROM unnest(
       ${column((row) => row.testCaseId)}::int[], ${column((row) => row.item.status)}::text[], ${column((row) => row.item.muted ?? false)}::boolean[],
       ${column((row) => row.item.flaky ?? false)}::boolean[], ${column((row) => row.item.retries ?? 0)}::int[],
-      ${column((row) => new Date(row.item.startedAt).toISOString())}::text[]::timestamp(3)[], ${column((row) => row.item.duration)}::int[],
+      ${column((row) => parseIsoDate(row.item.startedAt).toISOString())}::text[]::timestamp(3)[], ${column((row) => row.item.duration)}::int[],
       ${column((row) => suiteOf(row.item))}::text[], ${column((row) => row.item.errors?.[0]?.message.slice(0, 4000) ?? null)}::text[],
       ${column((row) => JSON.stringify(storableValue(caseDetail(row.item))))}::jsonb[]
     )
