@@ -31,7 +31,7 @@ export const MULTIPART_LIMITS = {
   fields: 10,
   fieldSize: 256 * 1024,
   fieldNameSize: 100,
-  files: MAX_UPLOAD_FILES + 1,
+  files: 2 * MAX_UPLOAD_FILES, // past the count limit, files are read and refused together with the rest
   fileSize: MAX_UPLOAD_BYTES + 1,
   parts: 20,
   headerPairs: 20,

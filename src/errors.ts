@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'feature_restricted'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'validation_failed'
   | 'payload_too_large'
@@ -25,6 +26,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   feature_restricted: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   validation_failed: 422,
   payload_too_large: 413,
@@ -78,6 +80,13 @@ export class NotFound extends DomainError {
   readonly code = 'not_found';
   constructor(readonly resource: string) {
     super(`${resource} not found.`);
+  }
+}
+/** A documented path called with a method it does not answer; `allow` lists those it does. */
+export class MethodNotAllowed extends DomainError {
+  readonly code = 'method_not_allowed';
+  constructor(readonly allow: readonly string[]) {
+    super(`This method is not supported for this route. Supported methods: ${allow.join(', ')}.`);
   }
 }
 export class Conflict extends DomainError {

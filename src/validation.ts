@@ -3,21 +3,31 @@ import { z } from 'zod';
 import { ValidationFailed, type FieldErrors } from './errors.ts';
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const fields: FieldErrors = {};
+  const data = collectInput(schema, input, fields);
+  if (data === undefined) throw new ValidationFailed(fields);
+  return data;
+}
+
+/**
+ * The parsed input, or undefined with its problems added to `fields`: for a caller that checks
+ * more than one thing (fields and files) and must report every problem of a request together.
+ */
+export function collectInput<S extends z.ZodType>(schema: S, input: unknown, fields: FieldErrors): z.output<S> | undefined {
   const result = schema.safeParse(input, { reportInput: true }); // tells missing from mistyped
   if (result.success) return result.data;
-  const fields: FieldErrors = {};
   for (const issue of result.error.issues) {
     const key = issue.path.map(String).join('.') || 'body';
     (fields[key] ??= []).push(messageFor(key, issue));
   }
-  throw new ValidationFailed(fields);
+  return undefined;
 }
 
 /** Messages are for people, in Laravel's words; no library jargon reaches a client. */
 function messageFor(field: string, issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      if (issue.input === undefined) return `The ${field} field is required.`;
+      if (issue.input === undefined || issue.input === null) return `The ${field} field is required.`;
       if (issue.expected === 'int') return `The ${field} field must be an integer.`;
       return `The ${field} field must be ${issue.expected === 'object' || issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}.`;
     case 'custom':

@@ -139,7 +139,7 @@ describe('values nobody means', () => {
     const promote = await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports/promote`, headers: bearer(seed.adminToken), payload: { report_ids: [2147483648] } });
     expect(promote.statusCode).toBe(422);
     expect(Object.keys(promote.json().errors)).toEqual(['report_ids.0']);
-    expect(promote.json().errors['report_ids.0'][0]).toBe('The report_ids.0 field must not be greater than 2147483647.');
+    expect(promote.json().errors['report_ids.0'][0]).toBe('The report ids.0 field must not be greater than 2147483647.');
   });
 
   it('names fields in each skin’s own words: report_ids.0 over REST, reportIds.0 in GraphQL', async () => {

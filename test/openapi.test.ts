@@ -21,7 +21,8 @@ describe('GET /v1/openapi.json', () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
 
-    const registered = t.app.routeCatalogue.flatMap((route) =>
+    // The 405 answers for a documented path's other methods are not operations.
+    const registered = t.app.routeCatalogue.filter((route) => !route.config?.methodNotAllowed).flatMap((route) =>
       (Array.isArray(route.method) ? route.method : [route.method])
         .filter((method) => method !== 'HEAD' && method !== 'OPTIONS')
         .map((method) => ({ method: method.toLowerCase(), path: route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}') })),

@@ -1,5 +1,6 @@
 // Token secrets: minted from 32 random bytes, shown once, stored only as sha256.
 import crypto from 'node:crypto';
+import { Unauthenticated } from '../errors.ts';
 import type { TokenKind } from '../generated/prisma/enums.ts';
 
 const KIND_TAG: Record<TokenKind, string> = { PROJECT: 'prj', WORKSPACE: 'ws', PERSONAL: 'pat' };
@@ -21,9 +22,14 @@ export function mintSecret(kind: TokenKind): MintedSecret {
 export const hashSecret = (secret: string): string => crypto.createHash('sha256').update(secret).digest('hex');
 export const looksLikeSecret = (value: string): boolean => SECRET_PATTERN.test(value);
 
-/** The bearer credential of an Authorization header, or undefined when there is none. */
+/**
+ * The bearer credential of an Authorization header, or undefined when there is none. Any other
+ * shape (a bare token, another scheme) is refused like a wrong token: every documented client
+ * sends `Bearer <token>`, and Sanctum reads nothing else.
+ */
 export function bearerFrom(header: string | undefined): string | undefined {
-  if (!header) return undefined;
+  if (header === undefined || header.trim() === '') return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1] : header.trim() || undefined;
+  if (!match) throw new Unauthenticated('Unauthenticated: the Authorization header must read "Bearer <token>".');
+  return match[1];
 }

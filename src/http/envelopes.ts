@@ -1,6 +1,6 @@
 // Each REST family answers errors in its documented envelope. This is the one place that maps
 // the error catalogue to bodies and statuses per family.
-import { DomainError, HTTP_STATUS, RateLimited, Unavailable, ValidationFailed, FeatureRestricted, type ErrorCode } from '../errors.ts';
+import { DomainError, HTTP_STATUS, MethodNotAllowed, RateLimited, Unavailable, ValidationFailed, FeatureRestricted, type ErrorCode } from '../errors.ts';
 
 /**
  * kendo: Laravel-style `{message, errors}` (+ `feature_restricted: true`);
@@ -22,6 +22,7 @@ const RAVEN_CODES: Record<ErrorCode, string> = {
   forbidden: 'FORBIDDEN',
   feature_restricted: 'FORBIDDEN',
   not_found: 'NOT_FOUND',
+  method_not_allowed: 'METHOD_NOT_ALLOWED',
   conflict: 'ALREADY_EXISTS',
   validation_failed: 'VALIDATION_ERROR',
   payload_too_large: 'PAYLOAD_TOO_LARGE',
@@ -46,6 +47,7 @@ export function errorReply(family: ErrorFamily, error: DomainError): ErrorReply 
   const status = HTTP_STATUS[error.code];
   const headers: Record<string, string> = {};
   if (error instanceof RateLimited || error instanceof Unavailable) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (error instanceof MethodNotAllowed) headers.allow = error.allow.join(', ');
   switch (family) {
     case 'kendo': {
       // Sanctum answers every 401 alike, whatever the reason.

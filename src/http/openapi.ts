@@ -84,7 +84,7 @@ export function operations(app: FastifyInstance): Operation[] {
   for (const route of app.routeCatalogue) {
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((method) => method !== 'HEAD' && method !== 'OPTIONS');
     const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{path}');
-    if (path.startsWith('/graphql') || path === '/v1/openapi.json' || path === '/docs') continue;
+    if (path.startsWith('/graphql') || path === '/v1/openapi.json' || path === '/docs' || route.config?.methodNotAllowed) continue;
     for (const method of methods) {
       const key = `${method} ${path}`;
       if (seen.has(key)) continue;

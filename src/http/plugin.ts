@@ -1,8 +1,10 @@
 // HTTP infrastructure shared by every skin: request ids, principal resolution, error envelopes,
 // 404s and rate limits. Registered before any route.
 import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import secureJson from 'secure-json-parse';
 import type { Principal } from '../auth/principal.ts';
 import { ANONYMOUS, budgetKey } from '../auth/principal.ts';
 import { bearerFrom } from '../auth/tokens.ts';
@@ -23,6 +25,8 @@ declare module 'fastify' {
     rateLimitFamily?: string;
     /** Skip principal resolution (health checks, static assets). */
     public?: boolean;
+    /** Answers 405 for a documented path's other methods (modules/index.ts); not an operation. */
+    methodNotAllowed?: boolean;
     /**
      * Authorizes the call from its URL alone, before the body is read: an anonymous or
      * unauthorized caller never makes the server parse (or spool) what it sends.
@@ -176,7 +180,7 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
     rateLimitOf(services.config.rateLimits, family); // an undeclared family fails at start, not on a request
     route.config = {
       ...route.config,
-      rateLimit: { max: (request: FastifyRequest) => rateLimitOf(services.config.rateLimits, family, request.principal.kind), timeWindow: 60_000 },
+      rateLimit: { max: (request: FastifyRequest) => rateLimitOf(services.config.rateLimits, family, request.principal.kind), timeWindow: 60_000, groupId: family },
     } as typeof route.config;
   });
 
@@ -197,7 +201,7 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
 
   await app.register(rateLimit, {
     global: false,
-    ...(services.config.redisUrl ? { redis: await redisForRateLimits(services) } : {}),
+    store: familyCounters(services.config.redisUrl ? await redisForRateLimits(services) : undefined),
     keyGenerator: (request) => budgetKey(request.principal) ?? `ip:${request.ip}`,
     errorResponseBuilder: (_request, context) => new RateLimited(Math.max(1, Math.ceil(context.ttl / 1000)), context.max),
   });
@@ -232,10 +236,46 @@ function answerUnknownUrls(instance: FastifyInstance, services: Services): void 
 }
 
 /** What each REST family's encapsulated plugin gets (modules/index.ts): its own error and 404 answers. */
-export const familyScope = (services: Services) => (_family: string, instance: FastifyInstance) => {
+export const familyScope = (services: Services) => (family: string, instance: FastifyInstance) => {
   instance.setErrorHandler(answerError);
   answerUnknownUrls(instance, services);
+  if (family === 'kendo') readBodiesAsLaravel(instance);
+  if (family === 'raven') {
+    // Raven's rate-limit page: X-RateLimit-Reset is the unix time of the reset, not seconds until it.
+    instance.addHook('onSend', async (_request, reply, payload) => {
+      const inSeconds = Number(reply.getHeader('x-ratelimit-reset'));
+      if (reply.hasHeader('x-ratelimit-reset') && Number.isFinite(inSeconds)) reply.header('x-ratelimit-reset', String(Math.ceil(Date.now() / 1000) + inSeconds));
+      return payload;
+    });
+  }
 };
+
+/**
+ * kendo is a Laravel app: a form body (`curl -d 'title=…'`) is input like JSON, malformed JSON
+ * reads as no input at all (so validation names the required fields), and a `__proto__` key is
+ * dropped rather than refused. Scoped to the kendo routes: elsewhere (GraphQL above all) a form
+ * post stays unsupported, which keeps cross-site form submissions out.
+ */
+function readBodiesAsLaravel(instance: FastifyInstance): void {
+  instance.removeContentTypeParser('application/json');
+  instance.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, secureJson.parse(body as string, undefined, { protoAction: 'remove', constructorAction: 'remove' }));
+    } catch {
+      done(null, {});
+    }
+  });
+  instance.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    const input: Record<string, string | string[]> = {};
+    for (const [key, value] of new URLSearchParams(body as string)) {
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+      if (key.endsWith('[]')) (input[key.slice(0, -2)] = [...((input[key.slice(0, -2)] as string[] | undefined) ?? []), value]);
+      else input[key] = value;
+    }
+    done(null, input);
+  });
+}
 
 /**
  * One client address may hold this many open connections; more are refused at once (the
@@ -251,6 +291,35 @@ function limitConnectionsPerClient(app: FastifyInstance, max: number): void {
     }
     socket.once('close', () => open.release(address));
   });
+}
+
+/**
+ * One counter per caller per rate-limit family ("Report endpoints use the default API rate limit
+ * of 120 requests per minute"), not one per route: the plugin's own stores make a child per
+ * route, so a token limited on one route could go on calling its neighbours. Its in-memory and
+ * Redis counters are reused; only the per-route split is dropped (routes key by `groupId`).
+ */
+function familyCounters(redis: import('ioredis').Redis | undefined) {
+  const require = createRequire(import.meta.url);
+  type Done = (error: Error | null, result?: { current: number; ttl: number }) => void;
+  type Counter = { incr(key: string, done: Done, timeWindow: number, max: number): void };
+  const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, cache: number) => Counter;
+  const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, redis: unknown, key: string) => Counter;
+  return class FamilyCounters {
+    private readonly counter: Counter;
+    constructor(params: { continueExceeding?: boolean; exponentialBackoff?: boolean }) {
+      const [continueExceeding, exponentialBackoff] = [params.continueExceeding ?? false, params.exponentialBackoff ?? false];
+      this.counter = redis
+        ? new RedisStore(continueExceeding, exponentialBackoff, redis, 'intake-rate-limit-')
+        : new LocalStore(continueExceeding, exponentialBackoff, 10_000);
+    }
+    incr(key: string, done: Done, timeWindow: number, max: number) {
+      this.counter.incr(key, done, timeWindow, max);
+    }
+    child() {
+      return this;
+    }
+  };
 }
 
 async function redisForRateLimits(services: Services) {

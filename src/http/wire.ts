@@ -3,7 +3,24 @@
 // errors (keys like `reportIds.0`, and the messages naming them) are translated back out.
 import { ValidationFailed, type FieldErrors } from '../errors.ts';
 
-export function wireNames(wireToDomain: Record<string, string>) {
+export interface WireOptions {
+  /**
+   * Laravel's request pipeline (kendo): strings trimmed and empty ones null (TrimStrings,
+   * ConvertEmptyStringsToNull), and messages naming a field as Laravel's attribute names do
+   * (`exception_class` reads "exception class"; the error's key stays the wire name).
+   */
+  laravel?: boolean;
+}
+
+/** TrimStrings + ConvertEmptyStringsToNull, through nested arrays and objects (depth-bounded). */
+function laravelValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.trim() === '' ? null : value.trim();
+  if (value === null || typeof value !== 'object' || depth > 32) return value;
+  if (Array.isArray(value)) return value.map((item) => laravelValue(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, laravelValue(inner, depth + 1)]));
+}
+
+export function wireNames(wireToDomain: Record<string, string>, options: WireOptions = {}) {
   const domainToWire = Object.fromEntries(Object.entries(wireToDomain).map(([wire, domain]) => [domain, wire]));
   const domainPattern = new RegExp(`\\b(${Object.keys(domainToWire).join('|')})\\b`, 'g');
   const toWire = (text: string) => text.replace(domainPattern, (name) => domainToWire[name]!);
@@ -16,7 +33,7 @@ export function wireNames(wireToDomain: Record<string, string>) {
   function toDomain(body: unknown): unknown {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
     return Object.fromEntries(
-      Object.entries(body)
+      Object.entries(options.laravel ? (laravelValue(body) as object) : body)
         .filter(([key]) => Object.hasOwn(wireToDomain, key) || !Object.hasOwn(domainToWire, key))
         .map(([key, value]) => [Object.hasOwn(wireToDomain, key) ? wireToDomain[key]! : key, value]),
     );
@@ -29,7 +46,11 @@ export function wireNames(wireToDomain: Record<string, string>) {
     } catch (error) {
       if (!(error instanceof ValidationFailed)) throw error;
       const fields: FieldErrors = {};
-      for (const [key, messages] of Object.entries(error.fields)) fields[toWire(key)] = messages.map(toWire);
+      for (const [key, messages] of Object.entries(error.fields)) {
+        const wireKey = toWire(key);
+        const attribute = options.laravel ? wireKey.replace(/_/g, ' ') : wireKey;
+        fields[wireKey] = messages.map((message) => toWire(message).replaceAll(`The ${wireKey} `, `The ${attribute} `));
+      }
       throw new ValidationFailed(fields);
     }
   }

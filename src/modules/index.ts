@@ -3,6 +3,7 @@
 // never be served from the response cache. Adding a module is one folder and one entry here.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { RATE_LIMIT_DEFAULTS } from '../config.ts';
+import { MethodNotAllowed } from '../errors.ts';
 import type { ErrorFamily } from '../http/envelopes.ts';
 import type { RecurringJob } from '../jobs/scheduler.ts';
 import type { JobKinds } from '../jobs/queue.ts';
@@ -164,6 +165,7 @@ export function familyOfUrl(url: string): ErrorFamily {
  * errors answer in its envelope) and an unknown URL under the prefix is that family's 404.
  */
 export async function registerModuleRoutes(app: FastifyInstance, scope: (family: RestFamily, instance: FastifyInstance) => void): Promise<void> {
+  const methodsByUrl: Record<string, Set<string>> = {};
   for (const [family, prefixes] of Object.entries(REST_FAMILIES) as Array<[RestFamily, readonly string[]]>) {
     const plugins = MODULES.flatMap((module) => module.rest ?? []).filter((rest) => rest.family === family);
     for (const prefix of prefixes) {
@@ -172,6 +174,7 @@ export async function registerModuleRoutes(app: FastifyInstance, scope: (family:
         async (instance) => {
           instance.addHook('onRoute', (route) => {
             route.config = { ...route.config, family } as typeof route.config;
+            if (!route.config?.methodNotAllowed) for (const method of methodsOf(route.method)) (methodsByUrl[route.url] ??= new Set()).add(method);
           });
           scope(family, instance);
           for (const { routes } of mounted) await instance.register(routes);
@@ -179,5 +182,32 @@ export async function registerModuleRoutes(app: FastifyInstance, scope: (family:
         { prefix },
       );
     }
+  }
+  answerOtherMethods(app, methodsByUrl);
+}
+
+type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+const HTTP_METHODS: readonly HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const methodsOf = (method: string | string[]) => (Array.isArray(method) ? method : [method]);
+
+/**
+ * A documented path called with another method answers 405 with an `Allow` header in the path's
+ * family envelope (as Laravel does), not 404: the client has the right URL and the wrong verb.
+ */
+function answerOtherMethods(app: FastifyInstance, methodsByUrl: Record<string, Set<string>>): void {
+  for (const [url, methods] of Object.entries(methodsByUrl)) {
+    if (methods.has('GET')) methods.add('HEAD');
+    const others = HTTP_METHODS.filter((method) => !methods.has(method));
+    if (others.length === 0 || url.includes('*')) continue;
+    const allow = HTTP_METHODS.filter((method) => methods.has(method));
+    app.route({
+      method: others,
+      url,
+      exposeHeadRoute: false,
+      config: { family: familyOfUrl(url), methodNotAllowed: true, rateLimitFamily: 'default' },
+      handler: async () => {
+        throw new MethodNotAllowed(allow);
+      },
+    });
   }
 }

@@ -17,12 +17,19 @@ import { authorizedProjectScope, authorizedRecordProject } from '../workspaces/p
 import { fingerprintErrorEvent } from './fingerprint.ts';
 
 /** Only these fields are stored; anything else in a request body is dropped unread. */
+const MAX_RELEASE_CHARS = 255;
+const presentText = (max: number) => maxChars(max).nullable().transform((value) => value ?? '');
+
 const errorEventInput = z.object({
   environment: maxChars(255, z.string().min(1)),
   exceptionClass: maxChars(255, z.string().min(1)),
-  message: maxChars(65_535), // may be empty, must be present
-  stackTrace: maxChars(131_072), // may be empty, must be present
-  release: maxChars(255).nullish(),
+  // "May be an empty string, but the field must be present": Laravel's pipeline turns "" into
+  // null before `present|nullable` accepts it, so a present null is the empty string.
+  message: presentText(65_535),
+  stackTrace: presentText(131_072),
+  // "Stored for reference", with no limit: never a reason to drop an event. The first 255
+  // characters are kept.
+  release: z.string().transform((value) => (value.length <= MAX_RELEASE_CHARS ? value : [...value].slice(0, MAX_RELEASE_CHARS).join(''))).nullish(),
 });
 
 const INGEST_RULE: ProjectRule = {

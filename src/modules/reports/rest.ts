@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Issue } from '../../generated/prisma/client.ts';
-import { BadRequest, DomainError, PayloadTooLarge, ValidationFailed } from '../../errors.ts';
+import { BadRequest, DomainError, PayloadTooLarge, ValidationFailed, type FieldErrors } from '../../errors.ts';
 import { wireNames } from '../../http/wire.ts';
 import type { Actor } from '../../services.ts';
 import {
@@ -44,7 +44,7 @@ const issueJson = (issue: Issue) => ({
 });
 
 /** kendo's names for the fields the service knows in camelCase. */
-const kendo = wireNames({ report_ids: 'reportIds', issue_id: 'issueId', author_name: 'authorName' });
+const kendo = wireNames({ report_ids: 'reportIds', issue_id: 'issueId', author_name: 'authorName' }, { laravel: true });
 
 /** `?per_page=N&page=M` (an extension: without them the answer is the whole queue). */
 function pageOf(page: string | undefined, perPage: string | undefined) {
@@ -88,34 +88,50 @@ const TEXT_FIELDS = new Set(['title', 'description', 'author_name']);
 
 /**
  * A multipart submission: the three text fields, and image parts named files[], files[N] or
- * files. Files are spooled to disk as they arrive; any other part is refused (a client that
+ * files. Files are spooled to disk as they arrive. The body is read to its end whatever it
+ * holds, so every problem is reported together (with the fields' own, by the service) and the
+ * client reads its 422 instead of a reset connection. Other text fields are ignored, as Laravel
+ * ignores input it does not validate; a file under another name is refused (a client that
  * misnames its file must hear so, not get a report without it). Limits: see app.ts.
  */
-async function readMultipart(request: FastifyRequest): Promise<{ fields: Record<string, string>; files: IncomingFile[] }> {
+async function readMultipart(request: FastifyRequest): Promise<{ fields: Record<string, string>; files: IncomingFile[]; errors: FieldErrors }> {
   const fields: Record<string, string> = {};
   const files: IncomingFile[] = [];
+  const errors: FieldErrors = {};
+  let fileParts = 0;
   try {
     for await (const part of request.parts()) {
+      const fileField = FILE_FIELD.exec(part.fieldname);
+      const key = fileField ? `files.${fileField[1] || fileParts}` : part.fieldname;
       if (part.type === 'field') {
-        if (!TEXT_FIELDS.has(part.fieldname)) throw ValidationFailed.field(part.fieldname, `The ${part.fieldname} field is not a field of a report.`);
-        if (part.valueTruncated) throw ValidationFailed.field(part.fieldname, `The ${part.fieldname} field is too long.`);
-        fields[part.fieldname] = String(part.value);
+        if (fileField) (errors[key] ??= []).push(`The ${key} field must be a file.`);
+        else if (TEXT_FIELDS.has(part.fieldname)) {
+          if (part.valueTruncated) (errors[key] ??= []).push(`The ${key} field is too long.`);
+          else fields[part.fieldname] = String(part.value);
+        }
         continue;
       }
-      const match = FILE_FIELD.exec(part.fieldname);
-      if (!match) {
-        part.file.resume();
-        throw ValidationFailed.field(part.fieldname, `The ${part.fieldname} part is not a file field of a report (use files[], files[N] or files).`);
+      if (!fileField) {
+        (errors[key] ??= []).push(`The ${key} part is not a file field of a report (use files[], files[N] or files).`);
+        await drain(part.file);
+        continue;
       }
-      const field = `files.${match[1] || files.length}`;
-      files.push({ field, filename: part.filename, blob: await request.server.services.blobs.spool(part.file, MAX_REPORT_FILE_BYTES) });
+      fileParts++;
+      if (fileParts > MAX_REPORT_FILES) {
+        errors.files = [`The files field must not have more than ${MAX_REPORT_FILES} items.`];
+        await drain(part.file);
+        continue;
+      }
+      files.push({ field: key, filename: part.filename, blob: await request.server.services.blobs.spool(part.file, MAX_REPORT_FILE_BYTES) });
     }
   } catch (error) {
     await request.server.services.blobs.discard(files.map((f) => f.blob));
     throw multipartError(error);
   }
-  return { fields, files };
+  return { fields, files, errors };
 }
+
+const drain = (stream: Readable) => new Promise<void>((resolve, reject) => stream.on('end', resolve).on('error', reject).resume());
 
 /** Refused limits and malformed bodies as catalogue errors (busboy's own errors carry no status). */
 function multipartError(error: unknown): unknown {
@@ -157,8 +173,8 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post<ProjectParams>('/:projectId/reports', gate('create'), async (request, reply) => {
-    const { fields, files } = request.isMultipart() ? await readMultipart(request) : { fields: request.body, files: [] };
-    const report = await kendo.inWireTerms(() => submitReport(actorOf(request), request.params.projectId, kendo.toDomain(fields), files));
+    const { fields, files, errors } = request.isMultipart() ? await readMultipart(request) : { fields: request.body, files: [], errors: {} };
+    const report = await kendo.inWireTerms(() => submitReport(actorOf(request), request.params.projectId, kendo.toDomain(fields), files, errors));
     return reply.code(201).send(reportJson(report));
   });
 

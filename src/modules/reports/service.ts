@@ -12,7 +12,7 @@ import { Forbidden, NotFound, ValidationFailed, type FieldErrors } from '../../e
 import { announceChanged, type Actor, type ChangedRecord } from '../../services.ts';
 import type { OversizeBlob, SpooledBlob, StoredBlob } from '../../storage/blobs.ts';
 import { detectImageType } from '../../storage/magic.ts';
-import { idSchema, maxChars, parseInput } from '../../validation.ts';
+import { collectInput, idSchema, maxChars, parseInput } from '../../validation.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
 import { authorizedProjectScope, authorizedRecordProject, type ProjectScope } from '../workspaces/project-scope.ts';
@@ -126,8 +126,8 @@ export interface IncomingFile {
 }
 
 /** Type by magic bytes, size, count: every file must pass before anything is stored. */
-function checkFiles(files: IncomingFile[]): Array<IncomingFile & { blob: SpooledBlob; mimeType: string }> {
-  const errors: FieldErrors = {};
+/** Files checked for size and type; problems go to `errors` (the caller throws them with the rest). */
+function checkFiles(files: IncomingFile[], errors: FieldErrors): Array<IncomingFile & { blob: SpooledBlob; mimeType: string }> {
   if (files.length > MAX_REPORT_FILES) errors.files = [`The files field must not have more than ${MAX_REPORT_FILES} items.`];
   const checked = files.map((file) => {
     if ('oversize' in file.blob) {
@@ -138,8 +138,15 @@ function checkFiles(files: IncomingFile[]): Array<IncomingFile & { blob: Spooled
     if (!type) (errors[file.field] ??= []).push(`The ${file.field} field must be a file of type: jpg, jpeg, png, gif, webp, bmp, tiff.`);
     return { ...file, blob: file.blob, mimeType: type?.mimeType ?? '' };
   });
-  if (Object.keys(errors).length > 0) throw new ValidationFailed(errors);
   return checked;
+}
+
+/** A JSON body cannot carry files: a `files` member there is refused, not silently dropped. */
+function filesSentAsText(input: unknown, errors: FieldErrors): void {
+  const files = (input as { files?: unknown } | null | undefined)?.files;
+  if (files === undefined || files === null) return;
+  if (!Array.isArray(files)) errors.files = ['The files field must be a file.'];
+  else files.forEach((_, i) => (errors[`files.${i}`] ??= []).push(`The files.${i} field must be a file.`));
 }
 
 /**
@@ -148,15 +155,25 @@ function checkFiles(files: IncomingFile[]): Array<IncomingFile & { blob: Spooled
  * transaction inserts the report and its attachments. Should that fail, the blobs stay
  * unreferenced and the blob collector removes them after its grace period.
  */
-export async function submitReport(actor: Actor, projectRef: string | number, input: unknown, files: IncomingFile[] = []): Promise<ReportWithCount> {
+export async function submitReport(
+  actor: Actor,
+  projectRef: string | number,
+  input: unknown,
+  files: IncomingFile[] = [],
+  /** Problems the skin found reading the body (misnamed parts, too many files), reported with the rest. */
+  bodyErrors: FieldErrors = {},
+): Promise<ReportWithCount> {
   const { services, principal } = actor;
   let project: ProjectScope;
   let data: z.output<typeof reportInput>;
   let images: ReturnType<typeof checkFiles>;
   try {
     project = await reportProject(actor, projectRef, 'create');
-    data = parseInput(reportInput, input);
-    images = checkFiles(files);
+    const errors: FieldErrors = { ...bodyErrors };
+    data = collectInput(reportInput, input, errors)!;
+    images = checkFiles(files, errors);
+    filesSentAsText(input, errors);
+    if (Object.keys(errors).length > 0) throw new ValidationFailed(errors);
   } catch (error) {
     await services.blobs.discard(files.map((f) => f.blob));
     throw error;

@@ -17,6 +17,8 @@ const caches = new WeakMap<Services, Map<number, { scope: ProjectScope; expiresA
 
 /** The project with this numeric id (as the kendo routes name it), or NotFound. */
 export async function projectScope(services: Services, ref: string | number): Promise<ProjectScope> {
+  // Only a canonical decimal id names a project: `01`, `1.0`, `0x1`, `1e0` or ` 1` name none.
+  if (typeof ref === 'string' && !/^[1-9]\d{0,9}$/.test(ref)) throw new NotFound('Project');
   const id = Number(ref);
   if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) throw new NotFound('Project');
   let cache = caches.get(services);
