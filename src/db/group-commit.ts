@@ -64,7 +64,7 @@ export class GroupCommit<T, R = void> {
    */
   private async flushIsolating(batch: Pending<T, R>[]): Promise<void> {
     try {
-      const results = await flushRetryingConflicts(() => this.flush(batch.map((p) => p.item)));
+      const results = await retryOnConflict(() => this.flush(batch.map((p) => p.item)));
       batch.forEach((p, i) => p.resolve(results?.[i] as R));
     } catch (error) {
       // Only a refused row is worth isolating; an outage or timeout would fail every half too.
@@ -81,10 +81,10 @@ const CONFLICT_RETRIES = 4;
 
 /**
  * A deadlock (40P01) or serialization failure (40001) rolls the whole transaction back and says
- * nothing about its rows: the batch is written again, a bounded number of times with a short
- * jittered pause, before anyone hears of it.
+ * nothing about its rows: the write (a batch, a finalize) runs again, a bounded number of times
+ * with a short jittered pause, before anyone hears of it. `write` must be a whole transaction.
  */
-async function flushRetryingConflicts<R>(write: () => Promise<R>): Promise<R> {
+export async function retryOnConflict<R>(write: () => Promise<R>): Promise<R> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await write();

@@ -68,7 +68,7 @@ export async function countReports(actor: Actor, projectId: number, status?: Rep
 }
 
 /** Rows read per statement while a whole queue streams: memory stays flat whatever its length. */
-const LIST_CHUNK = 250;
+const LIST_CHUNK = 500;
 export const MAX_REPORTS_PER_PAGE = 1000;
 
 /**
@@ -90,7 +90,8 @@ export async function listReports(
     let after: { order: number; id: number } | undefined;
     for (;;) {
       const rows = await prisma.report.findMany({
-        where: after ? { ...where, OR: [{ order: { gt: after.order } }, { order: after.order, id: { gt: after.id } }] } : where,
+        // `order >= x` is what the index can seek to; the OR only drops the ties already sent.
+        where: after ? { ...where, order: { gte: after.order }, OR: [{ order: { gt: after.order } }, { id: { gt: after.id } }] } : where,
         orderBy: BOARD_ORDER,
         take: LIST_CHUNK,
       });

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { authorizeProject, requireAuthenticated, requireFeature } from '../../auth/permissions.ts';
 import { signingKey, signPath, verifyPath } from '../../auth/signing.ts';
+import { retryOnConflict } from '../../db/group-commit.ts';
 import { lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Db } from '../../db/client.ts';
 import { storableValue } from '../../db/storable.ts';
@@ -229,7 +230,8 @@ export async function finalizeRun(actor: Actor, body: unknown): Promise<Finalize
     );
   }
 
-  const stored = await services.prisma.$transaction(
+  // Two runs of one project share test cases: a deadlock between their finalizes retries the loser.
+  const stored = await retryOnConflict(() => services.prisma.$transaction(
     async (tx) => {
       // Concurrent pushes of one run: the first stores it, the others answer it.
       await lockForTransaction(tx, 'test-run', `${project.id}:${run.id}`);
@@ -238,7 +240,7 @@ export async function finalizeRun(actor: Actor, body: unknown): Promise<Finalize
       return { created: true, run: await storeRun(tx, project.id, run, cases, links, services.clock.now()) };
     },
     { timeout: 120_000, maxWait: 60_000 },
-  );
+  ));
   if (stored.created) {
     announceChanged(services, { typename: 'Project', id: project.id });
     services.nudgeQueue(); // flaky detection, run.finalized
