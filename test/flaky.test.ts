@@ -5,7 +5,7 @@ import { runDueQueuedJobs } from '../src/jobs/queue.ts';
 import { JOB_KINDS } from '../src/modules/index.ts';
 import { assessFlakiness, type BranchResult } from '../src/modules/test-runs/rules.ts';
 import { createToken } from '../src/modules/workspaces/service.ts';
-import { bearer, createTestApp, type TestApp } from './helpers.ts';
+import { bearer, createTestApp, graphql, type TestApp } from './helpers.ts';
 import { seedWorkspace } from './fixtures.ts';
 import { caseId, kenshoRun } from './kensho-fixture.ts';
 
@@ -34,7 +34,7 @@ async function project() {
   const flaky = async () => (await t.app.inject({ method: 'GET', url: `/v1/projects/${seed.project.slug}/flaky`, headers: bearer(token) })).json();
   const run = async (id: string) => (await t.app.inject({ method: 'GET', url: `/v1/runs/${id}`, headers: bearer(token) })).json();
   const stats = async () => (await t.app.inject({ method: 'GET', url: `/v1/projects/${seed.project.slug}`, headers: bearer(token) })).json().stats;
-  return { push, flaky, run, stats };
+  return { push, flaky, run, stats, projectId: seed.project.id, token };
 }
 
 describe('flaky rules on hand-built histories', () => {
@@ -46,6 +46,9 @@ describe('flaky rules on hand-built histories', () => {
     expect(await p.flaky()).toEqual([expect.objectContaining({ id: caseId(0), branches: ['main'], reasons: ['same-commit'], firstFlaggedAt: expect.any(String) })]);
     expect((await p.run(second)).totals.flaky).toBe(1);
     expect((await p.stats()).flakyCount).toBe(1);
+    const [listed] = await p.flaky();
+    const board = await graphql(t.app, `query($p: ID!) { project(id: $p) { flakyCases { stableId fullName flipRate branches reasons firstFlaggedAt } } }`, { p: String(p.projectId) }, p.token);
+    expect(board.data.project.flakyCases).toEqual([{ stableId: listed.id, fullName: listed.fullName, flipRate: listed.flipRate, branches: listed.branches, reasons: listed.reasons, firstFlaggedAt: listed.firstFlaggedAt }]);
   });
 
   it('flags a pass that needed a retry, and a test that says it is flaky', async () => {

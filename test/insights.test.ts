@@ -2,7 +2,7 @@
 // not a regression, not against the pass rate), and analytics against a hand-computed fixture.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../src/modules/workspaces/service.ts';
-import { bearer, createTestApp, type TestApp } from './helpers.ts';
+import { bearer, createTestApp, graphql, type TestApp } from './helpers.ts';
 import { seedWorkspace } from './fixtures.ts';
 import { caseId, kenshoRun } from './kensho-fixture.ts';
 
@@ -105,5 +105,20 @@ describe('analytics', () => {
     expect(duration.aggregate.value).toBe(60_000); // the fixture's runs last one minute
     expect((await p.get(`/v1/projects/${p.slug}`)).json().stats.passRate30d).toBe(passrate.aggregate.value);
     for (const bad of ['metric=speed', 'window=1y', 'metric=passrate&window=__proto__']) expect((await p.get(`/v1/projects/${p.slug}/analytics?${bad}`)).statusCode, bad).toBe(400);
+
+    // The board reads the same figures through GraphQL.
+    const board = await graphql(
+      t.app,
+      `query($p: ID!) { project(id: $p) {
+        passrate: testAnalytics(window: LAST_7D) { metric runs value buckets { date runs value } }
+        main: testAnalytics(metric: PASSRATE, window: LAST_30D, branch: "main") { runs value }
+        failures: testAnalytics(metric: FAILURES, window: LAST_7D) { buckets { value } } } }`,
+      { p: String(p.seed.project.id) },
+      p.token,
+    );
+    expect(board.errors).toBeUndefined();
+    expect(board.data.project.passrate).toEqual({ metric: 'PASSRATE', runs: passrate.aggregate.runs, value: passrate.aggregate.value, buckets: passrate.buckets });
+    expect(board.data.project.main).toEqual(main.aggregate);
+    expect(board.data.project.failures.buckets.map((b: { value: number }) => b.value)).toEqual(failures.buckets.map((b: { value: number }) => b.value));
   });
 });

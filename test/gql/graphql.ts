@@ -55,7 +55,10 @@ export type ProjectAbility =
   | 'BUG_REPORTS_WRITE'
   | 'ERROR_EVENTS_WRITE'
   | 'REPORT_CREATE'
+  | 'TASKS_EDIT'
+  | 'TASKS_VIEW'
   | 'TASK_EDIT'
+  | 'TASK_READ'
   | 'TEST_RUNS_WRITE';
 
 export type ReportSource =
@@ -320,6 +323,7 @@ export type NodeByIdQuery = { node:
     | { __typename: 'Issue', databaseId: number, title: string, status: IssueStatus, id: string }
     | { __typename: 'Project', databaseId: number, slug: string, id: string }
     | { __typename: 'Report', databaseId: number, title: string, id: string }
+    | { __typename: 'Task', id: string }
     | { __typename: 'TestCase', id: string }
     | { __typename: 'TestRun', id: string }
     | { __typename: 'Workspace', slug: string, id: string, workspaceId: string }
@@ -337,6 +341,7 @@ export type NodesByIdsQuery = { nodes: Array<
     | { __typename: 'Issue', databaseId: number, title: string, id: string }
     | { __typename: 'Project', databaseId: number, slug: string, id: string }
     | { __typename: 'Report', databaseId: number, title: string, id: string }
+    | { __typename: 'Task', id: string }
     | { __typename: 'TestCase', id: string }
     | { __typename: 'TestRun', id: string }
     | { __typename: 'Workspace', id: string }

@@ -2,6 +2,8 @@
 // across runs (batched by the caseHistory loader: one statement per page).
 import { builder } from '../../graphql/builder.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface, prefixedDatabaseId } from '../../graphql/node.ts';
+import { ANALYTICS_WINDOWS, METRICS, projectAnalytics } from './analytics.ts';
+import { flakyCases } from './flaky.ts';
 import { CASE_STATUSES } from './kensho.ts';
 import { countProjectRuns, findRun, findTestCase, HISTORY_LENGTH, projectRuns, reportUrl, type CaseHistoryEntry } from './service.ts';
 
@@ -123,6 +125,65 @@ builder.prismaObjectField('Project', 'runs', (t) =>
     resolve: (query, project, args, ctx) => projectRuns(ctx, project.id, args.branch, query),
   }),
 );
+
+// Test insights for the board: the same figures as GET /v1/projects/{slug}/flaky and /analytics.
+
+const FlakyCaseType = builder
+  .objectRef<Awaited<ReturnType<typeof flakyCases>>[number]>('FlakyCase')
+  .implement({
+    description: 'A test flaky on at least one branch.',
+    fields: (t) => ({
+      stableId: t.exposeString('id', { description: 'The stable id kensho reports (not a global id).' }),
+      name: t.exposeString('name'),
+      fullName: t.exposeString('fullName'),
+      flipRate: t.exposeFloat('flipRate', { description: 'Pass↔fail flips per run, the highest of its branches.' }),
+      lastFlipAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.lastFlipAt }),
+      firstFlaggedAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.firstFlaggedAt }),
+      branches: t.exposeStringList('branches'),
+      reasons: t.exposeStringList('reasons'),
+    }),
+  });
+
+const TestMetricEnum = builder.enumType('TestMetric', { values: Object.fromEntries(METRICS.map((m) => [m.toUpperCase(), { value: m }])) as Record<string, { value: (typeof METRICS)[number] }> });
+const AnalyticsWindowEnum = builder.enumType('AnalyticsWindow', {
+  values: Object.fromEntries(Object.keys(ANALYTICS_WINDOWS).map((w) => [`LAST_${w.toUpperCase()}`, { value: w }])) as Record<string, { value: keyof typeof ANALYTICS_WINDOWS }>,
+});
+type Analytics = Awaited<ReturnType<typeof projectAnalytics>>;
+const AnalyticsBucketType = builder.objectRef<Analytics['buckets'][number]>('AnalyticsBucket').implement({
+  fields: (t) => ({
+    date: t.exposeString('date', { description: 'The UTC day, YYYY-MM-DD.' }),
+    runs: t.exposeInt('runs'),
+    value: t.exposeFloat('value', { nullable: true, description: 'Null on a day without runs.' }),
+  }),
+});
+const TestAnalyticsType = builder.objectRef<Analytics>('TestAnalytics').implement({
+  fields: (t) => ({
+    metric: t.field({ type: TestMetricEnum, resolve: (a) => a.metric }),
+    buckets: t.field({ type: [AnalyticsBucketType], resolve: (a) => a.buckets }),
+    runs: t.int({ resolve: (a) => a.aggregate.runs }),
+    value: t.float({ nullable: true, description: 'The whole window’s figure (SQL aggregate, not a mean of days).', resolve: (a) => a.aggregate.value }),
+  }),
+});
+
+builder.prismaObjectFields('Project', (t) => ({
+  flakyCases: t.field({
+    type: [FlakyCaseType],
+    nullable: true,
+    description: 'Its flaky tests, highest flip rate first (at most 1,000).',
+    resolve: (project, _args, ctx) => flakyCases(ctx, String(project.id)),
+  }),
+  testAnalytics: t.field({
+    type: TestAnalyticsType,
+    nullable: true,
+    description: 'Daily buckets of a test metric over a window, and the window’s aggregate (`passRate30d` is PASSRATE over LAST_30D).',
+    args: {
+      metric: t.arg({ type: TestMetricEnum, defaultValue: 'passrate' }),
+      window: t.arg({ type: AnalyticsWindowEnum, defaultValue: '30d' }),
+      branch: t.arg.string({ required: false }),
+    },
+    resolve: (project, args, ctx) => projectAnalytics(ctx, String(project.id), { metric: args.metric, window: args.window, branch: args.branch ?? undefined }),
+  }),
+}));
 
 builder.queryFields((t) => ({
   run: t.prismaField({
