@@ -16,6 +16,7 @@ import { errorEventRoutes } from './error-tracking/rest.ts';
 import { pruneStaleErrorGroups } from './error-tracking/service.ts';
 import { attachmentRoutes, reportBlobReferences } from './reports/attachments.ts';
 import { reportRoutes } from './reports/rest.ts';
+import { planRoutes } from './test-runs/plan-routes.ts';
 import { runReportRoutes, testRunRoutes } from './test-runs/rest.ts';
 import { pruneExpiredUploads } from './test-runs/upload-state.ts';
 import { runBlobReferences } from './test-runs/ingest.ts';
@@ -87,6 +88,7 @@ export const MODULES: readonly IntakeModule[] = [
     name: 'test-runs',
     rest: [
       { family: 'kaizen', routes: testRunRoutes },
+      { family: 'kaizen', routes: planRoutes },
       { family: 'intake', prefix: '/runs', routes: runReportRoutes },
     ],
     // Kaizen: people 600 requests a minute, workspace tokens 6,000, 60 finalizes a minute per project; signed uploads count per address.

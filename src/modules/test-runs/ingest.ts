@@ -10,6 +10,7 @@ import { lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Db } from '../../db/client.ts';
 import { storableValue } from '../../db/storable.ts';
 import { emitEvents } from '../webhooks/events.ts';
+import { fillExecutionsFromRun } from './plans.ts';
 import { enqueueJob } from '../../jobs/queue.ts';
 import { BadRequest, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { newId } from '../../ids.ts';
@@ -237,7 +238,9 @@ export async function finalizeRun(actor: Actor, body: unknown): Promise<Finalize
       await lockForTransaction(tx, 'test-run', `${project.id}:${run.id}`);
       const again = await tx.testRun.findUnique({ where: { projectId_externalRunId: { projectId: project.id, externalRunId: run.id } } });
       if (again) return { created: false, run: again };
-      return { created: true, run: await storeRun(tx, project.id, run, cases, links, services.clock.now()) };
+      const summary = await storeRun(tx, project.id, run, cases, links, services.clock.now());
+      await fillExecutionsFromRun(tx, project.id, summary.id, services.clock.now());
+      return { created: true, run: summary };
     },
     { timeout: 120_000, maxWait: 60_000 },
   ));

@@ -1,0 +1,71 @@
+// Kaizen's plans and executions (`/v1`): a plan per project, revisions on edit, executions pinned
+// to a revision with a verdict per case, auto-filled by runs, immutable once closed.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { isoInstant } from '../../http/wire.ts';
+import {
+  closeExecution, createPlan, EXECUTION_INPUT, getExecution, getPlan, listPlans, PLAN_CHANGE, PLAN_INPUT, setVerdict, startExecution, updatePlan,
+  VERDICT_INPUT, VERDICTS, type ExecutionView, type PlanView,
+} from './plans.ts';
+
+const planJson = (plan: PlanView) => ({
+  id: plan.id,
+  name: plan.name,
+  revision: plan.revision,
+  cases: plan.revisions[0]?.caseIds ?? [],
+  createdAt: isoInstant(plan.createdAt),
+  updatedAt: isoInstant(plan.updatedAt),
+});
+
+/** Counts per verdict, coverage of the revision's cases, mean duration of the timed verdicts. */
+function executionJson({ execution, cases }: ExecutionView) {
+  const { results } = execution;
+  const timed = results.filter((r) => r.durationMs !== null);
+  return {
+    id: execution.id,
+    planId: execution.planId,
+    revision: execution.revision,
+    mode: execution.mode,
+    autoFill: execution.autoFill,
+    status: execution.closedAt ? 'closed' : 'open',
+    createdAt: isoInstant(execution.createdAt),
+    closedAt: isoInstant(execution.closedAt),
+    cases,
+    results: results.map((r) => ({ caseId: r.stableId, verdict: r.verdict, note: r.note, attachmentIds: r.attachmentIds, durationMs: r.durationMs, source: r.source, runId: r.runId, updatedAt: isoInstant(r.updatedAt), updatedBy: r.updatedBy })),
+    summary: {
+      planned: cases.length,
+      recorded: results.length,
+      coverage: cases.length > 0 ? Math.round((results.length / cases.length) * 1000) / 1000 : 0,
+      ...Object.fromEntries(VERDICTS.map((verdict) => [verdict, results.filter((r) => r.verdict === verdict).length])),
+      averageDurationMs: timed.length > 0 ? Math.round(timed.reduce((sum, r) => sum + r.durationMs!, 0) / timed.length) : null,
+    },
+  };
+}
+
+export async function planRoutes(app: FastifyInstance): Promise<void> {
+  const config = (summary: string, body?: z.ZodType, status?: number) => ({ config: { rateLimitFamily: 'test_runs', doc: { summary, ...(body ? { body } : {}), ...(status ? { status } : {}) } } });
+  const actorOf = (request: FastifyRequest) => ({ services: app.services, principal: request.principal });
+  type Id = { Params: { id: string } };
+
+  app.get<{ Params: { slug: string }; Querystring: { cursor?: string } }>('/projects/:slug/plans', config('The project’s test plans, 100 a page (?cursor): {items, nextCursor}.'), async (request) => {
+    const { plans, nextCursor } = await listPlans(actorOf(request), request.params.slug, request.query);
+    return { items: plans.map(planJson), nextCursor };
+  });
+  app.post<{ Params: { slug: string } }>('/projects/:slug/plans', config('A new plan: {name, cases: [stable ids]}.', PLAN_INPUT, 201), async (request, reply) =>
+    reply.code(201).send(planJson(await createPlan(actorOf(request), request.params.slug, request.body))),
+  );
+  app.get<Id>('/plans/:id', config('One plan at its current revision.'), async (request) => planJson(await getPlan(actorOf(request), request.params.id)));
+  app.patch<Id>('/plans/:id', config('Edit a plan ({name?, cases?}): a new revision; running executions keep theirs.', PLAN_CHANGE), async (request) =>
+    planJson(await updatePlan(actorOf(request), request.params.id, request.body)),
+  );
+  app.post<Id>('/plans/:id/executions', config('Start an execution of the plan’s current revision ({mode: manual|automated|hybrid, autoFill}).', EXECUTION_INPUT, 201), async (request, reply) =>
+    reply.code(201).send(executionJson(await startExecution(actorOf(request), request.params.id, request.body))),
+  );
+  app.get<Id>('/executions/:id', config('An execution: its verdicts and summary.'), async (request) => executionJson(await getExecution(actorOf(request), request.params.id)));
+  app.patch<{ Params: { id: string; caseId: string } }>(
+    '/executions/:id/cases/:caseId',
+    config('A verdict on one case ({verdict: pass|fail|skip|blocked, note?, attachmentIds?}); 409 once closed.', VERDICT_INPUT),
+    async (request) => executionJson(await setVerdict(actorOf(request), request.params.id, request.params.caseId, request.body)),
+  );
+  app.post<Id>('/executions/:id/close', config('Close an execution: immutable afterwards (409).'), async (request) => executionJson(await closeExecution(actorOf(request), request.params.id)));
+}

@@ -1,0 +1,131 @@
+// Test plans and executions through the Kaizen REST surface: revisions on edit, executions pinned
+// to theirs, verdicts, auto-fill from finalized runs (never over a person's verdict), immutability
+// once closed, the summary, and every route's auth and bad input.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken } from '../src/modules/workspaces/service.ts';
+import { bearer, createTestApp, type TestApp } from './helpers.ts';
+import { seedWorkspace } from './fixtures.ts';
+import { caseId, kenshoRun } from './kensho-fixture.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+  t.clock.set(new Date('2026-11-30T18:00:00Z'));
+});
+afterAll(() => t.close());
+
+/** A project whose inventory holds cases 0..3 (one run pushed), with a workspace token. */
+async function project() {
+  const seed = await seedWorkspace(t.operator);
+  const token = (await createToken(t.operator, { kind: 'WORKSPACE', name: 'ci', workspace: seed.workspace.slug })).secret;
+  const call = (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, key = token) =>
+    t.app.inject({ method, url, headers: { ...bearer(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
+  let minute = 0;
+  const push = async (statusOf: (i: number) => 'pass' | 'fail' | 'skip' | 'broken') => {
+    const run = kenshoRun({ project: seed.project.slug, cases: 4, statusOf, startedAt: new Date(Date.UTC(2026, 10, 30, 10, minute++)).toISOString() });
+    expect((await call('POST', '/v1/ingest/kensho/finalize', { run })).statusCode).toBe(201);
+  };
+  await push(() => 'pass');
+  return { seed, token, call, push, slug: seed.project.slug };
+}
+
+describe('plans', () => {
+  it('creates, lists and revises a plan; an execution keeps the revision it started on', async () => {
+    const p = await project();
+    const created = await p.call('POST', `/v1/projects/${p.slug}/plans`, { name: 'Release smoke', cases: [caseId(0), caseId(1)] });
+    expect(created.statusCode).toBe(201);
+    const plan = created.json();
+    expect(plan).toMatchObject({ id: expect.stringMatching(/^plan_/), name: 'Release smoke', revision: 1, cases: [caseId(0), caseId(1)] });
+    expect((await p.call('GET', `/v1/projects/${p.slug}/plans`)).json()).toEqual({ items: [plan], nextCursor: null });
+
+    const execution = (await p.call('POST', `/v1/plans/${plan.id}/executions`, { mode: 'hybrid' })).json();
+    expect(execution).toMatchObject({ revision: 1, mode: 'hybrid', autoFill: true, status: 'open', cases: [caseId(0), caseId(1)], summary: { planned: 2, recorded: 0, coverage: 0 } });
+
+    const edited = await p.call('PATCH', `/v1/plans/${plan.id}`, { cases: [caseId(0), caseId(1), caseId(2)] });
+    expect(edited.json()).toMatchObject({ name: 'Release smoke', revision: 2, cases: [caseId(0), caseId(1), caseId(2)] });
+    expect((await p.call('GET', `/v1/executions/${execution.id}`)).json()).toMatchObject({ revision: 1, cases: [caseId(0), caseId(1)] });
+    expect((await p.call('POST', `/v1/plans/${plan.id}/executions`, {})).json()).toMatchObject({ revision: 2, mode: 'manual', summary: { planned: 3 } });
+  });
+
+  it('refuses cases the project has never run, naming each, and other bad input (400, nothing stored)', async () => {
+    const p = await project();
+    const unknown = await p.call('POST', `/v1/projects/${p.slug}/plans`, { name: 'x', cases: [caseId(0), 'tc_never_seen'] });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.details).toEqual([{ path: '$.cases[1]', message: expect.stringContaining('no test of this project') }]);
+    for (const body of [{ name: '', cases: [caseId(0)] }, { name: 'x', cases: [] }, { name: 'x', cases: [caseId(0), caseId(0)] }, { name: 'x\u0000', cases: 'all' }, [], 'nope']) {
+      expect((await p.call('POST', `/v1/projects/${p.slug}/plans`, body)).statusCode, JSON.stringify(body)).toBe(400);
+    }
+    expect((await p.call('GET', `/v1/projects/${p.slug}/plans`)).json().items).toEqual([]);
+    expect((await p.call('GET', `/v1/projects/${p.slug}/plans?cursor=%00`)).statusCode).toBe(400);
+  });
+});
+
+describe('executions', () => {
+  it('takes verdicts, is filled by runs without overwriting a person, and is immutable once closed', async () => {
+    const p = await project();
+    const plan = (await p.call('POST', `/v1/projects/${p.slug}/plans`, { name: 'Regression', cases: [caseId(0), caseId(1), caseId(2)] })).json();
+    const execution = (await p.call('POST', `/v1/plans/${plan.id}/executions`, { mode: 'hybrid' })).json();
+    const manual = await p.call('PATCH', `/v1/executions/${execution.id}/cases/${caseId(0)}`, { verdict: 'blocked', note: 'staging down' });
+    expect(manual.statusCode).toBe(200);
+    expect(manual.json().results).toEqual([expect.objectContaining({ caseId: caseId(0), verdict: 'blocked', note: 'staging down', source: 'manual' })]);
+
+    // A run: case 0 fails (the person's "blocked" stays), 1 passes, 2 is broken (a fail), 3 is not in the plan.
+    await p.push((i) => (i === 0 ? 'fail' : i === 2 ? 'broken' : 'pass'));
+    const filled = (await p.call('GET', `/v1/executions/${execution.id}`)).json();
+    expect(filled.results.map((r: { caseId: string; verdict: string; source: string }) => [r.caseId, r.verdict, r.source])).toEqual([
+      [caseId(0), 'blocked', 'manual'],
+      [caseId(1), 'pass', 'run'],
+      [caseId(2), 'fail', 'run'],
+    ]);
+    expect(filled.summary).toMatchObject({ planned: 3, recorded: 3, coverage: 1, pass: 1, fail: 1, skip: 0, blocked: 1, averageDurationMs: expect.any(Number) });
+
+    // A later run updates what runs set; a person may override a run's verdict.
+    await p.push(() => 'pass');
+    expect((await p.call('GET', `/v1/executions/${execution.id}`)).json().summary).toMatchObject({ pass: 2, fail: 0, blocked: 1 });
+    expect((await p.call('PATCH', `/v1/executions/${execution.id}/cases/${caseId(1)}`, { verdict: 'fail' })).json().summary).toMatchObject({ pass: 1, fail: 1 });
+
+    const closed = await p.call('POST', `/v1/executions/${execution.id}/close`);
+    expect(closed.json()).toMatchObject({ status: 'closed', closedAt: '2026-11-30T18:00:00Z' });
+    expect((await p.call('PATCH', `/v1/executions/${execution.id}/cases/${caseId(2)}`, { verdict: 'pass' })).statusCode).toBe(409);
+    expect((await p.call('POST', `/v1/executions/${execution.id}/close`)).statusCode).toBe(409);
+    await p.push(() => 'fail');
+    expect((await p.call('GET', `/v1/executions/${execution.id}`)).json().summary).toMatchObject({ pass: 1, fail: 1, blocked: 1 });
+  });
+
+  it('is not filled by runs when autoFill is off', async () => {
+    const p = await project();
+    const plan = (await p.call('POST', `/v1/projects/${p.slug}/plans`, { name: 'Manual', cases: [caseId(0)] })).json();
+    const execution = (await p.call('POST', `/v1/plans/${plan.id}/executions`, { mode: 'manual', autoFill: false })).json();
+    await p.push(() => 'pass');
+    expect((await p.call('GET', `/v1/executions/${execution.id}`)).json().results).toEqual([]);
+  });
+
+  it('refuses bad verdicts and cases outside the revision, and hides other tenants’ plans and executions (404)', async () => {
+    const p = await project();
+    const plan = (await p.call('POST', `/v1/projects/${p.slug}/plans`, { name: 'Mine', cases: [caseId(0)] })).json();
+    const execution = (await p.call('POST', `/v1/plans/${plan.id}/executions`, {})).json();
+    for (const body of [{ verdict: 'maybe' }, { verdict: 'pass', attachmentIds: 'x' }, { verdict: 'pass', extra: 1 }, null]) {
+      expect((await p.call('PATCH', `/v1/executions/${execution.id}/cases/${caseId(0)}`, body)).statusCode, JSON.stringify(body)).toBe(400);
+    }
+    expect((await p.call('PATCH', `/v1/executions/${execution.id}/cases/${caseId(3)}`, { verdict: 'pass' })).statusCode).toBe(404);
+    expect((await p.call('POST', `/v1/plans/${plan.id}/executions`, { mode: 'exploratory' })).statusCode).toBe(400);
+
+    const other = await project();
+    for (const [method, url, body] of [
+      ['GET', `/v1/plans/${plan.id}`],
+      ['PATCH', `/v1/plans/${plan.id}`, { name: 'stolen' }],
+      ['POST', `/v1/plans/${plan.id}/executions`, {}],
+      ['GET', `/v1/executions/${execution.id}`],
+      ['PATCH', `/v1/executions/${execution.id}/cases/${caseId(0)}`, { verdict: 'fail' }],
+      ['POST', `/v1/executions/${execution.id}/close`],
+      ['GET', `/v1/projects/${p.slug}/plans`],
+      ['GET', '/v1/plans/plan_00000000000000000000000000'],
+      ['GET', '/v1/executions/%00'],
+    ] as const) {
+      const response = await other.call(method, url, body);
+      expect(response.statusCode, `${method} ${url}`).toBe(404);
+    }
+    expect((await p.call('GET', `/v1/plans/${plan.id}`, undefined, 'intake_ws_not-a-token')).statusCode).toBe(401);
+    expect((await p.call('GET', `/v1/executions/${execution.id}`)).json().status).toBe('open');
+  });
+});
