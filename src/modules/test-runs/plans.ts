@@ -73,13 +73,15 @@ export async function createPlan(actor: Actor, projectRef: string, body: unknown
   });
 }
 
-/** A plan the caller may read (or change), or NotFound — also for plans of projects they cannot see. */
-async function authorizedPlan(actor: Actor, id: string, rule: 'read' | 'push'): Promise<TestPlan> {
-  const plan = await actor.services.prisma.testPlan.findUnique({ where: { id } });
-  if (!plan) throw new NotFound('Test plan');
-  await authorizedRecordProject(actor, 'Test plan', plan.projectId, RULES[rule], 'test-reports');
-  return plan;
+/** A plan or execution the caller may read (or change), or NotFound — also for those of projects they cannot see. */
+async function authorized<T extends { projectId: number }>(actor: Actor, resource: string, record: T | null, rule: 'read' | 'push'): Promise<T> {
+  if (!record) throw new NotFound(resource);
+  await authorizedRecordProject(actor, resource, record.projectId, RULES[rule], 'test-reports');
+  return record;
 }
+
+const authorizedPlan = async (actor: Actor, id: string, rule: 'read' | 'push'): Promise<TestPlan> =>
+  authorized(actor, 'Test plan', await actor.services.prisma.testPlan.findUnique({ where: { id } }), rule);
 
 async function planWithCases(db: Db, id: string) {
   return db.testPlan.findUniqueOrThrow({ where: { id }, include: { revisions: { orderBy: { revision: 'desc' }, take: 1 } } });
@@ -117,12 +119,8 @@ export async function startExecution(actor: Actor, planId: string, body: unknown
   return executionWithResults(actor.services.prisma, execution.id);
 }
 
-async function authorizedExecution(actor: Actor, id: string, rule: 'read' | 'push'): Promise<TestExecution> {
-  const execution = await actor.services.prisma.testExecution.findUnique({ where: { id } });
-  if (!execution) throw new NotFound('Execution');
-  await authorizedRecordProject(actor, 'Execution', execution.projectId, RULES[rule], 'test-reports');
-  return execution;
-}
+const authorizedExecution = async (actor: Actor, id: string, rule: 'read' | 'push'): Promise<TestExecution> =>
+  authorized(actor, 'Execution', await actor.services.prisma.testExecution.findUnique({ where: { id } }), rule);
 
 async function executionWithResults(db: Db, id: string) {
   const execution = await db.testExecution.findUniqueOrThrow({ where: { id }, include: { results: { orderBy: { stableId: 'asc' } } } });
