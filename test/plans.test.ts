@@ -129,3 +129,43 @@ describe('executions', () => {
     expect((await p.call('GET', `/v1/executions/${execution.id}`)).json().status).toBe('open');
   });
 });
+
+describe('manual cases from CSV', () => {
+  const HEADER = 'name,steps,expected,severity,owner,labels,linked_jira';
+  const importCsv = (p: Awaited<ReturnType<typeof project>>, csv: string, contentType = 'text/csv') =>
+    t.app.inject({ method: 'POST', url: `/v1/projects/${p.slug}/cases/import`, headers: { ...bearer(p.token), 'content-type': contentType }, payload: csv });
+
+  it('imports a file whole, updates a case imported again by name, and plans and executions take them', async () => {
+    const p = await project();
+    const csv = [HEADER, 'Checkout with a saved card,"1. Open cart\n2. Pay",Order confirmed,high,ada,area=payments;smoke,PAY-12', 'Refund,,Money back,,,,'].join('\n');
+    const first = await importCsv(p, csv);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ imported: 2, created: 2, updated: 0 });
+    const [checkout] = first.json().cases;
+    const inventory = (await p.call('GET', `/v1/cases/${checkout.id}`)).json();
+    expect(inventory).toMatchObject({ manual: true, name: 'Checkout with a saved card', steps: '1. Open cart\n2. Pay', expected: 'Order confirmed', severity: 'high', owner: 'ada', labels: { area: 'payments', smoke: '', jira: 'PAY-12' }, lastStatus: null });
+    expect((await importCsv(p, [HEADER, 'Refund,,Money back in 3 days,low,,,'].join('\n'))).json()).toMatchObject({ imported: 1, created: 0, updated: 1 });
+
+    const plan = (await p.call('POST', `/v1/projects/${p.slug}/plans`, { name: 'Manual pass', cases: [checkout.stableId, caseId(0)] })).json();
+    const execution = (await p.call('POST', `/v1/plans/${plan.id}/executions`, { mode: 'hybrid' })).json();
+    expect((await p.call('PATCH', `/v1/executions/${execution.id}/cases/${checkout.stableId}`, { verdict: 'pass' })).json().summary).toMatchObject({ planned: 2, recorded: 1, pass: 1 });
+  });
+
+  it('names every bad line and imports nothing; refuses a malformed file, a wrong header and other content types', async () => {
+    const p = await project();
+    const bad = await importCsv(p, [HEADER, 'Good one,,,,,,', ',no name,,,,,', 'Bad severity,,,urgent,,,', 'Bad jira,,,,,,not-a-key', 'Good one,,,,,,'].join('\n'));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.map((d: { path: string }) => d.path)).toEqual(['$.lines[3].name', '$.lines[4].severity', '$.lines[5].linked_jira', '$.lines[6].name']);
+    expect((await p.call('GET', `/v1/projects/${p.slug}/cases`)).json().items.filter((c: { manual: boolean }) => c.manual)).toEqual([]);
+    for (const csv of [`${HEADER}\n"unclosed,,,,,,`, `${HEADER}\nonly,three,cells`, 'title,steps\nx,y', HEADER, `${HEADER}\nNUL \u0000,,,,,,`]) {
+      expect((await importCsv(p, csv)).statusCode, csv).toBe(400);
+    }
+    expect((await importCsv(p, JSON.stringify({ csv: 'x' }), 'application/json')).statusCode).toBe(400);
+    expect((await importCsv(p, 'x', 'application/xml')).statusCode).toBe(415);
+    expect((await importCsv(p, `${HEADER}\nPlain text is CSV too,,,,,,`, 'text/plain')).statusCode).toBe(200);
+    const other = await project();
+    const stranger = await t.app.inject({ method: 'POST', url: `/v1/projects/${p.slug}/cases/import`, headers: { ...bearer(other.token), 'content-type': 'text/csv' }, payload: `${HEADER}\nx,,,,,,` });
+    expect(stranger.statusCode).toBe(404);
+  });
+});
+

@@ -398,7 +398,7 @@ async function upsertTestCases(tx: Db, projectId: number, cases: KenshoCase[], r
       )
       ON CONFLICT ("projectId", "stableId") DO UPDATE SET
         "name" = excluded."name", "fullName" = excluded."fullName", "filePath" = excluded."filePath", "suite" = excluded."suite",
-        "lastStatus" = CASE WHEN excluded."lastRunAt" >= "TestCase"."lastRunAt" THEN excluded."lastStatus" ELSE "TestCase"."lastStatus" END,
+        "lastStatus" = CASE WHEN "TestCase"."lastRunAt" IS NULL OR excluded."lastRunAt" >= "TestCase"."lastRunAt" THEN excluded."lastStatus" ELSE "TestCase"."lastStatus" END,
         "lastRunAt" = GREATEST(excluded."lastRunAt", "TestCase"."lastRunAt")
       RETURNING "id", "stableId", ("quarantinedAt" IS NOT NULL AND ("quarantineUntil" IS NULL OR "quarantineUntil" > ${now})) AS quarantined`;
     for (const row of returned) {

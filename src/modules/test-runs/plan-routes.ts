@@ -3,10 +3,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { isoInstant } from '../../http/wire.ts';
+import { CSV_COLUMNS, importManualCases, MAX_CSV_ROWS } from './manual-cases.ts';
 import {
   closeExecution, createPlan, EXECUTION_INPUT, getExecution, getPlan, listPlans, PLAN_CHANGE, PLAN_INPUT, setVerdict, startExecution, updatePlan,
   VERDICT_INPUT, VERDICTS, type ExecutionView, type PlanView,
 } from './plans.ts';
+
+const CSV_BODY_LIMIT = 5 * 1024 * 1024;
 
 const planJson = (plan: PlanView) => ({
   id: plan.id,
@@ -66,6 +69,13 @@ export async function planRoutes(app: FastifyInstance): Promise<void> {
     '/executions/:id/cases/:caseId',
     config('A verdict on one case ({verdict: pass|fail|skip|blocked, note?, attachmentIds?}); 409 once closed.', VERDICT_INPUT),
     async (request) => executionJson(await setVerdict(actorOf(request), request.params.id, request.params.caseId, request.body)),
+  );
+  // CSV bodies are read by this plugin's routes only (the import below).
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_BODY_LIMIT }, (_request, body, done) => done(null, body));
+  app.post<{ Params: { slug: string } }>(
+    '/projects/:slug/cases/import',
+    config(`Import manual cases from CSV (text/csv; header ${CSV_COLUMNS.join(',')}; at most ${MAX_CSV_ROWS} lines): all or nothing, every bad line named.`),
+    async (request) => importManualCases(actorOf(request), request.params.slug, request.body),
   );
   app.post<Id>('/executions/:id/close', config('Close an execution: immutable afterwards (409).'), async (request) => executionJson(await closeExecution(actorOf(request), request.params.id)));
 }

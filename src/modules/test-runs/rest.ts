@@ -79,6 +79,8 @@ const inventoryJson = (testCase: InventoryRow, now: Date) => ({
   labels: testCase.labels ?? {},
   lastStatus: testCase.lastStatus,
   lastRunAt: isoInstant(testCase.lastRunAt),
+  manual: testCase.manual,
+  ...(testCase.manual ? { steps: testCase.steps, expected: testCase.expected, severity: testCase.severity } : {}),
   flaky: testCase.states.length > 0,
   flakyBranches: testCase.states.map((state) => state.branch),
   quarantine: isQuarantined(testCase, now)

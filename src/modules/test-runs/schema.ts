@@ -63,8 +63,9 @@ builder.prismaObject('TestCase', {
     fullName: t.exposeString('fullName'),
     filePath: t.exposeString('filePath', { nullable: true }),
     suite: t.exposeString('suite'),
-    lastStatus: t.field({ type: CaseStatusEnum, resolve: (testCase) => testCase.lastStatus }),
-    lastRunAt: t.expose('lastRunAt', { type: 'DateTime' }),
+    lastStatus: t.field({ type: CaseStatusEnum, nullable: true, description: 'Null for a manual case no run has reported yet.', resolve: (testCase) => testCase.lastStatus }),
+    lastRunAt: t.expose('lastRunAt', { type: 'DateTime', nullable: true }),
+    manual: t.exposeBoolean('manual', { description: 'Imported by a person (CSV) rather than first named by a run.' }),
     history: t.field({ type: [CaseHistoryEntryType], description: historyField, resolve: (testCase, _args, ctx) => ctx.loaders.caseHistory.load(testCase.id) }),
   }),
 });
