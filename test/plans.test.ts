@@ -169,3 +169,55 @@ describe('manual cases from CSV', () => {
   });
 });
 
+
+describe('defects', () => {
+  it('are created from labels.jira at ingest, reopened by a new failure, linked by hand and promoted into an issue', async () => {
+    const p = await project();
+    let minute = 30;
+    const pushAnnotated = async (status: 'pass' | 'fail') => {
+      const run = kenshoRun({ project: p.slug, cases: 4, statusOf: (i) => (i === 0 ? status : 'pass'), startedAt: new Date(Date.UTC(2026, 10, 30, 11, minute++)).toISOString() });
+      Object.assign(run.testCases[0]!, { labels: { jira: 'https://acme.atlassian.net/browse/PAY-12' } });
+      expect((await p.call('POST', '/v1/ingest/kensho/finalize', { run })).statusCode).toBe(201);
+    };
+    await pushAnnotated('fail');
+    const [defect, ...none] = (await p.call('GET', `/v1/projects/${p.slug}/defects`)).json().items;
+    expect(none).toEqual([]);
+    expect(defect).toMatchObject({ key: 'PAY-12', url: 'https://acme.atlassian.net/browse/PAY-12', status: 'open', casesAffected: 1, cases: [expect.objectContaining({ stableId: caseId(0) })], closedAt: null });
+
+    const closed = await p.call('PATCH', `/v1/defects/${defect.id}`, { status: 'closed' });
+    expect(closed.json()).toMatchObject({ status: 'closed', closedAt: '2026-11-30T18:00:00Z' });
+    await pushAnnotated('pass');
+    expect((await p.call('GET', `/v1/projects/${p.slug}/defects?status=closed`)).json().items).toHaveLength(1); // a pass reopens nothing
+    t.clock.advance(60_000);
+    await pushAnnotated('fail');
+    expect((await p.call('GET', `/v1/projects/${p.slug}/defects?status=open`)).json().items).toEqual([expect.objectContaining({ id: defect.id, status: 'open', closedAt: null, lastSeenAt: '2026-11-30T18:01:00Z' })]);
+
+    const linked = await p.call('POST', `/v1/projects/${p.slug}/defects`, { key: 'pay-12', cases: [caseId(1)] });
+    expect(linked.statusCode).toBe(200);
+    expect(linked.json().casesAffected).toBe(2);
+    const fresh = await p.call('POST', `/v1/projects/${p.slug}/defects`, { key: '#45', url: 'https://github.com/acme/web/issues/45', cases: [caseId(2)] });
+    expect(fresh.statusCode).toBe(201);
+
+    const promoted = await p.call('POST', `/v1/defects/${defect.id}/promote`, {});
+    expect(promoted.statusCode).toBe(201);
+    expect(promoted.json()).toMatchObject({ issue: { title: 'Defect PAY-12', status: 'open' }, defect: { issueId: promoted.json().issue.id } });
+    expect((await p.call('POST', `/v1/defects/${defect.id}/promote`, {})).statusCode).toBe(409);
+  });
+
+  it('refuses unknown cases, bad keys and statuses (400), and hides other tenants’ defects (404)', async () => {
+    const p = await project();
+    const bad = await p.call('POST', `/v1/projects/${p.slug}/defects`, { key: 'PAY-1', cases: [caseId(0), 'tc_nope'] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details).toEqual([{ path: '$.cases[1]', message: expect.any(String) }]);
+    for (const body of [{ key: 'not a key', cases: [caseId(0)] }, { key: 'PAY-1', url: 'javascript:alert(1)', cases: [caseId(0)] }, { key: 'PAY-1\u0000', cases: [caseId(0)] }, { key: 'PAY-1', cases: [] }]) {
+      expect((await p.call('POST', `/v1/projects/${p.slug}/defects`, body)).statusCode, JSON.stringify(body)).toBe(400);
+    }
+    const defect = (await p.call('POST', `/v1/projects/${p.slug}/defects`, { key: 'PAY-1', cases: [caseId(0)] })).json();
+    expect((await p.call('PATCH', `/v1/defects/${defect.id}`, { status: 'gone' })).statusCode).toBe(400);
+    expect((await p.call('GET', `/v1/projects/${p.slug}/defects?status=__proto__`)).statusCode).toBe(400);
+    const other = await project();
+    expect((await other.call('PATCH', `/v1/defects/${defect.id}`, { status: 'closed' })).statusCode).toBe(404);
+    expect((await other.call('POST', `/v1/defects/${defect.id}/promote`, {})).statusCode).toBe(404);
+    expect((await other.call('GET', `/v1/projects/${p.slug}/defects`)).statusCode).toBe(404);
+  });
+});

@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal.ts';
 import type { Db, Prisma } from '../../db/client.ts';
 import type { TriageEvent } from '../../generated/prisma/client.ts';
 
-export type TriageSubject = 'Report' | 'Issue' | 'ErrorGroup' | 'BugReport' | 'TaskReport';
+export type TriageSubject = 'Report' | 'Issue' | 'ErrorGroup' | 'BugReport' | 'TaskReport' | 'Defect';
 
 export interface TriageChange {
   subject: TriageSubject;

@@ -31,7 +31,7 @@ export async function openIssue(tx: Db, principal: Principal, issue: NewIssue, a
   return created;
 }
 
-const SUBJECT_LABEL: Record<TriageSubject, string> = { Report: 'report', Issue: 'issue', ErrorGroup: 'error group', BugReport: 'bug report', TaskReport: 'task report' };
+const SUBJECT_LABEL: Record<TriageSubject, string> = { Report: 'report', Issue: 'issue', ErrorGroup: 'error group', BugReport: 'bug report', TaskReport: 'task report', Defect: 'defect' };
 
 export interface Promotion<T> {
   projectId: number;

@@ -10,6 +10,7 @@ import { lockForTransaction } from '../../db/advisory-lock.ts';
 import type { Db } from '../../db/client.ts';
 import { storableValue } from '../../db/storable.ts';
 import { emitEvents } from '../webhooks/events.ts';
+import { defectAnnotation, recordDefectsFromRun } from './defects.ts';
 import { fillExecutionsFromRun } from './plans.ts';
 import { enqueueJob } from '../../jobs/queue.ts';
 import { BadRequest, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
@@ -240,6 +241,11 @@ export async function finalizeRun(actor: Actor, body: unknown): Promise<Finalize
       if (again) return { created: false, run: again };
       const summary = await storeRun(tx, project.id, run, cases, links, services.clock.now());
       await fillExecutionsFromRun(tx, project.id, summary.id, services.clock.now());
+      const annotated = cases.flatMap((c) => {
+        const found = defectAnnotation(c.labels?.jira);
+        return found ? [{ stableId: c.id, ...found }] : [];
+      });
+      await recordDefectsFromRun(tx, project.id, summary.id, services.clock.now(), annotated);
       return { created: true, run: summary };
     },
     { timeout: 120_000, maxWait: 60_000 },

@@ -1,8 +1,10 @@
-// Kaizen's plans and executions (`/v1`): a plan per project, revisions on edit, executions pinned
-// to a revision with a verdict per case, auto-filled by runs, immutable once closed.
+// Kaizen's test management (`/v1`): plans (revisions on edit), executions pinned to a revision
+// with a verdict per case (auto-filled by runs, immutable once closed), manual cases imported from
+// CSV, and defects.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { isoInstant } from '../../http/wire.ts';
+import { DEFECT_CHANGE, DEFECT_LINK, DEFECT_PROMOTION, defectSeverity, linkDefect, listDefects, promoteDefect, updateDefect, type DefectView } from './defects.ts';
 import { CSV_COLUMNS, importManualCases, MAX_CSV_ROWS } from './manual-cases.ts';
 import {
   closeExecution, createPlan, EXECUTION_INPUT, getExecution, getPlan, listPlans, PLAN_CHANGE, PLAN_INPUT, setVerdict, startExecution, updatePlan,
@@ -18,6 +20,20 @@ const planJson = (plan: PlanView) => ({
   cases: plan.revisions[0]?.caseIds ?? [],
   createdAt: isoInstant(plan.createdAt),
   updatedAt: isoInstant(plan.updatedAt),
+});
+
+const defectJson = (defect: DefectView) => ({
+  id: defect.id,
+  key: defect.key,
+  url: defect.url,
+  status: defect.status,
+  severity: defectSeverity(defect),
+  casesAffected: defect.casesAffected,
+  cases: defect.cases.map((c) => ({ id: c.testCase.id, stableId: c.testCase.stableId, name: c.testCase.name })),
+  firstSeenAt: isoInstant(defect.firstSeenAt),
+  lastSeenAt: isoInstant(defect.lastSeenAt),
+  closedAt: isoInstant(defect.closedAt),
+  issueId: defect.issueId,
 });
 
 /** Counts per verdict, coverage of the revision's cases, mean duration of the timed verdicts. */
@@ -77,5 +93,24 @@ export async function planRoutes(app: FastifyInstance): Promise<void> {
     config(`Import manual cases from CSV (text/csv; header ${CSV_COLUMNS.join(',')}; at most ${MAX_CSV_ROWS} lines): all or nothing, every bad line named.`),
     async (request) => importManualCases(actorOf(request), request.params.slug, request.body),
   );
+  app.get<{ Params: { slug: string }; Querystring: { status?: string; cursor?: string } }>(
+    '/projects/:slug/defects',
+    config('The project’s defects, 100 a page (?status=open|closed, ?cursor): cases affected, first and last seen, severity of its cases.'),
+    async (request) => {
+      const { defects, nextCursor } = await listDefects(actorOf(request), request.params.slug, request.query);
+      return { items: defects.map(defectJson), nextCursor };
+    },
+  );
+  app.post<{ Params: { slug: string } }>('/projects/:slug/defects', config('Link tests to a defect by hand ({key, url?, cases}); 201 when the defect is new.', DEFECT_LINK), async (request, reply) => {
+    const { defect, created } = await linkDefect(actorOf(request), request.params.slug, request.body);
+    return reply.code(created ? 201 : 200).send(defectJson(defect));
+  });
+  app.patch<Id>('/defects/:id', config('Close or reopen a defect ({status}); a new failure of a linked test reopens it.', DEFECT_CHANGE), async (request) =>
+    defectJson(await updateDefect(actorOf(request), request.params.id, request.body)),
+  );
+  app.post<Id>('/defects/:id/promote', config('Promote a defect into an Intake issue ({issueId?, title?}): 201 for a new issue.', DEFECT_PROMOTION), async (request, reply) => {
+    const { issue, created, defect } = await promoteDefect(actorOf(request), request.params.id, request.body);
+    return reply.code(created ? 201 : 200).send({ issue: { id: issue.id, title: issue.title, status: issue.status.toLowerCase() }, defect: defectJson(defect) });
+  });
   app.post<Id>('/executions/:id/close', config('Close an execution: immutable afterwards (409).'), async (request) => executionJson(await closeExecution(actorOf(request), request.params.id)));
 }
