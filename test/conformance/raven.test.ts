@@ -190,3 +190,14 @@ describe('list filters', () => {
     expect(fields.workspaceId).toEqual([expect.any(String)]);
   });
 });
+
+describe('rate limits', () => {
+  it('"Headers on every response: … X-RateLimit-Reset (unix s)": an absolute time, not seconds until it', async () => {
+    const { adminToken } = await seedWorkspace(t.operator);
+    const response = await call('list', {}, adminToken);
+    const reset = Number(response.headers['x-ratelimit-reset']);
+    const now = Date.now() / 1000;
+    expect(reset).toBeGreaterThan(now);
+    expect(reset).toBeLessThanOrEqual(Math.ceil(now) + 61);
+  });
+});
