@@ -104,8 +104,8 @@ async function fill(p: typeof small, rows: number) {
     INSERT INTO "BugReport" (id, "workspaceId", source, severity, status, title, "occurredAt", "createdAt", "updatedAt")
     SELECT $1 || '-' || n, $1,
       (ARRAY['auto:server','auto:client','auto:agent','user:command'])[1 + n % 4]::"BugReportSource",
-      (ARRAY['low','medium','high','critical'])[1 + n % 4]::"BugSeverity",
-      (CASE WHEN n % 4 = 3 AND (n / 4) % 5 = 2 THEN 'open' ELSE (ARRAY['open','triaged','in_progress','resolved','closed'])[1 + (n / 4) % 5] END)::"BugStatus",
+      (ARRAY['low','medium','high','critical'])[1 + n % 4],
+      (CASE WHEN n % 4 = 3 AND (n / 4) % 5 = 2 THEN 'open' ELSE (ARRAY['open','triaged','in_progress','resolved','closed'])[1 + (n / 4) % 5] END),
       'Bug ' || n, now() - (n || ' seconds')::interval, now(), now()
     FROM generate_series(1, $2::int) AS n`, [p.workspaceId, rows]);
 }

@@ -5,7 +5,8 @@ import { defineNodeKind, encodeGlobalId, NodeInterface } from '../../graphql/nod
 import { IssueNode, IssueType } from '../issues/schema.ts';
 import { ProjectNode } from '../workspaces/schema.ts';
 import { recordActivity } from './journey.ts';
-import { BUG_SEVERITIES, BUG_SOURCES, BUG_STATUSES } from './rules.ts';
+// Stored as text and written only through the domain's zod enums, so the casts below hold.
+import { BUG_SEVERITIES, BUG_SOURCES, BUG_STATUSES, type BugSeverity, type BugStatus } from './rules.ts';
 import {
   apiSource, bugReportFor, bugReportPage, countBugReports, createBugReport, deleteBugReport, promoteBugReport, reportBugAutomatically,
   updateBugReport, type AutoReportOutcome, type BugReportFilter,
@@ -30,8 +31,8 @@ const BugReportType = builder.prismaObject('BugReport', {
     spaceId: t.exposeString('spaceId', { nullable: true }),
     reporter: t.relation('reporter', { nullable: true }),
     source: t.field({ type: BugSourceEnum, resolve: (report) => apiSource(report.source) }),
-    severity: t.field({ type: BugSeverityEnum, resolve: (report) => report.severity }),
-    status: t.field({ type: BugStatusEnum, resolve: (report) => report.status }),
+    severity: t.field({ type: BugSeverityEnum, resolve: (report) => report.severity as BugSeverity }),
+    status: t.field({ type: BugStatusEnum, resolve: (report) => report.status as BugStatus }),
     title: t.exposeString('title'),
     description: t.exposeString('description', { nullable: true }),
     errorMessage: t.exposeString('errorMessage', { nullable: true }),
@@ -95,8 +96,8 @@ const ReportedBugSummary = builder.objectRef<AutoReportOutcome>('ReportedBugSumm
     databaseId: t.string({ resolve: (outcome) => outcome.report.id }),
     title: t.string({ resolve: (outcome) => outcome.report.title }),
     source: t.field({ type: BugSourceEnum, resolve: (outcome) => apiSource(outcome.report.source) }),
-    severity: t.field({ type: BugSeverityEnum, resolve: (outcome) => outcome.report.severity }),
-    status: t.field({ type: BugStatusEnum, resolve: (outcome) => outcome.report.status }),
+    severity: t.field({ type: BugSeverityEnum, resolve: (outcome) => outcome.report.severity as BugSeverity }),
+    status: t.field({ type: BugStatusEnum, resolve: (outcome) => outcome.report.status as BugStatus }),
     occurrenceCount: t.int({ description: 'Including this occurrence.', resolve: (outcome) => outcome.report.occurrenceCount + (outcome.created ? 0 : 1) }),
     createdAt: t.field({ type: 'DateTime', resolve: (outcome) => outcome.report.createdAt }),
   }),
