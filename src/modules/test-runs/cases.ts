@@ -3,17 +3,26 @@
 import { z } from 'zod';
 import type { TestCase } from '../../generated/prisma/client.ts';
 import { authorizeProject } from '../../auth/permissions.ts';
-import { BadRequest, NotFound } from '../../errors.ts';
+import type { Db } from '../../db/client.ts';
+import { BadRequest, ValidationFailed } from '../../errors.ts';
 import type { Actor } from '../../services.ts';
 import { isoDateSchema, MAX_INT32, maxChars, parseInput, parseIsoDate } from '../../validation.ts';
 import { triageActor } from '../history/service.ts';
-import { authorizedRecordProject } from '../workspaces/project-scope.ts';
 import { runProject } from './ingest.ts';
 import { CASE_STATUSES } from './kensho.ts';
 import { RULES } from './rules.ts';
-import { caseHistories, idCursors } from './service.ts';
+import { authorizedTestRecord, caseHistories, idCursors } from './service.ts';
 
 export const INVENTORY_PAGE = 500;
+
+/** The project's tests these stable ids name; one the inventory lacks is refused by its position (`cases.N`). */
+export async function knownCases(db: Db, projectId: number, stableIds: string[]): Promise<Array<{ id: number; stableId: string }>> {
+  const cases = await db.testCase.findMany({ where: { projectId, stableId: { in: stableIds } }, select: { id: true, stableId: true } });
+  const known = new Set(cases.map((c) => c.stableId));
+  const unknown = Object.fromEntries(stableIds.flatMap((id, i) => (known.has(id) ? [] : [[`cases.${i}`, [`The cases.${i} field names no test of this project.`]]])));
+  if (Object.keys(unknown).length > 0) throw new ValidationFailed(unknown);
+  return cases;
+}
 
 export const isQuarantined = (testCase: Pick<TestCase, 'quarantinedAt' | 'quarantineUntil'>, now: Date) =>
   testCase.quarantinedAt !== null && (testCase.quarantineUntil === null || testCase.quarantineUntil > now);
@@ -52,9 +61,8 @@ export async function caseWithHistory(actor: Actor, id: string) {
 
 async function readableCase(actor: Actor, id: string, rule: (typeof RULES)[keyof typeof RULES]) {
   const numeric = /^\d{1,10}$/.test(id) && Number(id) <= MAX_INT32 ? Number(id) : null;
-  const testCase = numeric === null ? null : await actor.services.prisma.testCase.findUnique({ where: { id: numeric }, include: { states: { where: { flaky: true }, select: { branch: true } } } });
-  if (!testCase) throw new NotFound('Test case');
-  await authorizedRecordProject(actor, 'Test case', testCase.projectId, RULES.read, 'test-reports');
+  const found = numeric === null ? null : await actor.services.prisma.testCase.findUnique({ where: { id: numeric }, include: { states: { where: { flaky: true }, select: { branch: true } } } });
+  const testCase = await authorizedTestRecord(actor, 'Test case', found, 'read');
   if (rule !== RULES.read) {
     const project = await actor.services.prisma.project.findUniqueOrThrow({ where: { id: testCase.projectId } });
     authorizeProject(actor.principal, project, rule);

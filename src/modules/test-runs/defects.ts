@@ -5,14 +5,14 @@
 import { z } from 'zod';
 import type { Issue } from '../../generated/prisma/client.ts';
 import type { Db } from '../../db/client.ts';
-import { BadRequest, Conflict, NotFound, ValidationFailed } from '../../errors.ts';
+import { BadRequest, Conflict } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Actor } from '../../services.ts';
 import { idSchema, maxChars, parseInput } from '../../validation.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
-import { authorizedRecordProject } from '../workspaces/project-scope.ts';
+import { knownCases } from './cases.ts';
 import { runProject } from './ingest.ts';
-import { RULES } from './rules.ts';
+import { authorizedTestRecord, prefixedIdAfter } from './service.ts';
 
 /** PAY-12 (Jira), ENG-123 (Linear), #45 (GitHub, GitLab). */
 const DEFECT_KEY = /^(?:[A-Za-z][A-Za-z0-9_]{0,49}-\d{1,10}|#\d{1,10})$/;
@@ -37,8 +37,8 @@ export async function recordDefectsFromRun(tx: Db, projectId: number, runId: str
   if (annotated.length > 0) {
     await tx.$executeRaw`
       INSERT INTO "Defect" ("id", "projectId", "key", "url", "firstSeenAt", "lastSeenAt", "createdAt")
-      SELECT DISTINCT ON (k) 'dft_' || replace(gen_random_uuid()::text, '-', ''), ${projectId}, k, u, ${now}, ${now}, ${now}
-      FROM unnest(${annotated.map((a) => a.key)}::text[], ${annotated.map((a) => a.url)}::text[]) AS a(k, u)
+      SELECT DISTINCT ON (k) i, ${projectId}, k, u, ${now}, ${now}, ${now}
+      FROM unnest(${annotated.map(() => newId('dft'))}::text[], ${annotated.map((a) => a.key)}::text[], ${annotated.map((a) => a.url)}::text[]) AS a(i, k, u)
       ON CONFLICT ("projectId", "key") DO UPDATE SET "url" = COALESCE("Defect"."url", excluded."url")`;
     await tx.$executeRaw`
       INSERT INTO "DefectCase" ("defectId", "testCaseId")
@@ -70,9 +70,9 @@ export const defectSeverity = (defect: DefectView) =>
 export async function listDefects(actor: Actor, projectRef: string, query: { status?: unknown; cursor?: unknown }) {
   const project = await runProject(actor, { project: projectRef }, 'read');
   if (query.status !== undefined && query.status !== 'open' && query.status !== 'closed') throw new BadRequest('status must be open or closed.');
-  if (query.cursor !== undefined && (typeof query.cursor !== 'string' || !/^dft_[0-9a-z]{1,40}$/.test(query.cursor))) throw new BadRequest('The cursor is not one this API gave out.');
+  const after = prefixedIdAfter('dft', query.cursor);
   const rows = await actor.services.prisma.defect.findMany({
-    where: { projectId: project.id, ...(query.status ? { status: query.status } : {}), ...(query.cursor ? { id: { gt: query.cursor as string } } : {}) },
+    where: { projectId: project.id, ...(query.status ? { status: query.status } : {}), ...(after ? { id: { gt: after } } : {}) },
     orderBy: { id: 'asc' },
     take: DEFECT_PAGE + 1,
     include: { ...DEFECT_INCLUDE, _count: { select: { cases: true } } },
@@ -94,10 +94,7 @@ export async function linkDefect(actor: Actor, projectRef: string, body: unknown
   const input = parseInput(linkInput, body ?? {});
   const now = actor.services.clock.now();
   return actor.services.prisma.$transaction(async (tx) => {
-    const cases = await tx.testCase.findMany({ where: { projectId: project.id, stableId: { in: input.cases } }, select: { id: true, stableId: true } });
-    const known = new Set(cases.map((c) => c.stableId));
-    const unknown = Object.fromEntries(input.cases.flatMap((id, i) => (known.has(id) ? [] : [[`cases.${i}`, [`The cases.${i} field names no test of this project.`]]])));
-    if (Object.keys(unknown).length > 0) throw new ValidationFailed(unknown);
+    const cases = await knownCases(tx, project.id, input.cases);
     const key = input.key.toUpperCase();
     const existing = await tx.defect.findUnique({ where: { projectId_key: { projectId: project.id, key } } });
     const defect =
@@ -108,12 +105,8 @@ export async function linkDefect(actor: Actor, projectRef: string, body: unknown
   });
 }
 
-async function authorizedDefect(actor: Actor, id: string, rule: 'read' | 'push') {
-  const defect = await actor.services.prisma.defect.findUnique({ where: { id } });
-  if (!defect) throw new NotFound('Defect');
-  await authorizedRecordProject(actor, 'Defect', defect.projectId, RULES[rule], 'test-reports');
-  return defect;
-}
+const authorizedDefect = async (actor: Actor, id: string, rule: 'read' | 'push') =>
+  authorizedTestRecord(actor, 'Defect', await actor.services.prisma.defect.findUnique({ where: { id } }), rule);
 
 const defectChange = z.strictObject({ status: z.enum(['open', 'closed']) });
 export const DEFECT_CHANGE = defectChange;

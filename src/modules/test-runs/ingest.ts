@@ -239,13 +239,14 @@ export async function finalizeRun(actor: Actor, body: unknown): Promise<Finalize
       await lockForTransaction(tx, 'test-run', `${project.id}:${run.id}`);
       const again = await tx.testRun.findUnique({ where: { projectId_externalRunId: { projectId: project.id, externalRunId: run.id } } });
       if (again) return { created: false, run: again };
-      const summary = await storeRun(tx, project.id, run, cases, links, services.clock.now());
-      await fillExecutionsFromRun(tx, project.id, summary.id, services.clock.now());
+      const now = services.clock.now();
+      const summary = await storeRun(tx, project.id, run, cases, links, now);
+      await fillExecutionsFromRun(tx, project.id, summary.id, now);
       const annotated = cases.flatMap((c) => {
         const found = defectAnnotation(c.labels?.jira);
         return found ? [{ stableId: c.id, ...found }] : [];
       });
-      await recordDefectsFromRun(tx, project.id, summary.id, services.clock.now(), annotated);
+      await recordDefectsFromRun(tx, project.id, summary.id, now, annotated);
       return { created: true, run: summary };
     },
     { timeout: 120_000, maxWait: 60_000 },

@@ -5,14 +5,14 @@
 import { z } from 'zod';
 import type { Prisma as PrismaTypes, TestExecution, TestPlan } from '../../generated/prisma/client.ts';
 import type { Db } from '../../db/client.ts';
-import { BadRequest, Conflict, NotFound, ValidationFailed } from '../../errors.ts';
+import { Conflict, NotFound } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Actor } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { triageActor } from '../history/service.ts';
-import { authorizedRecordProject } from '../workspaces/project-scope.ts';
+import { knownCases } from './cases.ts';
 import { runProject } from './ingest.ts';
-import { RULES } from './rules.ts';
+import { authorizedTestRecord, prefixedIdAfter } from './service.ts';
 
 export const VERDICTS = ['pass', 'fail', 'skip', 'blocked'] as const;
 export const EXECUTION_MODES = ['manual', 'automated', 'hybrid'] as const;
@@ -37,20 +37,9 @@ export const PLAN_CHANGE = planChange;
 export const EXECUTION_INPUT = executionInput;
 export const VERDICT_INPUT = verdictInput;
 
-/** Every named case must be a test of the project (its inventory), reported per position. */
-async function requireKnownCases(db: Db, projectId: number, stableIds: string[]) {
-  const known = new Set((await db.testCase.findMany({ where: { projectId, stableId: { in: stableIds } }, select: { stableId: true } })).map((c) => c.stableId));
-  const errors = Object.fromEntries(stableIds.flatMap((id, i) => (known.has(id) ? [] : [[`cases.${i}`, [`The cases.${i} field names no test of this project.`]]])));
-  if (Object.keys(errors).length > 0) throw new ValidationFailed(errors);
-}
-
-/** Plans page by id (ULIDs sort by creation); the cursor is the last id of a page. */
-const PLAN_ID = /^plan_[0-9a-z]{26}$/;
-
 export async function listPlans(actor: Actor, projectRef: string, query: { cursor?: unknown }) {
   const project = await runProject(actor, { project: projectRef }, 'read');
-  const after = query.cursor === undefined || query.cursor === '' ? undefined : query.cursor;
-  if (after !== undefined && (typeof after !== 'string' || !PLAN_ID.test(after))) throw new BadRequest('The cursor is not one this API gave out.');
+  const after = prefixedIdAfter('plan', query.cursor);
   const plans = await actor.services.prisma.testPlan.findMany({
     where: { projectId: project.id, ...(after === undefined ? {} : { id: { gt: after } }) },
     orderBy: { id: 'asc' },
@@ -65,7 +54,7 @@ export async function createPlan(actor: Actor, projectRef: string, body: unknown
   const input = parseInput(planInput, body ?? {});
   const now = actor.services.clock.now();
   return actor.services.prisma.$transaction(async (tx) => {
-    await requireKnownCases(tx, project.id, input.cases);
+    await knownCases(tx, project.id, input.cases);
     const id = newId('plan');
     await tx.testPlan.create({ data: { id, projectId: project.id, name: input.name, revision: 1, createdAt: now, updatedAt: now } });
     await tx.testPlanRevision.create({ data: { planId: id, revision: 1, name: input.name, caseIds: input.cases, createdAt: now, createdBy: triageActor(actor.principal).actorName } });
@@ -73,15 +62,8 @@ export async function createPlan(actor: Actor, projectRef: string, body: unknown
   });
 }
 
-/** A plan or execution the caller may read (or change), or NotFound — also for those of projects they cannot see. */
-async function authorized<T extends { projectId: number }>(actor: Actor, resource: string, record: T | null, rule: 'read' | 'push'): Promise<T> {
-  if (!record) throw new NotFound(resource);
-  await authorizedRecordProject(actor, resource, record.projectId, RULES[rule], 'test-reports');
-  return record;
-}
-
 const authorizedPlan = async (actor: Actor, id: string, rule: 'read' | 'push'): Promise<TestPlan> =>
-  authorized(actor, 'Test plan', await actor.services.prisma.testPlan.findUnique({ where: { id } }), rule);
+  authorizedTestRecord(actor, 'Test plan', await actor.services.prisma.testPlan.findUnique({ where: { id } }), rule);
 
 async function planWithCases(db: Db, id: string) {
   return db.testPlan.findUniqueOrThrow({ where: { id }, include: { revisions: { orderBy: { revision: 'desc' }, take: 1 } } });
@@ -99,7 +81,7 @@ export async function updatePlan(actor: Actor, id: string, body: unknown) {
   const now = actor.services.clock.now();
   return actor.services.prisma.$transaction(async (tx) => {
     const current = await tx.testPlanRevision.findUniqueOrThrow({ where: { planId_revision: { planId: id, revision: plan.revision } } });
-    if (change.cases) await requireKnownCases(tx, plan.projectId, change.cases);
+    if (change.cases) await knownCases(tx, plan.projectId, change.cases);
     // The revision number is claimed by a conditional update: two concurrent edits cannot both make revision n+1.
     const { count } = await tx.testPlan.updateMany({ where: { id, revision: plan.revision }, data: { revision: plan.revision + 1, name: change.name ?? plan.name, updatedAt: now } });
     if (count === 0) throw new Conflict('The plan was changed meanwhile; read it again and retry.');
@@ -120,7 +102,7 @@ export async function startExecution(actor: Actor, planId: string, body: unknown
 }
 
 const authorizedExecution = async (actor: Actor, id: string, rule: 'read' | 'push'): Promise<TestExecution> =>
-  authorized(actor, 'Execution', await actor.services.prisma.testExecution.findUnique({ where: { id } }), rule);
+  authorizedTestRecord(actor, 'Execution', await actor.services.prisma.testExecution.findUnique({ where: { id } }), rule);
 
 async function executionWithResults(db: Db, id: string) {
   const execution = await db.testExecution.findUniqueOrThrow({ where: { id }, include: { results: { orderBy: { stableId: 'asc' } } } });

@@ -92,9 +92,7 @@ export async function testProjectDetail(actor: Actor, ref: string) {
 export async function findRun<Q extends Pick<PrismaTypes.TestRunFindUniqueArgs, 'include'>>(actor: Actor, id: string, query: Q = {} as Q) {
   requireAuthenticated(actor.principal);
   const run = /^run_[0-9a-z]{26}$/.test(id) ? await actor.services.prisma.testRun.findUnique({ ...query, where: { id } }) : null;
-  if (!run) throw new NotFound('Run');
-  await authorizedRecordProject(actor, 'Run', run.projectId, RULES.read, 'test-reports');
-  return run;
+  return authorizedTestRecord(actor, 'Run', run, 'read');
 }
 
 async function runsWhere(actor: Actor, projectId: number, branch: string | null | undefined) {
@@ -137,6 +135,23 @@ export function idCursors(kind: string) {
   };
 }
 const caseRunCursors = idCursors('cr');
+
+/**
+ * The cursor of a list paged by a prefixed text id (`plan_…`, `dft_…`: ULIDs, which sort by
+ * creation): the last id of the page. Undefined for the first page; BadRequest for anything else.
+ */
+export function prefixedIdAfter(prefix: string, cursor: unknown): string | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  if (typeof cursor !== 'string' || !new RegExp(`^${prefix}_[0-9a-z]{26}$`).test(cursor)) throw new BadRequest('The cursor is not one this API gave out.');
+  return cursor;
+}
+
+/** A record of a project (plan, execution, defect) the caller may read or change, else NotFound — also for other tenants'. */
+export async function authorizedTestRecord<T extends { projectId: number }>(actor: Actor, resource: string, record: T | null, rule: keyof typeof RULES): Promise<T> {
+  if (!record) throw new NotFound(resource);
+  await authorizedRecordProject(actor, resource, record.projectId, RULES[rule], 'test-reports');
+  return record;
+}
 
 /** One page of a run's cases in stored order, by opaque cursor, optionally of one status. */
 export async function runCasePage(actor: Actor, runId: string, options: { status?: unknown; cursor?: unknown; limit?: unknown }) {
@@ -193,10 +208,7 @@ export async function caseHistories(prisma: Db, testCaseIds: readonly number[]):
 /** A test case (across runs) the caller may read. */
 export async function findTestCase<Q extends Pick<PrismaTypes.TestCaseFindUniqueArgs, 'include'>>(actor: Actor, id: number, query: Q = {} as Q) {
   requireAuthenticated(actor.principal);
-  const testCase = await actor.services.prisma.testCase.findUnique({ ...query, where: { id } });
-  if (!testCase) throw new NotFound('Test case');
-  await authorizedRecordProject(actor, 'Test case', testCase.projectId, RULES.read, 'test-reports');
-  return testCase;
+  return authorizedTestRecord(actor, 'Test case', await actor.services.prisma.testCase.findUnique({ ...query, where: { id } }), 'read');
 }
 
 // --- links that work without a bearer token (a browser opening the report) ----------------
