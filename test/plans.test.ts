@@ -3,7 +3,7 @@
 // once closed, the summary, and every route's auth and bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../src/modules/workspaces/service.ts';
-import { bearer, createTestApp, type TestApp } from './helpers.ts';
+import { bearer, createTestApp, graphql, type TestApp } from './helpers.ts';
 import { seedWorkspace } from './fixtures.ts';
 import { caseId, kenshoRun } from './kensho-fixture.ts';
 
@@ -219,5 +219,137 @@ describe('defects', () => {
     expect((await other.call('PATCH', `/v1/defects/${defect.id}`, { status: 'closed' })).statusCode).toBe(404);
     expect((await other.call('POST', `/v1/defects/${defect.id}/promote`, {})).statusCode).toBe(404);
     expect((await other.call('GET', `/v1/projects/${p.slug}/defects`)).statusCode).toBe(404);
+  });
+});
+
+describe('the board (GraphQL)', () => {
+  const PLAN_FIELDS = 'id databaseId name revision cases';
+  const EXECUTION_FIELDS = `id databaseId revision mode autoFill status cases
+    summary { planned recorded coverage pass fail skip blocked averageDurationMs defectsOpened }
+    results(first: 10) { totalCount nodes { caseId verdict note setByRun } }`;
+  const gql = (p: Awaited<ReturnType<typeof project>>, query: string, variables: Record<string, unknown> = {}) => graphql(t.app, query, variables, p.token);
+  const success = <T>(result: { errors?: unknown; data: Record<string, { __typename: string; data?: T }> }, field: string): T => {
+    expect(result.errors).toBeUndefined();
+    expect(result.data[field]!.__typename, JSON.stringify(result.data[field])).toMatch(/Success$/);
+    return result.data[field]!.data!;
+  };
+
+  it('runs a plan through an execution with the same rules and figures as REST, and counts the defects opened meanwhile', async () => {
+    const p = await project();
+    const created = success<{ id: string; databaseId: string; revision: number; cases: string[] }>(
+      await gql(p, `mutation($input: CreateTestPlanInput!) { createTestPlan(input: $input) { __typename ... on CreateTestPlanSuccess { data { ${PLAN_FIELDS} } } } }`, {
+        input: { project: p.slug, name: 'Smoke', cases: [caseId(0), caseId(1)] },
+      }),
+      'createTestPlan',
+    );
+    expect(created).toMatchObject({ name: 'Smoke', revision: 1, cases: [caseId(0), caseId(1)] });
+    expect((await p.call('GET', `/v1/plans/${created.databaseId}`)).json().cases).toEqual(created.cases);
+
+    const execution = success<{ id: string; databaseId: string }>(
+      await gql(p, `mutation($input: StartTestExecutionInput!) { startTestExecution(input: $input) { __typename ... on StartTestExecutionSuccess { data { ${EXECUTION_FIELDS} } } } }`, {
+        input: { planId: created.id, mode: 'HYBRID' },
+      }),
+      'startTestExecution',
+    );
+    const revised = success<{ revision: number }>(
+      await gql(p, `mutation($input: UpdateTestPlanInput!) { updateTestPlan(input: $input) { __typename ... on UpdateTestPlanSuccess { data { ${PLAN_FIELDS} } } } }`, {
+        input: { id: created.id, cases: [caseId(0), caseId(1), caseId(2)] },
+      }),
+      'updateTestPlan',
+    );
+    expect(revised.revision).toBe(2);
+
+    const verdict = success<{ summary: object; results: { nodes: object[] } }>(
+      await gql(p, `mutation($input: SetExecutionVerdictInput!) { setExecutionVerdict(input: $input) { __typename ... on SetExecutionVerdictSuccess { data { ${EXECUTION_FIELDS} } } } }`, {
+        input: { executionId: execution.id, caseId: caseId(0), verdict: 'BLOCKED', note: 'no staging' },
+      }),
+      'setExecutionVerdict',
+    );
+    expect(verdict.results.nodes).toEqual([{ caseId: caseId(0), verdict: 'BLOCKED', note: 'no staging', setByRun: false }]);
+
+    // A run fills case 1, and its failure opens a defect linked to case 1 (a case of the plan).
+    const link = await p.call('POST', `/v1/projects/${p.slug}/defects`, { key: 'PAY-7', cases: [caseId(1)] });
+    expect(link.statusCode).toBe(201);
+    await p.call('PATCH', `/v1/defects/${link.json().id}`, { status: 'closed' });
+    await p.push((i) => (i === 1 ? 'fail' : 'pass'));
+    const rest = (await p.call('GET', `/v1/executions/${execution.databaseId}`)).json();
+    expect(rest.summary).toMatchObject({ planned: 2, recorded: 2, pass: 0, fail: 1, blocked: 1, defectsOpened: 1 });
+
+    const read = await gql(p, `query($id: ID!) { testExecution(id: $id) { ${EXECUTION_FIELDS} plan { name revision } } node(id: $id) { ... on TestExecution { databaseId } } }`, { id: execution.id });
+    expect(read.errors).toBeUndefined();
+    expect(read.data.testExecution).toMatchObject({ revision: 1, mode: 'HYBRID', status: 'OPEN', cases: rest.cases, summary: rest.summary, plan: { name: 'Smoke', revision: 2 } });
+    expect(read.data.node).toEqual({ databaseId: execution.databaseId });
+
+    const closed = success<{ status: string }>(
+      await gql(p, `mutation($id: ID!) { closeTestExecution(id: $id) { __typename ... on CloseTestExecutionSuccess { data { status } } } }`, { id: execution.id }),
+      'closeTestExecution',
+    );
+    expect(closed.status).toBe('CLOSED');
+    const late = await gql(p, `mutation($input: SetExecutionVerdictInput!) { setExecutionVerdict(input: $input) { __typename ... on Error { code } } }`, {
+      input: { executionId: execution.id, caseId: caseId(1), verdict: 'PASS' },
+    });
+    expect(late.data.setExecutionVerdict).toEqual({ __typename: 'ConflictError', code: 'conflict' });
+
+    const listed = await gql(p, `query($p: ID!) { project(id: $p) { testPlans(first: 5) { totalCount nodes { databaseId executions(first: 5) { totalCount nodes { databaseId status } } } } } }`, { p: p.slug });
+    expect(listed.data.project.testPlans).toEqual({ totalCount: 1, nodes: [{ databaseId: created.databaseId, executions: { totalCount: 1, nodes: [{ databaseId: execution.databaseId, status: 'CLOSED' }] } }] });
+  });
+
+  it('names bad input by its GraphQL field and hides other tenants’ plans, executions and defects', async () => {
+    const p = await project();
+    const unknown = await gql(p, `mutation($input: CreateTestPlanInput!) { createTestPlan(input: $input) { __typename ... on ValidationError { fieldErrors { field } } } }`, {
+      input: { project: p.slug, name: 'x', cases: [caseId(0), 'tc_never'] },
+    });
+    expect(unknown.data.createTestPlan).toEqual({ __typename: 'ValidationError', fieldErrors: [{ field: 'cases.1' }] });
+    const plan = (await p.call('POST', `/v1/projects/${p.slug}/plans`, { name: 'Mine', cases: [caseId(0)] })).json();
+    const execution = (await p.call('POST', `/v1/plans/${plan.id}/executions`, {})).json();
+    const defect = (await p.call('POST', `/v1/projects/${p.slug}/defects`, { key: 'PAY-1', cases: [caseId(0)] })).json();
+    const other = await project();
+    const peek = await gql(other, `query($plan: ID!, $exe: ID!, $dft: ID!) { testPlan(id: $plan) { name } testExecution(id: $exe) { status } defect(id: $dft) { key } }`, {
+      plan: plan.id, exe: execution.id, dft: defect.id,
+    });
+    expect(peek.data).toEqual({ testPlan: null, testExecution: null, defect: null });
+    expect(peek.errors?.map((e) => e.extensions?.code)).toEqual(['not_found', 'not_found', 'not_found']);
+    const steal = await gql(other, `mutation($id: ID!) { closeTestExecution(id: $id) { __typename } setDefectStatus(id: "${defect.id}", status: CLOSED) { __typename } }`, { id: execution.id });
+    expect(steal.data).toEqual({ closeTestExecution: { __typename: 'NotFoundError' }, setDefectStatus: { __typename: 'NotFoundError' } });
+    const bad = await gql(p, `query { testPlan(id: "plan_\\u0000") { name } }`);
+    expect(bad.errors?.[0]?.extensions?.code).toBe('validation_failed');
+    expect((await p.call('GET', `/v1/executions/${execution.id}`)).json().status).toBe('open');
+  });
+
+  it('lists the inventory with filters, pass rates and quarantine, and defects with their cases; promotes a defect', async () => {
+    const p = await project();
+    await p.push((i) => (i === 2 ? 'fail' : 'pass'));
+    await p.call('PATCH', `/v1/cases/${(await p.call('GET', `/v1/projects/${p.slug}/cases`)).json().items[3].id}`, { quarantine: { reason: 'flaky on CI' } });
+    const rest = (await p.call('GET', `/v1/projects/${p.slug}/cases`)).json().items;
+    expect(rest.map((c: { passRate: number }) => c.passRate)).toEqual([1, 1, 0.5, 1]);
+
+    const inventory = await gql(p, `query($p: ID!) { project(id: $p) {
+      all: testCases(first: 10) { totalCount nodes { stableId passRate averageDurationMs lastStatus flakyBranches quarantine { reason } } }
+      failing: testCases(first: 10, filter: { lastStatus: FAIL }) { totalCount nodes { stableId } }
+      quarantined: testCases(first: 10, filter: { quarantined: true }) { nodes { stableId quarantine { reason by } } } } }`, { p: p.slug });
+    expect(inventory.errors).toBeUndefined();
+    const { all, failing, quarantined } = inventory.data.project;
+    expect(all.totalCount).toBe(4);
+    expect(all.nodes.map((c: { passRate: number; averageDurationMs: number }) => [c.passRate, c.averageDurationMs])).toEqual(rest.map((c: { passRate: number; averageDurationMs: number }) => [c.passRate, c.averageDurationMs]));
+    expect(failing).toEqual({ totalCount: 1, nodes: [{ stableId: caseId(2) }] });
+    expect(quarantined.nodes).toEqual([{ stableId: caseId(3), quarantine: { reason: 'flaky on CI', by: expect.any(String) } }]);
+
+    const linked = success<{ id: string; key: string; casesAffected: number; testCases: Array<{ stableId: string }> }>(
+      await gql(p, `mutation($input: LinkDefectInput!) { linkDefect(input: $input) { __typename ... on LinkDefectSuccess { data { id key status casesAffected testCases { stableId } } } } }`, {
+        input: { project: p.slug, key: 'pay-9', cases: [caseId(2), caseId(1)] },
+      }),
+      'linkDefect',
+    );
+    expect(linked).toMatchObject({ key: 'PAY-9', casesAffected: 2, testCases: [{ stableId: caseId(1) }, { stableId: caseId(2) }] });
+    const open = await gql(p, `query($p: ID!) { project(id: $p) { defects(first: 5, status: OPEN) { totalCount nodes { key } } closed: defects(first: 5, status: CLOSED) { totalCount } } }`, { p: p.slug });
+    expect(open.data.project).toEqual({ defects: { totalCount: 1, nodes: [{ key: 'PAY-9' }] }, closed: { totalCount: 0 } });
+
+    const promoted = success<{ created: boolean; issue: { title: string; defects: Array<{ key: string }> }; defect: { issue: { title: string } } }>(
+      await gql(p, `mutation($input: PromoteDefectInput!) { promoteDefect(input: $input) { __typename ... on PromoteDefectSuccess { data { created issue { title defects { key } } defect { issue { title } } } } } }`, {
+        input: { id: linked.id },
+      }),
+      'promoteDefect',
+    );
+    expect(promoted).toEqual({ created: true, issue: { title: 'Defect PAY-9', defects: [{ key: 'PAY-9' }] }, defect: { issue: { title: 'Defect PAY-9' } } });
   });
 });

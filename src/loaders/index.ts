@@ -5,6 +5,8 @@ import DataLoader from 'dataloader';
 import type { Project, TriageEvent, Workspace } from '../generated/prisma/client.ts';
 import type { Prisma } from '../db/client.ts';
 import { historiesOf } from '../modules/history/service.ts';
+import { caseRollups, type CaseRollup } from '../modules/test-runs/cases.ts';
+import { executionOverviews, type ExecutionOverview } from '../modules/test-runs/plans.ts';
 import { caseHistories, type CaseHistoryEntry } from '../modules/test-runs/service.ts';
 
 function byKey<K, V>(rows: V[], keyOf: (row: V) => K, keys: readonly K[]): (V | null)[] {
@@ -29,6 +31,22 @@ export function createLoaders(prisma: Prisma) {
         return ids.map((id) => histories.get(id) ?? []);
       },
       { maxBatchSize: 1000 },
+    ),
+    /** A test case's pass rate and mean duration over its latest results, by TestCase id. */
+    caseRollup: new DataLoader<number, CaseRollup>(
+      async (ids) => {
+        const rollups = await caseRollups(prisma, ids);
+        return ids.map((id) => rollups.get(id)!);
+      },
+      { maxBatchSize: 1000 },
+    ),
+    /** An execution's revision cases and summary, by execution id. */
+    executionOverview: new DataLoader<string, ExecutionOverview>(
+      async (ids) => {
+        const overviews = await executionOverviews(prisma, ids);
+        return ids.map((id) => overviews.get(id) ?? new Error(`Execution ${id} is gone.`));
+      },
+      { maxBatchSize: 500 },
     ),
   };
 }

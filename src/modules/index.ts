@@ -93,7 +93,7 @@ export const MODULES: readonly IntakeModule[] = [
     ],
     // Kaizen: people 600 requests a minute, workspace tokens 6,000, 60 finalizes a minute per project; signed uploads count per address.
     rateLimits: { test_runs: 600, 'test_runs.workspace-token': 6000, test_run_uploads: 6000, test_run_finalize: 60 },
-    schema: () => import('./test-runs/schema.ts'),
+    schema: () => Promise.all([import('./test-runs/schema.ts'), import('./test-runs/management-schema.ts')]),
     neverCached: ['TestCase', 'TestRun'],
     blobReferences: runBlobReferences,
     jobKinds: { 'test-runs.flaky': detectFlakyTests as JobKinds[string] },

@@ -319,12 +319,15 @@ export type NodeByIdQueryVariables = Exact<{
 export type NodeByIdQuery = { node:
     | { __typename: 'BugReport', title: string, severity: BugSeverity, id: string, bugReportId: string }
     | { __typename: 'CaseRun', id: string }
+    | { __typename: 'Defect', id: string }
     | { __typename: 'ErrorGroup', databaseId: number, exceptionClass: string, id: string }
     | { __typename: 'Issue', databaseId: number, title: string, status: IssueStatus, id: string }
     | { __typename: 'Project', databaseId: number, slug: string, id: string }
     | { __typename: 'Report', databaseId: number, title: string, id: string }
     | { __typename: 'Task', id: string }
     | { __typename: 'TestCase', id: string }
+    | { __typename: 'TestExecution', id: string }
+    | { __typename: 'TestPlan', id: string }
     | { __typename: 'TestRun', id: string }
     | { __typename: 'Workspace', slug: string, id: string, workspaceId: string }
    | null };
@@ -337,12 +340,15 @@ export type NodesByIdsQueryVariables = Exact<{
 export type NodesByIdsQuery = { nodes: Array<
     | { __typename: 'BugReport', id: string }
     | { __typename: 'CaseRun', id: string }
+    | { __typename: 'Defect', id: string }
     | { __typename: 'ErrorGroup', id: string }
     | { __typename: 'Issue', databaseId: number, title: string, id: string }
     | { __typename: 'Project', databaseId: number, slug: string, id: string }
     | { __typename: 'Report', databaseId: number, title: string, id: string }
     | { __typename: 'Task', id: string }
     | { __typename: 'TestCase', id: string }
+    | { __typename: 'TestExecution', id: string }
+    | { __typename: 'TestPlan', id: string }
     | { __typename: 'TestRun', id: string }
     | { __typename: 'Workspace', id: string }
    | null> };

@@ -1,19 +1,46 @@
 // The test-case inventory of a project (every test its runs have named), one case with its
 // history, what people set on a case (owner, labels, quarantine), and the quarantine list CI pulls.
 import { z } from 'zod';
-import type { TestCase } from '../../generated/prisma/client.ts';
+import type { Prisma as PrismaTypes, TestCase } from '../../generated/prisma/client.ts';
 import { authorizeProject } from '../../auth/permissions.ts';
-import type { Db } from '../../db/client.ts';
+import type { Db, PageQuery } from '../../db/client.ts';
 import { BadRequest, ValidationFailed } from '../../errors.ts';
 import type { Actor } from '../../services.ts';
 import { isoDateSchema, MAX_INT32, maxChars, parseInput, parseIsoDate } from '../../validation.ts';
 import { triageActor } from '../history/service.ts';
+import { passRate } from './analytics.ts';
 import { runProject } from './ingest.ts';
 import { CASE_STATUSES } from './kensho.ts';
 import { RULES } from './rules.ts';
-import { authorizedTestRecord, caseHistories, idCursors } from './service.ts';
+import { authorizedTestRecord, authorizeTestReads, caseHistories, idCursors } from './service.ts';
 
 export const INVENTORY_PAGE = 500;
+/** How many of a case's latest results its pass rate and mean duration cover (and `GET /v1/cases/:id` lists). */
+export const ROLLUP_LENGTH = 50;
+
+export interface CaseRollup {
+  /** Results counted (at most ROLLUP_LENGTH). */
+  results: number;
+  /** Passes over pass + fail + broken, muted failures left out (as the project's pass rate); null with none. */
+  passRate: number | null;
+  averageDurationMs: number | null;
+}
+
+/** Pass rate and mean duration of several cases over their latest results, in one statement. */
+export async function caseRollups(db: Db, testCaseIds: readonly number[]): Promise<Map<number, CaseRollup>> {
+  if (testCaseIds.length === 0) return new Map();
+  const rows = await db.$queryRaw<Array<{ id: number; results: number; passed: number; counted: number; averageDurationMs: number | null }>>`
+    SELECT c.id, count(h.status)::int AS results,
+      count(*) FILTER (WHERE h.status = 'pass')::int AS passed,
+      count(*) FILTER (WHERE h.status = 'pass' OR (h.status IN ('fail', 'broken') AND NOT h.muted))::int AS counted,
+      round(avg(h."durationMs"))::int AS "averageDurationMs"
+    FROM unnest(${[...testCaseIds]}::int[]) AS c(id)
+    LEFT JOIN LATERAL (
+      SELECT status, muted, "durationMs" FROM "CaseRun" WHERE "testCaseId" = c.id ORDER BY "startedAt" DESC, id DESC LIMIT ${ROLLUP_LENGTH}
+    ) h ON true
+    GROUP BY c.id`;
+  return new Map(rows.map((row) => [row.id, { results: row.results, passRate: passRate(row.passed, row.counted), averageDurationMs: row.averageDurationMs }]));
+}
 
 /** The project's tests these stable ids name; one the inventory lacks is refused by its position (`cases.N`). */
 export async function knownCases(db: Db, projectId: number, stableIds: string[]): Promise<Array<{ id: number; stableId: string }>> {
@@ -29,6 +56,18 @@ export const isQuarantined = (testCase: Pick<TestCase, 'quarantinedAt' | 'quaran
 
 const caseCursors = idCursors('tc');
 
+export interface CaseFilter {
+  status?: string | null;
+  quarantined?: boolean | null;
+}
+
+/** The inventory's filters (each served by an index beside projectId). */
+const inventoryWhere = (projectId: number, filter: CaseFilter) => ({
+  projectId,
+  ...(filter.status ? { lastStatus: filter.status } : {}),
+  ...(filter.quarantined === true ? { quarantinedAt: { not: null } } : filter.quarantined === false ? { quarantinedAt: null } : {}),
+});
+
 /** A page of the project's tests (by first appearance), optionally by last status or quarantined. */
 export async function caseInventory(actor: Actor, projectRef: string, query: { cursor?: unknown; status?: unknown; quarantined?: unknown; limit?: unknown }) {
   const project = await runProject(actor, { project: projectRef }, 'read');
@@ -39,24 +78,34 @@ export async function caseInventory(actor: Actor, projectRef: string, query: { c
   const after = caseCursors.decode(query.cursor);
   const rows = await actor.services.prisma.testCase.findMany({
     where: {
-      projectId: project.id,
+      ...inventoryWhere(project.id, { status: query.status as string | undefined, quarantined: query.quarantined === undefined ? undefined : query.quarantined === 'true' }),
       ...(after === undefined ? {} : { id: { gt: after } }),
-      ...(query.status ? { lastStatus: query.status as string } : {}),
-      ...(query.quarantined === 'true' ? { quarantinedAt: { not: null } } : query.quarantined === 'false' ? { quarantinedAt: null } : {}),
     },
     include: { states: { where: { flaky: true }, select: { branch: true } } },
     orderBy: { id: 'asc' },
     take: limit + 1,
   });
   const page = rows.slice(0, limit);
-  return { items: page, nextCursor: rows.length > limit ? caseCursors.encode(page.at(-1)!.id) : null };
+  const rollups = await caseRollups(actor.services.prisma, page.map((testCase) => testCase.id));
+  return { items: page.map((testCase) => ({ ...testCase, rollup: rollups.get(testCase.id)! })), nextCursor: rows.length > limit ? caseCursors.encode(page.at(-1)!.id) : null };
+}
+
+/** The inventory for the board (GraphQL passes its selection and page). */
+export async function projectTestCases(actor: Actor, projectId: number, filter: CaseFilter, query: PageQuery<PrismaTypes.TestCaseFindManyArgs>) {
+  await authorizeTestReads(actor, projectId);
+  return actor.services.prisma.testCase.findMany({ ...query, where: inventoryWhere(projectId, filter), orderBy: { id: 'asc' } });
+}
+
+export async function countProjectTestCases(actor: Actor, projectId: number, filter: CaseFilter): Promise<number> {
+  await authorizeTestReads(actor, projectId);
+  return actor.services.prisma.testCase.count({ where: inventoryWhere(projectId, filter) });
 }
 
 /** A test case the caller may read, with its last runs. */
 export async function caseWithHistory(actor: Actor, id: string) {
   const testCase = await readableCase(actor, id, RULES.read);
-  const histories = await caseHistories(actor.services.prisma, [testCase.id]);
-  return { testCase, history: histories.get(testCase.id) ?? [] };
+  const [histories, rollups] = await Promise.all([caseHistories(actor.services.prisma, [testCase.id], ROLLUP_LENGTH), caseRollups(actor.services.prisma, [testCase.id])]);
+  return { testCase, rollup: rollups.get(testCase.id)!, history: histories.get(testCase.id) ?? [] };
 }
 
 async function readableCase(actor: Actor, id: string, rule: (typeof RULES)[keyof typeof RULES]) {
@@ -94,7 +143,7 @@ export async function updateCase(actor: Actor, id: string, body: unknown) {
       : change.quarantine === null
         ? { quarantinedAt: null, quarantineReason: null, quarantineUntil: null, quarantinedBy: null }
         : { quarantinedAt: now, quarantineReason: change.quarantine.reason, quarantineUntil: change.quarantine.until ? parseIsoDate(change.quarantine.until) : null, quarantinedBy: triageActor(actor.principal).actorName };
-  return actor.services.prisma.testCase.update({
+  const updated = await actor.services.prisma.testCase.update({
     where: { id: testCase.id },
     data: {
       ...(change.owner === undefined ? {} : { owner: change.owner || null }),
@@ -103,6 +152,7 @@ export async function updateCase(actor: Actor, id: string, body: unknown) {
     },
     include: { states: { where: { flaky: true }, select: { branch: true } } },
   });
+  return { ...updated, rollup: (await caseRollups(actor.services.prisma, [updated.id])).get(updated.id)! };
 }
 
 /** What CI pulls to skip or ignore: the stable ids and full names quarantined now. */

@@ -3,8 +3,9 @@
 // linked test in a finalized run marks it seen and reopens it when closed. A defect can be
 // promoted into an Intake issue like any other report, so the board shows it beside the rest.
 import { z } from 'zod';
-import type { Issue } from '../../generated/prisma/client.ts';
-import type { Db } from '../../db/client.ts';
+import type { Issue, Prisma as PrismaTypes } from '../../generated/prisma/client.ts';
+import { requireAuthenticated } from '../../auth/permissions.ts';
+import type { Db, PageQuery } from '../../db/client.ts';
 import { BadRequest, Conflict } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Actor } from '../../services.ts';
@@ -12,7 +13,7 @@ import { idSchema, maxChars, parseInput } from '../../validation.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { knownCases } from './cases.ts';
 import { runProject } from './ingest.ts';
-import { authorizedTestRecord, prefixedIdAfter } from './service.ts';
+import { authorizedTestRecord, authorizeTestReads, prefixedIdAfter } from './service.ts';
 
 /** PAY-12 (Jira), ENG-123 (Linear), #45 (GitHub, GitLab). */
 const DEFECT_KEY = /^(?:[A-Za-z][A-Za-z0-9_]{0,49}-\d{1,10}|#\d{1,10})$/;
@@ -36,8 +37,8 @@ export function defectAnnotation(value: string | undefined): { key: string; url:
 export async function recordDefectsFromRun(tx: Db, projectId: number, runId: string, now: Date, annotated: Array<{ stableId: string; key: string; url: string | null }>) {
   if (annotated.length > 0) {
     await tx.$executeRaw`
-      INSERT INTO "Defect" ("id", "projectId", "key", "url", "firstSeenAt", "lastSeenAt", "createdAt")
-      SELECT DISTINCT ON (k) i, ${projectId}, k, u, ${now}, ${now}, ${now}
+      INSERT INTO "Defect" ("id", "projectId", "key", "url", "firstSeenAt", "lastSeenAt", "openedAt", "createdAt")
+      SELECT DISTINCT ON (k) i, ${projectId}, k, u, ${now}, ${now}, ${now}, ${now}
       FROM unnest(${annotated.map(() => newId('dft'))}::text[], ${annotated.map((a) => a.key)}::text[], ${annotated.map((a) => a.url)}::text[]) AS a(i, k, u)
       ON CONFLICT ("projectId", "key") DO UPDATE SET "url" = COALESCE("Defect"."url", excluded."url")`;
     await tx.$executeRaw`
@@ -48,13 +49,14 @@ export async function recordDefectsFromRun(tx: Db, projectId: number, runId: str
       ON CONFLICT DO NOTHING`;
   }
   await tx.$executeRaw`
-    UPDATE "Defect" SET "lastSeenAt" = ${now}, "status" = 'open', "closedAt" = NULL
+    UPDATE "Defect" SET "lastSeenAt" = ${now}, "status" = 'open', "closedAt" = NULL,
+      "openedAt" = CASE WHEN "status" = 'closed' THEN ${now} ELSE "openedAt" END
     WHERE "id" IN (
       SELECT dc."defectId" FROM "DefectCase" dc
       JOIN "CaseRun" cr ON cr."testCaseId" = dc."testCaseId" AND cr."runId" = ${runId} AND cr."status" IN ('fail', 'broken') AND NOT cr."muted")`;
 }
 
-const DEFECT_INCLUDE = { cases: { include: { testCase: { select: { id: true, stableId: true, name: true, severity: true } } }, take: 50 } } as const;
+export const DEFECT_INCLUDE = { cases: { include: { testCase: { select: { id: true, stableId: true, name: true, severity: true } } }, take: 50 } } as const;
 
 async function defectView(db: Db, id: string) {
   const defect = await db.defect.findUniqueOrThrow({ where: { id }, include: DEFECT_INCLUDE });
@@ -64,7 +66,7 @@ async function defectView(db: Db, id: string) {
 export type DefectView = Awaited<ReturnType<typeof defectView>>;
 
 /** The severity a defect shows: the highest of its cases'. */
-export const defectSeverity = (defect: DefectView) =>
+export const defectSeverity = (defect: { cases: Array<{ testCase: { severity: string | null } }> }) =>
   defect.cases.map((c) => c.testCase.severity).filter((s): s is string => s !== null).sort((a, b) => SEVERITY_RANK.indexOf(b) - SEVERITY_RANK.indexOf(a))[0] ?? null;
 
 export async function listDefects(actor: Actor, projectRef: string, query: { status?: unknown; cursor?: unknown }) {
@@ -79,6 +81,22 @@ export async function listDefects(actor: Actor, projectRef: string, query: { sta
   });
   const page = rows.slice(0, DEFECT_PAGE).map(({ _count, ...defect }) => ({ ...defect, casesAffected: _count.cases }));
   return { defects: page, nextCursor: rows.length > DEFECT_PAGE ? page[page.length - 1]!.id : null };
+}
+
+export const DEFECT_STATUSES = ['open', 'closed'] as const;
+
+/** The board's reads (GraphQL passes its selection); `status` is served by the (projectId, status, id) index. */
+export async function projectDefects(actor: Actor, projectId: number, status: string | null | undefined, query: PageQuery<PrismaTypes.DefectFindManyArgs>) {
+  await authorizeTestReads(actor, projectId);
+  return actor.services.prisma.defect.findMany({ ...query, where: { projectId, ...(status ? { status } : {}) }, orderBy: { id: 'asc' } });
+}
+export async function countProjectDefects(actor: Actor, projectId: number, status: string | null | undefined): Promise<number> {
+  await authorizeTestReads(actor, projectId);
+  return actor.services.prisma.defect.count({ where: { projectId, ...(status ? { status } : {}) } });
+}
+export async function findDefect<Q extends Pick<PrismaTypes.DefectFindUniqueArgs, 'include'>>(actor: Actor, id: string, query: Q = {} as Q) {
+  requireAuthenticated(actor.principal);
+  return authorizedTestRecord(actor, 'Defect', await actor.services.prisma.defect.findUnique({ ...query, where: { id } }), 'read');
 }
 
 const linkInput = z.strictObject({
@@ -98,7 +116,7 @@ export async function linkDefect(actor: Actor, projectRef: string, body: unknown
     const key = input.key.toUpperCase();
     const existing = await tx.defect.findUnique({ where: { projectId_key: { projectId: project.id, key } } });
     const defect =
-      existing ?? (await tx.defect.create({ data: { id: newId('dft'), projectId: project.id, key, url: input.url ?? null, firstSeenAt: now, lastSeenAt: now, createdAt: now } }));
+      existing ?? (await tx.defect.create({ data: { id: newId('dft'), projectId: project.id, key, url: input.url ?? null, firstSeenAt: now, lastSeenAt: now, openedAt: now, createdAt: now } }));
     if (existing && input.url && !existing.url) await tx.defect.update({ where: { id: existing.id }, data: { url: input.url } });
     await tx.defectCase.createMany({ data: cases.map((c) => ({ defectId: defect.id, testCaseId: c.id })), skipDuplicates: true });
     return { defect: await defectView(tx, defect.id), created: !existing };
@@ -108,14 +126,17 @@ export async function linkDefect(actor: Actor, projectRef: string, body: unknown
 const authorizedDefect = async (actor: Actor, id: string, rule: 'read' | 'push') =>
   authorizedTestRecord(actor, 'Defect', await actor.services.prisma.defect.findUnique({ where: { id } }), rule);
 
-const defectChange = z.strictObject({ status: z.enum(['open', 'closed']) });
+const defectChange = z.strictObject({ status: z.enum(DEFECT_STATUSES) });
 export const DEFECT_CHANGE = defectChange;
 
 /** Closes (the tracker resolved it) or reopens a defect by hand; a later failure reopens it anyway. */
 export async function updateDefect(actor: Actor, id: string, body: unknown) {
-  await authorizedDefect(actor, id, 'push');
+  const defect = await authorizedDefect(actor, id, 'push');
   const { status } = parseInput(defectChange, body ?? {});
-  await actor.services.prisma.defect.update({ where: { id }, data: { status, closedAt: status === 'closed' ? actor.services.clock.now() : null } });
+  const now = actor.services.clock.now();
+  if (status !== defect.status) {
+    await actor.services.prisma.defect.update({ where: { id }, data: status === 'closed' ? { status, closedAt: now } : { status, closedAt: null, openedAt: now } });
+  }
   return defectView(actor.services.prisma, id);
 }
 

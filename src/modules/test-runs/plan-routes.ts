@@ -8,7 +8,7 @@ import { DEFECT_CHANGE, DEFECT_LINK, DEFECT_PROMOTION, defectSeverity, linkDefec
 import { CSV_COLUMNS, importManualCases, MAX_CSV_ROWS } from './manual-cases.ts';
 import {
   closeExecution, createPlan, EXECUTION_INPUT, getExecution, getPlan, listPlans, PLAN_CHANGE, PLAN_INPUT, setVerdict, startExecution, updatePlan,
-  VERDICT_INPUT, VERDICTS, type ExecutionView, type PlanView,
+  VERDICT_INPUT, type ExecutionView, type PlanView,
 } from './plans.ts';
 
 const CSV_BODY_LIMIT = 5 * 1024 * 1024;
@@ -36,10 +36,7 @@ const defectJson = (defect: DefectView) => ({
   issueId: defect.issueId,
 });
 
-/** Counts per verdict, coverage of the revision's cases, mean duration of the timed verdicts. */
-function executionJson({ execution, cases }: ExecutionView) {
-  const { results } = execution;
-  const timed = results.filter((r) => r.durationMs !== null);
+function executionJson({ execution, cases, summary }: ExecutionView) {
   return {
     id: execution.id,
     planId: execution.planId,
@@ -50,14 +47,8 @@ function executionJson({ execution, cases }: ExecutionView) {
     createdAt: isoInstant(execution.createdAt),
     closedAt: isoInstant(execution.closedAt),
     cases,
-    results: results.map((r) => ({ caseId: r.stableId, verdict: r.verdict, note: r.note, attachmentIds: r.attachmentIds, durationMs: r.durationMs, source: r.source, runId: r.runId, updatedAt: isoInstant(r.updatedAt), updatedBy: r.updatedBy })),
-    summary: {
-      planned: cases.length,
-      recorded: results.length,
-      coverage: cases.length > 0 ? Math.round((results.length / cases.length) * 1000) / 1000 : 0,
-      ...Object.fromEntries(VERDICTS.map((verdict) => [verdict, results.filter((r) => r.verdict === verdict).length])),
-      averageDurationMs: timed.length > 0 ? Math.round(timed.reduce((sum, r) => sum + r.durationMs!, 0) / timed.length) : null,
-    },
+    results: execution.results.map((r) => ({ caseId: r.stableId, verdict: r.verdict, note: r.note, attachmentIds: r.attachmentIds, durationMs: r.durationMs, source: r.source, runId: r.runId, updatedAt: isoInstant(r.updatedAt), updatedBy: r.updatedBy })),
+    summary,
   };
 }
 

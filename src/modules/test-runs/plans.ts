@@ -4,7 +4,8 @@
 // verdict), and once closed it is immutable (409).
 import { z } from 'zod';
 import type { Prisma as PrismaTypes, TestExecution, TestPlan } from '../../generated/prisma/client.ts';
-import type { Db } from '../../db/client.ts';
+import { requireAuthenticated } from '../../auth/permissions.ts';
+import type { Db, PageQuery } from '../../db/client.ts';
 import { Conflict, NotFound } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Actor } from '../../services.ts';
@@ -12,7 +13,7 @@ import { maxChars, parseInput } from '../../validation.ts';
 import { triageActor } from '../history/service.ts';
 import { knownCases } from './cases.ts';
 import { runProject } from './ingest.ts';
-import { authorizedTestRecord, prefixedIdAfter } from './service.ts';
+import { authorizedTestRecord, authorizeTestReads, prefixedIdAfter } from './service.ts';
 
 export const VERDICTS = ['pass', 'fail', 'skip', 'blocked'] as const;
 export const EXECUTION_MODES = ['manual', 'automated', 'hybrid'] as const;
@@ -62,6 +63,24 @@ export async function createPlan(actor: Actor, projectRef: string, body: unknown
   });
 }
 
+/** The board's reads (GraphQL passes its selection). */
+export async function projectPlans(actor: Actor, projectId: number, query: PageQuery<PrismaTypes.TestPlanFindManyArgs>) {
+  await authorizeTestReads(actor, projectId);
+  return actor.services.prisma.testPlan.findMany({ ...query, where: { projectId }, orderBy: { id: 'asc' } });
+}
+export async function countProjectPlans(actor: Actor, projectId: number): Promise<number> {
+  await authorizeTestReads(actor, projectId);
+  return actor.services.prisma.testPlan.count({ where: { projectId } });
+}
+export async function findPlan<Q extends Pick<PrismaTypes.TestPlanFindUniqueArgs, 'include'>>(actor: Actor, id: string, query: Q = {} as Q) {
+  requireAuthenticated(actor.principal);
+  return authorizedTestRecord(actor, 'Test plan', await actor.services.prisma.testPlan.findUnique({ ...query, where: { id } }), 'read');
+}
+export async function findExecution<Q extends Pick<PrismaTypes.TestExecutionFindUniqueArgs, 'include'>>(actor: Actor, id: string, query: Q = {} as Q) {
+  requireAuthenticated(actor.principal);
+  return authorizedTestRecord(actor, 'Execution', await actor.services.prisma.testExecution.findUnique({ ...query, where: { id } }), 'read');
+}
+
 const authorizedPlan = async (actor: Actor, id: string, rule: 'read' | 'push'): Promise<TestPlan> =>
   authorizedTestRecord(actor, 'Test plan', await actor.services.prisma.testPlan.findUnique({ where: { id } }), rule);
 
@@ -106,8 +125,55 @@ const authorizedExecution = async (actor: Actor, id: string, rule: 'read' | 'pus
 
 async function executionWithResults(db: Db, id: string) {
   const execution = await db.testExecution.findUniqueOrThrow({ where: { id }, include: { results: { orderBy: { stableId: 'asc' } } } });
-  const revision = await db.testPlanRevision.findUniqueOrThrow({ where: { planId_revision: { planId: execution.planId, revision: execution.revision } } });
-  return { execution, cases: revision.caseIds };
+  const overview = (await executionOverviews(db, [id])).get(id)!;
+  return { execution, ...overview };
+}
+
+export interface ExecutionSummary {
+  planned: number;
+  recorded: number;
+  /** recorded / planned, to three decimals. */
+  coverage: number;
+  pass: number;
+  fail: number;
+  skip: number;
+  blocked: number;
+  averageDurationMs: number | null;
+  /** Defects linked to the revision's cases that were opened (created or reopened) while the execution was open. */
+  defectsOpened: number;
+}
+export interface ExecutionOverview { cases: string[]; summary: ExecutionSummary }
+
+/**
+ * The revision's cases and the summary of several executions in one statement (REST reads one,
+ * the board's loader a page): counts per verdict, coverage of the plan, the mean duration of the
+ * timed verdicts, and the defects opened meanwhile.
+ */
+export async function executionOverviews(db: Db, ids: readonly string[]): Promise<Map<string, ExecutionOverview>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.$queryRaw<Array<Omit<ExecutionSummary, 'coverage'> & { id: string; cases: string[] }>>`
+    SELECT e.id, r."caseIds" AS cases, cardinality(r."caseIds") AS planned,
+      x.recorded, x.pass, x.fail, x.skip, x.blocked, x."averageDurationMs",
+      (SELECT count(DISTINCT d.id)::int FROM "TestCase" tc
+         JOIN "DefectCase" dc ON dc."testCaseId" = tc.id
+         JOIN "Defect" d ON d.id = dc."defectId"
+       WHERE tc."projectId" = e."projectId" AND tc."stableId" = ANY (r."caseIds")
+         AND d."openedAt" >= e."createdAt" AND (e."closedAt" IS NULL OR d."openedAt" <= e."closedAt")) AS "defectsOpened"
+    FROM "TestExecution" e
+    JOIN "TestPlanRevision" r ON r."planId" = e."planId" AND r.revision = e.revision
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS recorded,
+        count(*) FILTER (WHERE verdict = 'pass')::int AS pass, count(*) FILTER (WHERE verdict = 'fail')::int AS fail,
+        count(*) FILTER (WHERE verdict = 'skip')::int AS skip, count(*) FILTER (WHERE verdict = 'blocked')::int AS blocked,
+        round(avg("durationMs"))::int AS "averageDurationMs"
+      FROM "ExecutionResult" WHERE "executionId" = e.id) x
+    WHERE e.id = ANY (${[...ids]}::text[])`;
+  return new Map(
+    rows.map(({ id, cases, planned, recorded, pass, fail, skip, blocked, averageDurationMs, defectsOpened }) => [
+      id,
+      { cases, summary: { planned, recorded, coverage: planned > 0 ? Math.round((recorded / planned) * 1000) / 1000 : 0, pass, fail, skip, blocked, averageDurationMs, defectsOpened } },
+    ]),
+  );
 }
 
 export async function getExecution(actor: Actor, id: string) {

@@ -11,7 +11,7 @@ import type { Services } from '../../services.ts';
 import { contentDisposition } from '../reports/attachments.ts';
 import { FINALIZE_BODY, finalizeRun, INIT_INPUT, initUpload, MAX_ATTACHMENT_BYTES, receiveUpload, type StoredRunSummary } from './ingest.ts';
 import { projectAnalytics } from './analytics.ts';
-import { caseInventory, CASE_CHANGE, caseWithHistory, isQuarantined, quarantineList, updateCase } from './cases.ts';
+import { caseInventory, CASE_CHANGE, caseWithHistory, isQuarantined, quarantineList, ROLLUP_LENGTH, updateCase, type CaseRollup } from './cases.ts';
 import { flakyCases } from './flaky.ts';
 import { renderRunReport } from './report-page.ts';
 import {
@@ -67,7 +67,7 @@ const caseJson = (row: CaseRow) => ({
   error: row.errorMessage,
 });
 
-type InventoryRow = TestCase & { states: Array<{ branch: string }> };
+type InventoryRow = TestCase & { states: Array<{ branch: string }>; rollup: CaseRollup };
 const inventoryJson = (testCase: InventoryRow, now: Date) => ({
   id: testCase.id,
   stableId: testCase.stableId,
@@ -83,6 +83,8 @@ const inventoryJson = (testCase: InventoryRow, now: Date) => ({
   ...(testCase.manual ? { steps: testCase.steps, expected: testCase.expected, severity: testCase.severity } : {}),
   flaky: testCase.states.length > 0,
   flakyBranches: testCase.states.map((state) => state.branch),
+  passRate: testCase.rollup.passRate,
+  averageDurationMs: testCase.rollup.averageDurationMs,
   quarantine: isQuarantined(testCase, now)
     ? { reason: testCase.quarantineReason, until: isoInstant(testCase.quarantineUntil), by: testCase.quarantinedBy, since: isoInstant(testCase.quarantinedAt) }
     : null,
@@ -164,9 +166,9 @@ export async function testRunRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { id: string } }>('/cases/:id', { config: { ...family, doc: { summary: 'One test case with its last 20 runs.' } } }, async (request) => {
-    const { testCase, history } = await caseWithHistory(actorOf(app, request), request.params.id);
-    return { ...inventoryJson(testCase, app.services.clock.now()), history: history.map(historyJson) };
+  app.get<{ Params: { id: string } }>('/cases/:id', { config: { ...family, doc: { summary: `One test case: pass rate and mean duration over its last ${ROLLUP_LENGTH} results, and those results.` } } }, async (request) => {
+    const { testCase, rollup, history } = await caseWithHistory(actorOf(app, request), request.params.id);
+    return { ...inventoryJson({ ...testCase, rollup }, app.services.clock.now()), history: history.map(historyJson) };
   });
 
   app.patch<{ Params: { id: string } }>(

@@ -4,10 +4,12 @@ import { builder } from '../../graphql/builder.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface, prefixedDatabaseId } from '../../graphql/node.ts';
 import { ANALYTICS_WINDOWS, METRICS, projectAnalytics } from './analytics.ts';
 import { flakyCases } from './flaky.ts';
+import type { TestCase } from '../../generated/prisma/client.ts';
+import { isQuarantined, ROLLUP_LENGTH } from './cases.ts';
 import { CASE_STATUSES } from './kensho.ts';
 import { countProjectRuns, findRun, findTestCase, HISTORY_LENGTH, projectRuns, reportUrl, type CaseHistoryEntry } from './service.ts';
 
-const CaseStatusEnum = builder.enumType('CaseStatus', {
+export const CaseStatusEnum = builder.enumType('CaseStatus', {
   values: Object.fromEntries(CASE_STATUSES.map((status) => [status.toUpperCase(), { value: status }])) as Record<string, { value: string }>,
 });
 
@@ -51,9 +53,17 @@ const CaseHistoryEntryType = builder.objectRef<CaseHistoryEntry>('CaseHistoryEnt
     commit: t.exposeString('commit', { nullable: true }),
   }),
 });
+const QuarantineType = builder.objectRef<Pick<TestCase, 'quarantineReason' | 'quarantineUntil' | 'quarantinedBy' | 'quarantinedAt'>>('Quarantine').implement({
+  fields: (t) => ({
+    reason: t.string({ resolve: (q) => q.quarantineReason ?? '' }),
+    until: t.field({ type: 'DateTime', nullable: true, description: 'It lifts itself then; null until lifted by hand.', resolve: (q) => q.quarantineUntil }),
+    by: t.string({ nullable: true, resolve: (q) => q.quarantinedBy }),
+    since: t.field({ type: 'DateTime', resolve: (q) => q.quarantinedAt! }),
+  }),
+});
 const historyField = `Its last ${HISTORY_LENGTH} runs, newest first.`;
 
-builder.prismaObject('TestCase', {
+export const TestCaseType = builder.prismaObject('TestCase', {
   description: 'A test across runs, known by its kensho stable id.',
   interfaces: [NodeInterface],
   fields: (t) => ({
@@ -66,6 +76,32 @@ builder.prismaObject('TestCase', {
     lastStatus: t.field({ type: CaseStatusEnum, nullable: true, description: 'Null for a manual case no run has reported yet.', resolve: (testCase) => testCase.lastStatus }),
     lastRunAt: t.expose('lastRunAt', { type: 'DateTime', nullable: true }),
     manual: t.exposeBoolean('manual', { description: 'Imported by a person (CSV) rather than first named by a run.' }),
+    steps: t.exposeString('steps', { nullable: true, description: 'A manual case’s steps.' }),
+    expected: t.exposeString('expected', { nullable: true, description: 'A manual case’s expected result.' }),
+    severity: t.exposeString('severity', { nullable: true }),
+    owner: t.exposeString('owner', { nullable: true }),
+    labels: t.field({ type: 'JSON', description: 'Labels people set (PATCH /v1/cases/:id), as an object.', resolve: (testCase) => testCase.labels ?? {} }),
+    quarantine: t.field({
+      type: QuarantineType,
+      nullable: true,
+      description: 'Set while quarantined: its failures count neither as regressions nor against the pass rate.',
+      resolve: (testCase, _args, ctx) => (isQuarantined(testCase, ctx.services.clock.now()) ? testCase : null),
+    }),
+    flakyBranches: t.stringList({
+      description: 'The branches it is flaky on now (empty when it is not flaky).',
+      select: { states: { where: { flaky: true }, select: { branch: true } } },
+      resolve: (testCase) => testCase.states.map((state) => state.branch),
+    }),
+    passRate: t.float({
+      nullable: true,
+      description: `Passes over pass + fail + broken of its last ${ROLLUP_LENGTH} results (muted failures left out); null with none.`,
+      resolve: async (testCase, _args, ctx) => (await ctx.loaders.caseRollup.load(testCase.id)).passRate,
+    }),
+    averageDurationMs: t.int({
+      nullable: true,
+      description: `Mean duration of its last ${ROLLUP_LENGTH} results.`,
+      resolve: async (testCase, _args, ctx) => (await ctx.loaders.caseRollup.load(testCase.id)).averageDurationMs,
+    }),
     history: t.field({ type: [CaseHistoryEntryType], description: historyField, resolve: (testCase, _args, ctx) => ctx.loaders.caseHistory.load(testCase.id) }),
   }),
 });

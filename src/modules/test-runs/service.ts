@@ -95,8 +95,13 @@ export async function findRun<Q extends Pick<PrismaTypes.TestRunFindUniqueArgs, 
   return authorizedTestRecord(actor, 'Run', run, 'read');
 }
 
-async function runsWhere(actor: Actor, projectId: number, branch: string | null | undefined) {
+/** For the board's lists under a project: the caller may read its test reports, else NotFound. */
+export async function authorizeTestReads(actor: Actor, projectId: number): Promise<void> {
   await authorizedRecordProject(actor, 'Project', projectId, RULES.read, 'test-reports');
+}
+
+async function runsWhere(actor: Actor, projectId: number, branch: string | null | undefined) {
+  await authorizeTestReads(actor, projectId);
   return { projectId, ...(branch === undefined || branch === null ? {} : { branch }) };
 }
 
@@ -185,7 +190,7 @@ export async function runCaseDetail(actor: Actor, runId: string, stableId: strin
 export type CaseHistoryEntry = { runId: string; externalRunId: string; status: string; startedAt: Date; durationMs: number; branch: string | null; commit: string | null };
 
 /** The last runs of several cases in one statement (a window per case): what the loaders batch. */
-export async function caseHistories(prisma: Db, testCaseIds: readonly number[]): Promise<Map<number, CaseHistoryEntry[]>> {
+export async function caseHistories(prisma: Db, testCaseIds: readonly number[], length = HISTORY_LENGTH): Promise<Map<number, CaseHistoryEntry[]>> {
   const histories = new Map<number, CaseHistoryEntry[]>();
   if (testCaseIds.length === 0) return histories;
   const rows = await prisma.$queryRaw<Array<CaseHistoryEntry & { testCaseId: number }>>`
@@ -193,7 +198,7 @@ export async function caseHistories(prisma: Db, testCaseIds: readonly number[]):
     FROM unnest(${[...testCaseIds]}::int[]) AS c(id)
     CROSS JOIN LATERAL (
       SELECT "testCaseId", "runId", "status", "startedAt", "durationMs" FROM "CaseRun"
-      WHERE "testCaseId" = c.id ORDER BY "startedAt" DESC, "id" DESC LIMIT ${HISTORY_LENGTH}
+      WHERE "testCaseId" = c.id ORDER BY "startedAt" DESC, "id" DESC LIMIT ${length}
     ) h
     JOIN "TestRun" r ON r."id" = h."runId"
     ORDER BY h."testCaseId", h."startedAt" DESC`;
