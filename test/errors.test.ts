@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createToken } from '../src/modules/workspaces/service.ts';
 import { RECURRING_JOBS } from '../src/modules/index.ts';
-import { runDueJobs } from '../src/jobs/scheduler.ts';
+import { ensureRecurringJobs, runDueRecurringJobs } from '../src/jobs/recurring.ts';
 import { bearer, createTestApp, graphql, successData, type TestApp } from './helpers.ts';
 import { grant, projectToken, seedWorkspace } from './fixtures.ts';
 import { graphql as gql } from './gql/index.ts';
@@ -195,13 +195,18 @@ describe('retention', () => {
     await send('StillHappeningException');
     t.clock.advance(31 * DAY); // quiet one: 91 days; still happening: 31 days
 
-    expect(await runDueJobs(t.app.services, RETENTION)).toEqual(['error-groups.retention']);
+    expect(await runDueRecurringJobs(t.app.services, RETENTION)).toEqual(['error-groups.retention']);
     expect((await groupsOf(own.project.id)).map((g) => g.exceptionClass)).toEqual(['StillHappeningException']);
-    expect(await runDueJobs(t.app.services, RETENTION)).toEqual([]); // not due again for an hour
-    const job = await t.db.prisma.scheduledJob.findUniqueOrThrow({ where: { name: 'error-groups.retention' } });
-    expect(job.lastResult).toMatch(/^pruned \d+ error group/);
+    expect(await runDueRecurringJobs(t.app.services, RETENTION)).toEqual([]); // not due again for an hour
+    const job = await t.db.prisma.job.findFirstOrThrow({ where: { kind: 'recurring:error-groups.retention', status: 'done' } });
+    expect(job.result).toMatch(/^pruned \d+ error group/);
+    // Its next occurrence, one however many instances start: the singleton key holds it.
+    await ensureRecurringJobs(t.app.services, RETENTION);
+    await ensureRecurringJobs(t.app.services, RETENTION);
+    const pending = await t.db.prisma.job.findMany({ where: { kind: 'recurring:error-groups.retention', status: 'pending' } });
+    expect(pending.map((next) => next.runAt.getTime())).toEqual([t.clock.now().getTime() + 60 * 60 * 1000]);
     t.clock.advance(60 * 60 * 1000);
-    expect(await runDueJobs(t.app.services, RETENTION)).toEqual(['error-groups.retention']);
+    expect(await runDueRecurringJobs(t.app.services, RETENTION)).toEqual(['error-groups.retention']);
   });
 });
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../src/db/group-commit.ts';
 import { RECURRING_JOBS } from '../src/modules/index.ts';
-import { runDueJobs } from '../src/jobs/scheduler.ts';
+import { runDueRecurringJobs } from '../src/jobs/recurring.ts';
 import { createToken } from '../src/modules/workspaces/service.ts';
 import { bearer, createTestApp, graphql, type TestApp } from './helpers.ts';
 import { grant, projectToken, seedWorkspace } from './fixtures.ts';
@@ -104,10 +104,10 @@ describe('blobs', () => {
     const keptSha = (await t.db.prisma.attachment.findFirstOrThrow({ where: { reportId: kept.json().id } })).sha256;
     const collect = RECURRING_JOBS.filter((job) => job.name === 'blobs.collect');
 
-    await runDueJobs(t.app.services, collect);
+    await runDueRecurringJobs(t.app.services, collect);
     expect(t.app.services.blobs.exists(orphan.sha256)).toBe(true); // still within its grace period
     t.clock.advance(2 * 60 * 60 * 1000);
-    await runDueJobs(t.app.services, collect);
+    await runDueRecurringJobs(t.app.services, collect);
     expect(t.app.services.blobs.exists(orphan.sha256)).toBe(false);
     expect(t.app.services.blobs.exists(keptSha)).toBe(true);
     expect(fs.readFileSync(t.app.services.blobs.pathOf(keptSha))).toEqual(PNG(201));

@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECURRING_JOBS } from '../src/modules/index.ts';
-import { runDueJobs } from '../src/jobs/scheduler.ts';
+import { runDueRecurringJobs } from '../src/jobs/recurring.ts';
 import { bearer, createTestApp, graphql, usingPostgres, type TestApp } from './helpers.ts';
 import { projectToken, seedWorkspace } from './fixtures.ts';
 
@@ -136,7 +136,7 @@ describe('retention', () => {
       INSERT INTO "ErrorGroup" ("projectId", environment, fingerprint, "exceptionClass", message, "stackTrace", "firstSeenAt", "lastSeenAt")
       SELECT ${own.project.id}, 'production', 'live-' || n, 'LiveException', 'm', '', now(), '${t.clock.now().toISOString()}' FROM generate_series(1, 10) AS n`);
     t.clock.advance(2 * 60 * 60 * 1000);
-    const ran = await runDueJobs(t.app.services, RECURRING_JOBS.filter((job) => job.name === 'error-groups.retention'));
+    const ran = await runDueRecurringJobs(t.app.services, RECURRING_JOBS.filter((job) => job.name === 'error-groups.retention'));
     expect(ran).toEqual(['error-groups.retention']);
     const left = await t.db.prisma.errorGroup.groupBy({ by: ['exceptionClass'], where: { projectId: own.project.id }, _count: { _all: true } });
     expect(left.map((g) => [g.exceptionClass, g._count._all])).toEqual([['LiveException', 10]]);

@@ -4,9 +4,11 @@
 // claimed with FOR UPDATE SKIP LOCKED so one runner holds it at a time on any number of instances,
 // retried with exponential backoff and jitter, and dead after its last attempt. A claim lapses
 // after CLAIM_MS, so a runner killed mid-job (kill -9) leaves the job to the next poll.
+// Recurring jobs are queue jobs too (recurring.ts).
 // Why not pg-boss or graphile-worker: both open their own pg connections to a server, and the
 // embedded PGlite database has no server socket here (README, "Job queue").
 import type { Db } from '../db/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { PrismaPromise } from '../generated/prisma/internal/prismaNamespace.ts';
 import type { Services } from '../services.ts';
 
@@ -24,8 +26,11 @@ export interface RunContext extends JobContext {
 }
 
 export interface JobKind<P> {
-  /** Does the work; throwing schedules a retry (or, after the last attempt, makes the job dead). */
-  run(services: Services, payload: P, job: RunContext): Promise<void>;
+  /**
+   * Does the work; throwing schedules a retry (or, after the last attempt, makes the job dead).
+   * A returned string is kept as the done job's `result`.
+   */
+  run(services: Services, payload: P, job: RunContext): Promise<string | void>;
   /** Told after a failed attempt when the next one is due (null: dead), e.g. to show it. */
   failed?(services: Services, payload: P, job: JobContext & { nextRunAt: Date | null; error: string }): Promise<void>;
 }
@@ -58,46 +63,52 @@ interface ClaimedJob {
 }
 
 /** Claims up to `limit` due jobs (and lapsed claims) for this runner. */
-async function claimJobs(services: Services, limit: number): Promise<ClaimedJob[]> {
+async function claimJobs(services: Services, limit: number, onlyKinds?: readonly string[]): Promise<ClaimedJob[]> {
   const now = services.clock.now();
   const lockedUntil = new Date(now.getTime() + CLAIM_MS);
+  const ofKinds = onlyKinds ? Prisma.sql`AND "kind" = ANY (${[...onlyKinds]}::text[])` : Prisma.empty;
   return services.prisma.$queryRaw<ClaimedJob[]>`
     UPDATE "Job" SET "status" = 'running', "attempts" = "attempts" + 1, "lockedUntil" = ${lockedUntil}
     WHERE "id" IN (
-      SELECT "id" FROM "Job" WHERE "status" = 'pending' AND "runAt" <= ${now}
+      SELECT "id" FROM "Job" WHERE "status" = 'pending' AND "runAt" <= ${now} ${ofKinds}
       ORDER BY "runAt", "id" LIMIT ${limit} FOR UPDATE SKIP LOCKED
     ) OR "id" IN (
-      SELECT "id" FROM "Job" WHERE "status" = 'running' AND "lockedUntil" < ${now}
+      SELECT "id" FROM "Job" WHERE "status" = 'running' AND "lockedUntil" < ${now} ${ofKinds}
       LIMIT ${limit} FOR UPDATE SKIP LOCKED
     )
     RETURNING "id", "kind", "payload", "attempts", "maxAttempts"`;
 }
 
-/** Runs what is due now; returns how many jobs ran (tests call this instead of waiting for a poll). */
-export async function runDueQueuedJobs(services: Services, kinds: JobKinds, limit = 20): Promise<number> {
-  const claimed = await claimJobs(services, limit);
+/**
+ * Runs what is due now; returns how many jobs ran (tests call this instead of waiting for a poll).
+ * `onlyKinds` narrows the claim (a test running one recurring job leaves the others' jobs alone).
+ */
+export async function runDueQueuedJobs(services: Services, kinds: JobKinds, limit = 20, onlyKinds?: readonly string[]): Promise<number> {
+  const claimed = await claimJobs(services, limit, onlyKinds);
   const deferred: DeferredWrite[] = [];
-  const succeeded = await Promise.all(claimed.map((job) => runOne(services, kinds, job, deferred)));
-  // The done marks and what the succeeded jobs left to write: one transaction, one commit.
-  const done = claimed.filter((_job, i) => succeeded[i]).map((job) => job.id);
+  const outcomes = await Promise.all(claimed.map((job) => runOne(services, kinds, job, deferred)));
+  // The done marks (which free singleton keys), then what the succeeded jobs left to write: one transaction, one commit.
+  const done = claimed.flatMap((job, i) => (outcomes[i] === false ? [] : [{ id: job.id, result: outcomes[i] || undefined }]));
   if (done.length > 0) {
+    const finished = { status: 'done', finishedAt: services.clock.now(), lockedUntil: null, lastError: null, singletonKey: null };
     await services.prisma.$transaction([
+      services.prisma.job.updateMany({ where: { id: { in: done.filter((job) => !job.result).map((job) => job.id) } }, data: finished }),
+      ...done.filter((job) => job.result).map((job) => services.prisma.job.update({ where: { id: job.id }, data: { ...finished, result: job.result!.slice(0, 2000) } })),
       ...deferred.map((write) => write(services.prisma)),
-      services.prisma.job.updateMany({ where: { id: { in: done } }, data: { status: 'done', finishedAt: services.clock.now(), lockedUntil: null, lastError: null } }),
     ]);
   }
   return claimed.length;
 }
 
-/** Runs one job; true when it succeeded (the caller marks it done), false once its failure is recorded. */
-async function runOne(services: Services, kinds: JobKinds, job: ClaimedJob, deferred: DeferredWrite[]): Promise<boolean> {
+/** Runs one job: false once its failure is recorded; else what it returned (the caller marks it done). */
+async function runOne(services: Services, kinds: JobKinds, job: ClaimedJob, deferred: DeferredWrite[]): Promise<string | void | false> {
   const kind = kinds[job.kind] as JobKind<unknown> | undefined;
   try {
     if (!kind) throw new Error(`no handler for job kind "${job.kind}"`);
     const writes: DeferredWrite[] = [];
-    await kind.run(services, job.payload, { id: job.id, attempts: job.attempts, afterSuccess: (write) => writes.push(write) });
+    const result = await kind.run(services, job.payload, { id: job.id, attempts: job.attempts, afterSuccess: (write) => writes.push(write) });
     deferred.push(...writes);
-    return true;
+    return result;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const dead = job.attempts >= job.maxAttempts;
@@ -105,7 +116,7 @@ async function runOne(services: Services, kinds: JobKinds, job: ClaimedJob, defe
     await services.prisma.job.update({
       where: { id: job.id },
       data: dead
-        ? { status: 'dead', finishedAt: services.clock.now(), lockedUntil: null, lastError: message.slice(0, 2000) }
+        ? { status: 'dead', finishedAt: services.clock.now(), lockedUntil: null, lastError: message.slice(0, 2000), singletonKey: null }
         : { status: 'pending', runAt: nextRunAt!, lockedUntil: null, lastError: message.slice(0, 2000) },
     });
     if (dead) services.log.warn({ job: job.id, kind: job.kind, err: message }, 'job dead after its last attempt');

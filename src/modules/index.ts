@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { RATE_LIMIT_DEFAULTS } from '../config.ts';
 import { MethodNotAllowed } from '../errors.ts';
 import type { ErrorFamily } from '../http/envelopes.ts';
-import type { RecurringJob } from '../jobs/scheduler.ts';
+import { recurringJobKinds, type RecurringJob } from '../jobs/recurring.ts';
 import type { JobKinds } from '../jobs/queue.ts';
 import { webhookRoutes } from './webhooks/rest.ts';
 import { taskRoutes } from './tasks/rest.ts';
@@ -116,9 +116,6 @@ export const MODULES: readonly IntakeModule[] = [
   { name: 'history', schema: () => import('./history/schema.ts') },
 ];
 
-/** Every job kind of the durable queue, by name. */
-export const JOB_KINDS: JobKinds = Object.assign({}, ...MODULES.map((module) => module.jobKinds ?? {}));
-
 /** Every rate-limit family with its default: the infrastructure's and the modules'. */
 export const RATE_LIMITS: Readonly<Record<string, number>> = Object.assign({}, RATE_LIMIT_DEFAULTS, ...MODULES.map((module) => module.rateLimits ?? {}));
 
@@ -151,6 +148,8 @@ export const RECURRING_JOBS: readonly RecurringJob[] = [
   ...MODULES.flatMap((module) => module.jobs ?? []),
   { name: 'blobs.collect', everyMs: HOURLY, run: async (services) => `removed ${await collectUnreferencedBlobs(services)} unreferenced blob file(s)` },
 ];
+/** What the queue runs: the modules' one-off job kinds and every recurring job. */
+export const JOB_KINDS: JobKinds = Object.assign({}, ...MODULES.map((module) => module.jobKinds ?? {}), recurringJobKinds(RECURRING_JOBS));
 export const NEVER_CACHED: readonly string[] = MODULES.flatMap((module) => module.neverCached ?? []);
 
 /** Which family a URL belongs to, by prefix (errors raised before routing, e.g. a malformed URL). */

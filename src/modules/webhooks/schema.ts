@@ -71,7 +71,7 @@ builder.prismaObjectField('Project', 'webhooks', (t) =>
 );
 
 builder.prismaObject('Job', {
-  description: 'A job of the durable queue (webhook deliveries, event fan-out, exports).',
+  description: 'A job of the durable queue (webhook deliveries, event fan-out, exports, and the recurring jobs as `recurring:<name>`).',
   fields: (t) => ({
     id: t.exposeID('id'),
     kind: t.exposeString('kind'),
@@ -80,6 +80,7 @@ builder.prismaObject('Job', {
     maxAttempts: t.exposeInt('maxAttempts'),
     runAt: t.expose('runAt', { type: 'DateTime', description: 'When it is (or was) due.' }),
     lastError: t.exposeString('lastError', { nullable: true }),
+    result: t.exposeString('result', { nullable: true, description: 'What a done job reported (a recurring job’s summary).' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
   }),
