@@ -22,7 +22,11 @@ const finalize = async (i: number) => {
   // Every 50th case flips each run; the rest are stable (a few fail).
   const run = kenshoRun({ id: `r${i}`, project: slug, cases: CASES, steps: 1, startedAt: new Date(start + (i * 89 * DAY_MS) / RUNS).toISOString(), statusOf: (c) => (c % 50 === 0 ? (i % 2 ? 'fail' : 'pass') : c % 97 === 0 ? 'fail' : 'pass') });
   const response = await fetch(`${intake.url}/v1/ingest/kensho/finalize`, { method: 'POST', headers, body: JSON.stringify({ run }) });
-  if (response.status !== 201) throw new Error(`finalize ${i}: ${response.status} ${await response.text()}`);
+  if (response.status !== 201) {
+    const body = await response.text();
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the server's log line reaches stderr first
+    throw new Error(`finalize ${i}: ${response.status} ${body}`);
+  }
   return (await response.json()) as { internalRunId: string };
 };
 const loadStarted = performance.now();

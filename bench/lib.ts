@@ -68,7 +68,12 @@ function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildPr
   });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-    readline.createInterface({ input: child.stdout! }).once('line', (line) => resolve({ child, url: JSON.parse(line).url }));
+    // The first line is the address; later ones are the server's log (BENCH_LOG_LEVEL), to stderr.
+    const lines = readline.createInterface({ input: child.stdout! });
+    lines.once('line', (line) => {
+      resolve({ child, url: JSON.parse(line).url });
+      lines.on('line', (log) => process.stderr.write(`${log}\n`));
+    });
   });
 }
 

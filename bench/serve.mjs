@@ -33,7 +33,7 @@ async function listen() {
     databaseUrl: process.env.DATABASE_URL || path.join(dir, 'pglite'),
     storageDir: path.join(dir, 'blobs'),
     runtimeDir: dir,
-    logLevel: 'silent',
+    logLevel: process.env.BENCH_LOG_LEVEL ?? 'silent',
     rateLimits: process.env.BENCH_KEEP_RATE_LIMITS ? base.rateLimits : unlimited,
     maxConnectionsPerClient: 100_000,
   });

@@ -94,6 +94,7 @@ export async function createServices(config: Config, db: Database, log: FastifyB
     log,
     onClose,
     nudgeQueue: () => {},
+    requestsServed: 0,
   };
 }
 

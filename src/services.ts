@@ -45,6 +45,8 @@ export interface Services {
   onClose: Array<() => Promise<void> | void>;
   /** Tells this instance's queue worker that jobs were just committed (a no-op where none runs). */
   nudgeQueue: () => void;
+  /** Requests this instance has received: the queue worker yields while they arrive fast. */
+  requestsServed: number;
 }
 
 /** What every service method receives: who is asking, and the shared services. */

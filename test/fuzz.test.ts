@@ -13,6 +13,7 @@ import { signingKey, signPath } from '../src/auth/signing.ts';
 import { bearer, createTestApp, uniqueSlug, type TestApp } from './helpers.ts';
 import { projectToken, seedWorkspace } from './fixtures.ts';
 import { caseId, kenshoRun, screenshotBytes, sha256 } from './kensho-fixture.ts';
+import { pngBytes } from './fixtures/images.ts';
 
 let t: TestApp;
 let A: Awaited<ReturnType<typeof seedWorkspace>>;
@@ -281,11 +282,7 @@ interface Payload {
 const json = (summary: string, value: unknown, contentType = 'application/json'): Payload => ({ summary, contentType, body: JSON.stringify(value) });
 const raw = (summary: string, body: string | Buffer, contentType: string | undefined = 'application/json'): Payload => ({ summary, contentType, body });
 
-function png(size: number, fill: number): Buffer {
-  const bytes = Buffer.alloc(size, fill);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
-  return bytes;
-}
+const png = pngBytes;
 
 /** `{"a":{"a":…1…}}` as text: building the object and stringifying it would recurse 10,000 deep. */
 const deepObjectText = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);

@@ -8,6 +8,7 @@ import { runDueRecurringJobs } from '../src/jobs/recurring.ts';
 import { createToken } from '../src/modules/workspaces/service.ts';
 import { bearer, createTestApp, graphql, type TestApp } from './helpers.ts';
 import { grant, projectToken, seedWorkspace } from './fixtures.ts';
+import { pngBytes } from './fixtures/images.ts';
 
 let t: TestApp;
 let seed: Awaited<ReturnType<typeof seedWorkspace>>;
@@ -20,11 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const PNG = (fill: number) => {
-  const bytes = Buffer.alloc(256, fill);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
-  return bytes;
-};
+const PNG = (fill: number) => pngBytes(256, fill);
 
 /** A report with one screenshot, through the multipart route, as the widget sends it. */
 async function submitWithScreenshot(fill: number) {

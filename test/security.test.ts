@@ -12,6 +12,7 @@ import { HTTP_LIMITS } from '../src/http/plugin.ts';
 import { createToken, createUser, createWorkspace, revokeToken } from '../src/modules/workspaces/service.ts';
 import { bearer, createTestApp, graphql, successData, uniqueSlug, type TestApp } from './helpers.ts';
 import { grant, projectToken, seedWorkspace } from './fixtures.ts';
+import { pngBytes } from './fixtures/images.ts';
 
 type Seed = Awaited<ReturnType<typeof seedWorkspace>>;
 
@@ -29,11 +30,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const PNG = (size = 64, fill = 1) => {
-  const bytes = Buffer.alloc(size, fill);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
-  return bytes;
-};
+const PNG = pngBytes;
 const personalToken = async (user: string, abilities?: string[]) =>
   createToken(t.operator, { kind: 'PERSONAL', name: uniqueSlug('pat'), user, ...(abilities ? { abilities } : {}) });
 const newUser = (workspace?: string, admin = false) =>

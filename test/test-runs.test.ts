@@ -32,13 +32,13 @@ const put = (url: string, body: Buffer, headers: Record<string, string> = { 'con
   t.app.inject({ method: 'PUT', url: local(url), headers, payload: body });
 
 /** init + PUT of each screenshot + finalize (the kensho CLI's spelling). */
-async function pushRun(who: Awaited<ReturnType<typeof tenant>>, run: ReturnType<typeof kenshoRun>, screenshots: number[] = []) {
-  const attachments = screenshots.map((i) => ({ id: `${caseId(i)}::shot`, sha256: sha256(screenshotBytes(i)), sizeBytes: screenshotBytes(i).length, contentType: 'image/png' }));
+async function pushRun(who: Awaited<ReturnType<typeof tenant>>, run: ReturnType<typeof kenshoRun>, screenshots: number[] = [], bytesOf = screenshotBytes) {
+  const attachments = screenshots.map((i) => ({ id: `${caseId(i)}::shot`, sha256: sha256(bytesOf(i)), sizeBytes: bytesOf(i).length, contentType: 'image/png' }));
   const init = await post('/v1/ingest/kensho/init', who.token, { workspace: who.workspace.slug, project: who.slug, runId: run.id, attachments });
   expect(init.statusCode).toBe(200);
   for (const entry of init.json().presignedUrls) {
     const index = screenshots.find((i) => entry.id === `${caseId(i)}::shot`)!;
-    expect((await put(entry.url, screenshotBytes(index), entry.headers)).statusCode).toBe(200);
+    expect((await put(entry.url, bytesOf(index), entry.headers)).statusCode).toBe(200);
   }
   return post('/v1/ingest/kensho/finalize', who.token, { uploadId: init.json().uploadId, run, cases: [] });
 }
@@ -223,6 +223,20 @@ describe('reading runs', () => {
     expect((await get(`/v1/runs/${runId}/cases?cursor=bm9wZQ`, who.token)).statusCode).toBe(400);
     expect((await get(`/v1/runs/${runId}/cases?status=__proto__`, who.token)).statusCode).toBe(400);
     expect((await get(`/v1/runs/${runId}/cases?limit=5000`, who.token)).statusCode).toBe(400);
+  });
+
+  it('serves an attachment by the type of its bytes, not the pusher’s word: HTML sent as image/png is a sandboxed download', async () => {
+    const who = await tenant();
+    const page = (i: number) => Buffer.from(`<!doctype html><html><body><script>alert(${i})</script></body></html>`);
+    const pushed = await pushRun(who, kenshoRun({ project: who.slug, cases: 2, screenshots: [1] }), [1], page);
+    const runId = pushed.json().internalRunId;
+    const detail = (await get(`/v1/runs/${runId}/cases/${caseId(1)}`, who.token)).json();
+    const download = await t.app.inject({ method: 'GET', url: local(detail.attachments[0].url) });
+    expect(download.statusCode).toBe(200);
+    expect(download.rawPayload.equals(page(1))).toBe(true);
+    expect(download.headers['content-type']).toBe('application/octet-stream');
+    expect(download.headers['content-disposition']).toMatch(/^attachment;/);
+    expect(download.headers['content-security-policy']).toBe('sandbox');
   });
 
   it('answers the documented run fields, one case with steps, attachments and history, and the projects with stats', async () => {

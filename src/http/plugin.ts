@@ -157,6 +157,7 @@ export async function registerHttpInfrastructure(app: FastifyInstance, services:
     closing = true;
   });
   app.addHook('onRequest', async (request, reply) => {
+    services.requestsServed += 1;
     reply.header('X-Request-Id', request.id);
     if (closing) {
       reply.header('connection', 'close');

@@ -39,6 +39,9 @@ export type JobKinds = Record<string, JobKind<never>>;
 
 const CLAIM_MS = 5 * 60 * 1000;
 const BATCH_PAUSE_MS = 50;
+/** Above this request rate the instance is busy serving: the worker runs one batch a YIELD_PAUSE_MS. */
+const YIELD_ABOVE_REQUESTS_PER_SECOND = 200;
+const YIELD_PAUSE_MS = 1_000;
 const BASE_DELAY_MS = 10_000;
 const MAX_DELAY_MS = 24 * 60 * 60 * 1000;
 
@@ -135,14 +138,22 @@ export function startQueueWorker(services: Services, kinds: JobKinds, pollMs = 1
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
   let closed = false;
+  let seen = { requests: services.requestsServed, at: performance.now() };
+  // Background work yields to the requests this instance serves: while they arrive fast (an event
+  // storm), one batch a second keeps the backlog moving and the rest waits until the storm passes
+  // (deliveries are asynchronous by contract; bench/error-ingest reports how fast they drain).
+  const pauseMs = () => {
+    const now = { requests: services.requestsServed, at: performance.now() };
+    const rate = ((now.requests - seen.requests) * 1000) / Math.max(1, now.at - seen.at);
+    seen = now;
+    return rate > YIELD_ABOVE_REQUESTS_PER_SECOND ? YIELD_PAUSE_MS : BATCH_PAUSE_MS;
+  };
   const poll = () => {
     if (busy || closed) return;
     busy = true;
     running = (async () => {
       try {
-        // Between batches the worker pauses: under an event storm deliveries fall behind (they
-        // are asynchronous by contract) instead of taking the CPU that answers requests.
-        while (!closed && (await runDueQueuedJobs(services, kinds)) > 0) await new Promise((resolve) => setTimeout(resolve, BATCH_PAUSE_MS));
+        while (!closed && (await runDueQueuedJobs(services, kinds)) > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs()));
       } catch (error) {
         services.log.error({ err: error }, 'job queue poll failed');
       } finally {

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { SNIFF_BYTES } from './file-type.ts';
 
 export interface StoredBlob {
   sha256: string;
@@ -27,7 +28,7 @@ export interface OversizeBlob {
   oversize: true;
 }
 
-const HEAD_BYTES = 64;
+const HEAD_BYTES = SNIFF_BYTES;
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
 
@@ -110,8 +111,9 @@ export class BlobStore {
     return fs.existsSync(this.pathOf(sha256));
   }
 
-  read(sha256: string): fs.ReadStream {
-    return fs.createReadStream(this.pathOf(sha256));
+  /** Its bytes as a stream (`end`: the last byte wanted, inclusive). */
+  read(sha256: string, range: { end?: number } = {}): fs.ReadStream {
+    return fs.createReadStream(this.pathOf(sha256), range);
   }
 
   /**

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/modules/workspaces/service.ts';
 import { bearer, createTestApp, type TestApp } from '../helpers.ts';
 import { projectToken, seedWorkspace } from '../fixtures.ts';
+import { pngBytes } from '../fixtures/images.ts';
 
 const MiB = 1024 * 1024;
 const UNAUTHENTICATED = { message: 'Unauthenticated.' };
@@ -31,11 +32,7 @@ const eventsUrl = (projectId: ProjectRef) => `/api/projects/${projectId}/error-e
 const auth = (secret: string | null): Headers => (secret ? bearer(secret) : {});
 
 /** Bytes that start like a PNG (the server judges type by magic bytes). */
-const PNG = (size = 64, fill = 1) => {
-  const bytes = Buffer.alloc(size, fill);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
-  return bytes;
-};
+const PNG = pngBytes;
 const pngs = (count: number, name = 'files[]'): FilePart[] => Array.from({ length: count }, (_, i) => [name, PNG(100, i + 1), `shot-${i}.png`]);
 
 /** A JSON POST; a string body is sent as is (raw JSON text, possibly malformed). */

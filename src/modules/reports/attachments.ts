@@ -7,6 +7,7 @@ import { NotFound } from '../../errors.ts';
 import { MAX_INT32 } from '../../validation.ts';
 import type { Actor, Services } from '../../services.ts';
 import { reportProject } from './service.ts';
+import { IMAGE_TYPES } from '../../storage/file-type.ts';
 
 export const attachmentUrl = (publicUrl: string, id: number) => `${publicUrl}/api/attachments/${id}`;
 
@@ -31,7 +32,7 @@ export async function readableAttachment(actor: Actor, id: number) {
  * else is a download, never rendered in our origin.
  */
 export function contentDisposition(filename: string, mimeType: string): string {
-  const disposition = mimeType.startsWith('image/') ? 'inline' : 'attachment';
+  const disposition = IMAGE_TYPES.has(mimeType) ? 'inline' : 'attachment';
   const fallback = filename.replace(/[^\x20-\x7e]|["\\%]/g, '_') || 'file';
   const exact = encodeURIComponent(filename.toWellFormed()).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `${disposition}; filename="${fallback}"; filename*=UTF-8''${exact}`;

@@ -11,7 +11,7 @@ import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { Forbidden, NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
 import { announceChanged, type Actor, type ChangedRecord } from '../../services.ts';
 import type { OversizeBlob, SpooledBlob, StoredBlob } from '../../storage/blobs.ts';
-import { detectImageType } from '../../storage/magic.ts';
+import { detectFileType, IMAGE_TYPES } from '../../storage/file-type.ts';
 import { collectInput, idSchema, maxChars, parseInput } from '../../validation.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
@@ -126,16 +126,16 @@ export interface IncomingFile {
   blob: SpooledBlob | OversizeBlob;
 }
 
-/** Type by magic bytes, size, count: every file must pass before anything is stored. */
-/** Files checked for size and type; problems go to `errors` (the caller throws them with the rest). */
-function checkFiles(files: IncomingFile[], errors: FieldErrors): Array<IncomingFile & { blob: SpooledBlob; mimeType: string }> {
+/** Files checked for count, size and type (by their bytes); problems go to `errors` (the caller throws them with the rest). */
+async function checkFiles(files: IncomingFile[], errors: FieldErrors): Promise<Array<IncomingFile & { blob: SpooledBlob; mimeType: string }>> {
   if (files.length > MAX_REPORT_FILES) errors.files = [`The files field must not have more than ${MAX_REPORT_FILES} items.`];
-  const checked = files.map((file) => {
+  const types = await Promise.all(files.map((file) => ('oversize' in file.blob ? undefined : detectFileType(file.blob.head))));
+  const checked = files.map((file, i) => {
     if ('oversize' in file.blob) {
       (errors[file.field] ??= []).push(`The ${file.field} field must not be greater than ${MAX_REPORT_FILE_BYTES / 1024} kilobytes.`);
       return { ...file, blob: file.blob as never, mimeType: '' };
     }
-    const type = detectImageType(file.blob.head);
+    const type = types[i] && IMAGE_TYPES.has(types[i].mimeType) ? types[i] : undefined;
     if (!type) (errors[file.field] ??= []).push(`The ${file.field} field must be a file of type: jpg, jpeg, png, gif, webp, bmp, tiff.`);
     return { ...file, blob: file.blob, mimeType: type?.mimeType ?? '' };
   });
@@ -167,12 +167,12 @@ export async function submitReport(
   const { services, principal } = actor;
   let project: ProjectScope;
   let data: z.output<typeof reportInput>;
-  let images: ReturnType<typeof checkFiles>;
+  let images: Awaited<ReturnType<typeof checkFiles>>;
   try {
     project = await reportProject(actor, projectRef, 'create');
     const errors: FieldErrors = { ...bodyErrors };
     data = collectInput(reportInput, input, errors)!;
-    images = checkFiles(files, errors);
+    images = await checkFiles(files, errors);
     filesSentAsText(input, errors);
     if (Object.keys(errors).length > 0) throw new ValidationFailed(errors);
   } catch (error) {

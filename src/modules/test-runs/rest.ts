@@ -8,6 +8,7 @@ import { RateLimited } from '../../errors.ts';
 import { isoInstant } from '../../http/wire.ts';
 import { rateLimitOf } from '../index.ts';
 import type { Services } from '../../services.ts';
+import { detectBlobType } from '../../storage/file-type.ts';
 import { contentDisposition } from '../reports/attachments.ts';
 import { FINALIZE_BODY, finalizeRun, INIT_INPUT, initUpload, MAX_ATTACHMENT_BYTES, receiveUpload, type StoredRunSummary } from './ingest.ts';
 import { projectAnalytics } from './analytics.ts';
@@ -19,7 +20,6 @@ import {
   type CaseHistoryEntry, type ProjectStats,
 } from './service.ts';
 
-const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
 /** A finalize carries the whole run (10,000 cases with steps are tens of MB). */
 const FINALIZE_BODY_LIMIT = 128 * 1024 * 1024;
@@ -265,9 +265,11 @@ export async function runReportRoutes(app: FastifyInstance): Promise<void> {
     { config: { rateLimitFamily: 'default', doc: { summary: 'An attachment of a run, by signed link or token.' } } },
     async (request, reply) => {
       const attachment = await runAttachmentByLink(actorOf(app, request), request.params.id, request.params.attachmentId, request.query);
-      // The type is the pusher's word, so only raster images are served as themselves (inline);
-      // anything else is a download in a sandbox, never a page of our origin.
-      const mimeType = INLINE_TYPES.has(attachment.mimeType) ? attachment.mimeType : 'application/octet-stream';
+      // The pusher's word is not trusted: the bytes decide. Raster images are served as themselves
+      // (inline); anything else (traces, video, HTML) is a download of its real type in a
+      // sandbox, never a page of our origin.
+      const detected = await detectBlobType(app.services.blobs, attachment.sha256);
+      const mimeType = detected?.mimeType ?? 'application/octet-stream';
       return reply
         .header('content-type', mimeType)
         .header('content-length', attachment.size)
