@@ -7,10 +7,11 @@ import type { Database, Prisma } from './db/client.ts';
 import type { Clock } from './clock.ts';
 import { BlobStore } from './storage/blobs.ts';
 import { PrincipalResolver, type Principal } from './auth/principal.ts';
+import type { QueueChange } from './modules/reports/service.ts';
 
 /** Live events for subscriptions; add a topic here when a module publishes one. */
 export type PubSubTopics = {
-  reportQueueChanged: [projectId: number, payload: { projectId: number; reportId: number | null; change: string }];
+  reportQueueChanged: [projectId: number, payload: { projectId: number; reportId: number | null; change: QueueChange }];
   /** Records that changed: cached GraphQL results holding them go. */
   recordsChanged: [records: ChangedRecord[]];
 };

@@ -307,7 +307,7 @@ describe('the GraphQL triage board', () => {
       method: 'POST',
       signal: controller.signal,
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${seed.adminToken}` },
-      body: JSON.stringify({ query: `subscription { reportQueueChanged(projectId: ${board.project.id}) { projectId reportId change } }` }),
+      body: JSON.stringify({ query: `subscription { reportQueueChanged(projectId: ${board.project.id}) { projectId reportId change report { databaseId title status } } }` }),
     });
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = response.body!.getReader();
@@ -327,7 +327,7 @@ describe('the GraphQL triage board', () => {
     controller.abort();
     const event = JSON.parse(/data: (.*)/.exec(text)![1]!);
     expect(submitted).toContain(event.data.reportQueueChanged.reportId);
-    expect(event.data.reportQueueChanged).toMatchObject({ projectId: board.project.id, change: 'created' });
+    expect(event.data.reportQueueChanged).toMatchObject({ projectId: board.project.id, change: 'CREATED', report: { databaseId: event.data.reportQueueChanged.reportId, title: 'Live', status: 'PENDING' } });
   });
 });
 

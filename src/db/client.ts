@@ -134,6 +134,7 @@ async function openPglite(url: string, options: OpenOptions): Promise<Database> 
   });
   const replies = new EventEmitter();
   let exited = false;
+  let closing = false;
   worker.on('message', (message: { type: string }) => replies.emit(message.type, message));
   worker.on('error', (error) => replies.emit('failed', { message: String(error.stack ?? error) }));
   worker.on('exit', (code) => {
@@ -149,12 +150,21 @@ async function openPglite(url: string, options: OpenOptions): Promise<Database> 
       replies.once('failed', onFailure);
     });
   await reply('ready');
+  // Past this point the database's thread dying is fatal: nothing more can be committed, and a
+  // process that answers 500 to everything is worse than one its supervisor restarts (the data
+  // directory holds every committed transaction).
+  replies.on('failed', (failure: { message: string }) => {
+    if (closing) return;
+    process.stderr.write(`intake: the embedded database stopped: ${failure.message}\n`);
+    process.exit(70);
+  });
   return openThroughPg(url, { host: socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 4, idleTimeoutMillis: 0 }, 'pglite', options, {
     async dumpDataDir() {
       worker.postMessage({ type: 'dump' });
       return (await reply<{ blob: Blob }>('dump')).blob;
     },
     async close() {
+      closing = true;
       if (exited) return;
       worker.postMessage({ type: 'close' });
       await reply('closed').catch(() => {});

@@ -25,6 +25,14 @@ const CANCEL_REQUEST = 80877102;
 const EXCHANGE_END = new Set([0x53, 0x51, 0x48]);
 const TERMINATE = 0x58;
 
+/**
+ * PGlite 0.4 also parses what execProtocolRawStream sends and keeps the parsed messages until the
+ * next execProtocol call: with raw streaming only, they pile up in this thread's heap (~5 MB/s
+ * under bench/analytics, until the thread hit its heap limit). An empty execProtocol after each
+ * exchange drops them (pglite#1025 describes the pile; 0.5 no longer keeps it).
+ */
+const NOTHING = new Uint8Array(0);
+
 /** Exchanges ready to run: {connection, bytes}. */
 const ready = [];
 let transactionOwner = null;
@@ -39,7 +47,13 @@ async function runExchanges() {
       if (index < 0 || ready.length === 0) break; // the transaction's owner has not sent its next exchange yet
       const [{ connection, bytes }] = ready.splice(index, 1);
       await db
-        .runExclusive(() => db.execProtocolRawStream(bytes, { onRawData: (data) => connection.socket.write(data) }))
+        .runExclusive(async () => {
+          try {
+            await db.execProtocolRawStream(bytes, { onRawData: (data) => connection.socket.write(data) });
+          } finally {
+            await db.execProtocol(NOTHING, { syncToFs: false, throwOnError: false });
+          }
+        })
         .catch(() => connection.socket.destroy());
       transactionOwner = db.isInTransaction() ? connection : null;
     }
@@ -116,3 +130,8 @@ parentPort.on('message', async (message) => {
     parentPort.postMessage({ type: 'failed', message: String(error?.stack ?? error) });
   }
 });
+
+if (process.env.EMBEDDED_DEBUG) {
+  const v8 = await import('node:v8');
+  setInterval(() => process.stderr.write(`embedded database thread: heap ${Math.round(v8.getHeapStatistics().used_heap_size / 1e6)} MB\n`), 3000).unref();
+}

@@ -7,7 +7,7 @@ import { IssueNode, IssueType } from '../issues/schema.ts';
 import { Project, ProjectNode } from '../workspaces/schema.ts';
 import { attachmentUrl } from './attachments.ts';
 import {
-  boardReports, countReports, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, restoreReport, submitReport,
+  boardReports, countReports, QUEUE_CHANGES, type QueueChange, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, restoreReport, submitReport,
   MAX_REPORT_FILE_BYTES, type IncomingFile, type ReportStatus,
 } from './service.ts';
 
@@ -155,11 +155,20 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-const ReportQueueEvent = builder.objectRef<{ projectId: number; reportId: number | null; change: string }>('ReportQueueEvent').implement({
+const ReportQueueChangeEnum = builder.enumType('ReportQueueChange', {
+  values: Object.fromEntries(QUEUE_CHANGES.map((change) => [change.toUpperCase(), { value: change }])) as Record<string, { value: QueueChange }>,
+});
+const ReportQueueEvent = builder.objectRef<{ projectId: number; reportId: number | null; change: QueueChange }>('ReportQueueEvent').implement({
   fields: (t) => ({
     projectId: t.exposeInt('projectId'),
-    reportId: t.exposeInt('reportId', { nullable: true }),
-    change: t.exposeString('change', { description: 'created, promoted, dismissed, restored, reordered or deleted' }),
+    reportId: t.exposeInt('reportId', { nullable: true, description: 'Null when the whole queue moved (REORDERED).' }),
+    change: t.field({ type: ReportQueueChangeEnum, resolve: (event) => event.change }),
+    report: t.field({
+      type: ReportType,
+      nullable: true,
+      description: 'The report as it is after the change, read for this subscriber (null once DELETED, or for REORDERED).',
+      resolve: (event, _args, ctx) => (event.reportId === null || event.change === 'deleted' ? null : findReport(ctx, event.reportId).catch(() => null)),
+    }),
   }),
 });
 

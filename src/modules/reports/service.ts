@@ -384,7 +384,10 @@ export async function findReport<Q extends Pick<PrismaTypes.ReportFindUniqueArgs
  * Live subscribers hear of the change; cached results holding the project (its board pages), the
  * report and whatever else changed go. Positions shifted by a deletion are bounded by the TTL.
  */
-function queueChanged(actor: Actor, projectId: number, reportId: number | null, change: string, alsoChanged: ChangedRecord[] = []): void {
+export const QUEUE_CHANGES = ['created', 'promoted', 'dismissed', 'restored', 'reordered', 'deleted'] as const;
+export type QueueChange = (typeof QUEUE_CHANGES)[number];
+
+function queueChanged(actor: Actor, projectId: number, reportId: number | null, change: QueueChange, alsoChanged: ChangedRecord[] = []): void {
   actor.services.pubsub.publish('reportQueueChanged', projectId, { projectId, reportId, change });
   const report = reportId === null ? [] : [{ typename: 'Report', id: reportId }];
   announceChanged(actor.services, { typename: 'Project', id: projectId }, ...report, ...alsoChanged);
