@@ -211,9 +211,9 @@ describe('retention', () => {
 });
 
 const ERROR_GROUPS = gql(`
-  query ErrorGroups($project: ID!, $environment: String, $status: ErrorGroupStatus, $search: String, $orderBy: ErrorGroupOrder, $first: Int, $after: String) {
+  query ErrorGroups($project: ID!, $filter: ErrorGroupFilter, $orderBy: ErrorGroupOrder, $first: Int, $after: String) {
     project(id: $project) {
-      errorGroups(environment: $environment, status: $status, search: $search, orderBy: $orderBy, first: $first, after: $after) {
+      errorGroups(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
         edges { node { id databaseId exceptionClass environment occurrenceCount status isRegression issue { id } } }
         pageInfo { hasNextPage endCursor }
       }
@@ -248,13 +248,16 @@ describe('GraphQL triage of error groups', () => {
   it('lists groups with filters, search, ordering and pagination', async () => {
     const list = async (variables: Record<string, unknown>) =>
       (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), ...variables }, seed.adminToken)).data.project!.errorGroups!;
-    expect((await list({ orderBy: 'COUNT' })).edges.map((e) => [e.node.exceptionClass, e.node.environment, e.node.occurrenceCount])).toEqual([
+    expect((await list({ orderBy: { field: 'COUNT' } })).edges.map((e) => [e.node.exceptionClass, e.node.environment, e.node.occurrenceCount])).toEqual([
       ['TimeoutError', 'production', 3],
       ['TimeoutError', 'staging', 1],
       ['PaymentDeclined', 'production', 1],
     ]);
-    expect((await list({ environment: 'staging' })).edges).toHaveLength(1);
-    expect((await list({ search: 'DECLINED' })).edges.map((e) => e.node.exceptionClass)).toEqual(['PaymentDeclined']);
+    expect((await list({ orderBy: { field: 'COUNT', direction: 'ASC' } })).edges.map((e) => e.node.occurrenceCount)).toEqual([1, 1, 3]);
+    expect((await list({ filter: { environment: 'staging' } })).edges).toHaveLength(1);
+    expect((await list({ filter: { search: 'DECLINED' } })).edges.map((e) => e.node.exceptionClass)).toEqual(['PaymentDeclined']);
+    expect((await list({ filter: { status: ['UNRESOLVED', 'IGNORED'] } })).edges).toHaveLength(3);
+    expect((await list({ filter: { status: ['RESOLVED'] } })).edges).toHaveLength(0);
     const first = await list({ first: 2 });
     expect(first.pageInfo.hasNextPage).toBe(true);
     const rest = await list({ first: 2, after: first.pageInfo.endCursor });
@@ -263,7 +266,7 @@ describe('GraphQL triage of error groups', () => {
   });
 
   it('reopens a resolved group that occurs again, and says it regressed', async () => {
-    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), search: 'PaymentDeclined' }, seed.adminToken)).data.project!.errorGroups!;
+    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), filter: { search: 'PaymentDeclined' } }, seed.adminToken)).data.project!.errorGroups!;
     const { id, databaseId } = groups.edges[0]!.node;
     const resolved = successData((await graphql(t.app, RESOLVE, { id }, seed.adminToken)).data.resolveErrorGroup);
     expect(resolved).toMatchObject({ status: 'RESOLVED', resolvedAt: expect.any(String) });
@@ -277,7 +280,7 @@ describe('GraphQL triage of error groups', () => {
   });
 
   it('keeps ignored groups ignored when they occur again, until reopened', async () => {
-    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), environment: 'staging' }, seed.adminToken)).data.project!.errorGroups!;
+    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), filter: { environment: 'staging' } }, seed.adminToken)).data.project!.errorGroups!;
     const { id, databaseId } = groups.edges[0]!.node;
     expect(successData((await graphql(t.app, IGNORE, { id }, seed.adminToken)).data.ignoreErrorGroup).status).toBe('IGNORED');
     await send({ exception_class: 'TimeoutError', environment: 'staging' });
@@ -286,7 +289,7 @@ describe('GraphQL triage of error groups', () => {
   });
 
   it('promotes a group into an issue once', async () => {
-    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), orderBy: 'COUNT', first: 1 }, seed.adminToken)).data.project!.errorGroups!;
+    const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), orderBy: { field: 'COUNT' }, first: 1 }, seed.adminToken)).data.project!.errorGroups!;
     const id = groups.edges[0]!.node.id;
     const promoted = successData((await graphql(t.app, PROMOTE, { id }, seed.adminToken)).data.promoteErrorGroup);
     expect(promoted.issue).toMatchObject({ title: 'TimeoutError: upstream timed out', status: 'OPEN' });

@@ -400,7 +400,7 @@ const gqlCases = (): Payload[] => {
     op('project(slug: raw NUL)', `{ project(slug: "a${NUL}b") { id } }`),
     op('project(id: $id) with NUL variable', 'query($id: ID) { project(id: $id) { id } }', { id: NUL }),
     op('project(id: huge)', 'query($id: ID) { project(id: $id) { id } }', { id: '99999999999999999999' }),
-    op('errorGroups(search/environment NUL)', `query($p: ID, $s: String) { project(id: $p) { errorGroups(search: $s, environment: $s) { edges { node { id } } } } }`, { p: String(A.project.id), s: NUL }),
+    op('errorGroups(search/environment NUL)', `query($p: ID, $s: String) { project(id: $p) { errorGroups(filter: { search: $s, environment: $s }) { edges { node { id } } } } }`, { p: String(A.project.id), s: NUL }),
     op('reports(first: -1)', `{ project(id: "${A.project.id}") { reports(first: -1) { edges { node { id } } } } }`),
     op('reports(after: "garbage")', `{ project(id: "${A.project.id}") { reports(after: "garbage") { edges { node { id } } } } }`),
     op('reports(first: 2147483648)', `{ project(id: "${A.project.id}") { reports(first: 2147483648) { edges { node { id } } } } }`),
@@ -442,7 +442,7 @@ const gqlCases = (): Payload[] => {
     op('run cases(first: -1, after: garbage)', 'query($id: ID) { run(id: $id) { cases(first: -1, after: "garbage") { edges { node { id } } } } }', { id: kz.runB }),
     op('run cases(first: 2147483648)', 'query($id: ID) { run(id: $id) { cases(first: 2147483648) { totalCount } } }', { id: kz.runB }),
     op('testCase(id: 2147483648)', '{ testCase(id: "2147483648") { id } }'),
-    op('project runs(branch: NUL)', 'query($p: ID, $b: String) { project(id: $p) { runs(branch: $b, first: 5) { edges { node { id } } } } }', { p: String(B.project.id), b: `a${NUL}b` }),
+    op('project runs(branch: NUL)', 'query($p: ID, $b: String) { project(id: $p) { runs(filter: { branch: $b }, first: 5) { edges { node { id } } } } }', { p: String(B.project.id), b: `a${NUL}b` }),
     op('createProjectToken bad expiry', 'mutation($p: ID!) { createProjectToken(project: $p, name: "x", abilities: [REPORT_CREATE], expiresAt: "-271821-04-20T00:00:00Z") { __typename } }', { p: String(A.project.id) }),
   ];
 };

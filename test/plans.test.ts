@@ -341,7 +341,7 @@ describe('the board (GraphQL)', () => {
       'linkDefect',
     );
     expect(linked).toMatchObject({ key: 'PAY-9', casesAffected: 2, testCases: [{ stableId: caseId(1) }, { stableId: caseId(2) }] });
-    const open = await gql(p, `query($p: ID!) { project(id: $p) { defects(first: 5, status: OPEN) { totalCount nodes { key } } closed: defects(first: 5, status: CLOSED) { totalCount } } }`, { p: p.slug });
+    const open = await gql(p, `query($p: ID!) { project(id: $p) { defects(first: 5, filter: { status: OPEN }) { totalCount nodes { key } } closed: defects(first: 5, filter: { status: CLOSED }) { totalCount } } }`, { p: p.slug });
     expect(open.data.project).toEqual({ defects: { totalCount: 1, nodes: [{ key: 'PAY-9' }] }, closed: { totalCount: 0 } });
 
     const promoted = success<{ created: boolean; issue: { title: string; defects: Array<{ key: string }> }; defect: { issue: { title: string } } }>(

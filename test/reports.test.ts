@@ -221,9 +221,9 @@ describe('triage over REST', () => {
 });
 
 const BOARD = gql(`
-  query Board($project: ID!, $status: ReportStatus, $first: Int) {
+  query Board($project: ID!, $filter: ReportFilter, $first: Int) {
     project(id: $project) {
-      reports(status: $status, first: $first) {
+      reports(filter: $filter, first: $first) {
         edges { node { id title status order source authorName author { id } attachments { filename mimeType size url } project { id databaseId } promotedIssue { id databaseId title } } }
       }
     }
@@ -291,7 +291,7 @@ describe('the GraphQL triage board', () => {
   it('files a person’s report as source PERSON with its author, and filters the board by status', async () => {
     const filed = successData((await graphql(t.app, SUBMIT, { project: String(board.project.id), title: 'From the board', description: 'typo' }, seed.adminToken)).data.submitReport);
     expect(filed).toMatchObject({ source: 'PERSON', author: { id: seed.admin.id } });
-    const promoted = (await graphql(t.app, BOARD, { project: String(board.project.id), status: 'PROMOTED', first: 50 }, seed.adminToken)).data.project!.reports!.edges;
+    const promoted = (await graphql(t.app, BOARD, { project: String(board.project.id), filter: { status: ['PROMOTED'] }, first: 50 }, seed.adminToken)).data.project!.reports!.edges;
     expect(promoted).toHaveLength(2);
     const again = (await graphql(t.app, PROMOTE, { project: String(board.project.id), reportIds: [promoted[0]!.node.id] }, seed.adminToken)).data.promoteReports;
     expect(again).toMatchObject({ __typename: 'ValidationError' });

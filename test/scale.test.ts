@@ -115,7 +115,7 @@ describe('error-group search', () => {
       expect(response.statusCode).toBe(202);
     }
     const search = async (term: string) => {
-      const response = await graphql(t.app, `query($p: ID!, $s: String) { project(id: $p) { errorGroups(search: $s) { edges { node { exceptionClass } } } } }`, { p: String(own.project.id), s: term }, own.adminToken);
+      const response = await graphql(t.app, `query($p: ID!, $s: String) { project(id: $p) { errorGroups(filter: { search: $s }) { edges { node { exceptionClass } } } } }`, { p: String(own.project.id), s: term }, own.adminToken);
       return (response.data as { project: { errorGroups: { edges: { node: { exceptionClass: string } }[] } } }).project.errorGroups.edges.map((e) => e.node.exceptionClass).sort();
     };
     expect(await search('%')).toEqual(['QuotaException']);

@@ -260,7 +260,7 @@ describe('GraphQL', () => {
     await call('PUT', `${who.path}/task/task_a`, who.key, DOCUMENTED_TASK);
     await call('PUT', `${who.path}/task/task_b`, who.key, { ...DOCUMENTED_TASK, name: 'Other' });
     await call('POST', `${who.path}/task/task_a/report`, who.key, REPORT);
-    const list = await graphql(t.app, `query ($p: ID!) { project(id: $p) { tasks(first: 10, reported: true) { totalCount nodes { id taskId reportCount } } all: tasks(first: 10) { totalCount } } }`, { p: String(who.project.id) }, who.adminToken);
+    const list = await graphql(t.app, `query ($p: ID!) { project(id: $p) { tasks(first: 10, filter: { reported: true }) { totalCount nodes { id taskId reportCount } } all: tasks(first: 10) { totalCount } } }`, { p: String(who.project.id) }, who.adminToken);
     expect(list.errors).toBeUndefined();
     expect(list.data.project.tasks).toMatchObject({ totalCount: 1, nodes: [{ taskId: 'task_a', reportCount: 1 }] });
     expect(list.data.project.all.totalCount).toBe(2);

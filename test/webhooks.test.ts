@@ -152,7 +152,7 @@ describe('webhooks', () => {
       t.clock.advance(25 * 60 * 60 * 1000);
     }
     expect(deliveriesTo('/down')).toHaveLength(12);
-    const dead = await graphql(t.app, `{ jobs(first: 50, status: DEAD) { nodes { kind attempts lastError } } }`, {}, who.adminToken);
+    const dead = await graphql(t.app, `{ jobs(first: 50, filter: { status: [DEAD] }) { nodes { kind attempts lastError } } }`, {}, who.adminToken);
     expect(dead.data.jobs.nodes).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'webhook.deliver', attempts: 12, lastError: 'the receiver answered 503' })]));
     expect((await graphql(t.app, `{ jobs(first: 1) { nodes { id } } }`, {}, who.memberToken)).data.jobs).toBeNull();
   });

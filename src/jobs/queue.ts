@@ -7,10 +7,11 @@
 // Recurring jobs are queue jobs too (recurring.ts).
 // Why not pg-boss or graphile-worker: both open their own pg connections to a server, and the
 // embedded PGlite database has no server socket here (README, "Job queue").
-import type { Db } from '../db/client.ts';
-import { Prisma } from '../generated/prisma/client.ts';
+import { requireAdmin } from '../auth/permissions.ts';
+import type { Db, PageQuery } from '../db/client.ts';
+import { Prisma, type Prisma as PrismaTypes } from '../generated/prisma/client.ts';
 import type { PrismaPromise } from '../generated/prisma/internal/prismaNamespace.ts';
-import type { Services } from '../services.ts';
+import type { Actor, Services } from '../services.ts';
 
 export interface JobContext {
   id: number;
@@ -49,6 +50,12 @@ const MAX_DELAY_MS = 24 * 60 * 60 * 1000;
 export async function enqueueJob(db: Db, kind: string, payload: object, runAt: Date): Promise<number> {
   const job = await db.job.create({ data: { kind, payload, runAt }, select: { id: true } });
   return job.id;
+}
+
+/** Administrators' view of the queue, newest first, of any of `statuses` (GraphQL passes its selection). */
+export async function queueJobs(actor: Actor, statuses: readonly string[] | undefined, query: PageQuery<PrismaTypes.JobFindManyArgs>) {
+  requireAdmin(actor.principal, 'read');
+  return actor.services.prisma.job.findMany({ ...query, where: statuses ? { status: { in: [...statuses] } } : {}, orderBy: { id: 'desc' } });
 }
 
 /** 10 s, 20 s, 40 s … up to 24 h, each ±25% so a burst of failures does not retry in step. */

@@ -3,10 +3,24 @@ import { MUTATION_ERRORS } from '../../graphql/errors.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
 import { countErrorGroups, findErrorGroup, projectErrorGroups, promoteErrorGroup, setErrorGroupStatus } from './service.ts';
+import { anyOf, OrderDirectionEnum } from '../../graphql/lists.ts';
 
 const ErrorGroupStatusEnum = builder.enumType('ErrorGroupStatus', { values: ['UNRESOLVED', 'RESOLVED', 'IGNORED'] as const });
-const ErrorGroupOrderEnum = builder.enumType('ErrorGroupOrder', {
-  values: { LAST_SEEN: { description: 'Most recently seen first.' }, COUNT: { description: 'Most occurrences first.' } } as const,
+const ErrorGroupOrderFieldEnum = builder.enumType('ErrorGroupOrderField', {
+  values: { LAST_SEEN: { description: 'When it last occurred.' }, COUNT: { description: 'How often it occurred.' } } as const,
+});
+const ErrorGroupOrderInput = builder.inputType('ErrorGroupOrder', {
+  fields: (t) => ({
+    field: t.field({ type: ErrorGroupOrderFieldEnum }),
+    direction: t.field({ type: OrderDirectionEnum, defaultValue: 'desc' }),
+  }),
+});
+const ErrorGroupFilterInput = builder.inputType('ErrorGroupFilter', {
+  fields: (t) => ({
+    environment: t.string({ required: false }),
+    status: t.field({ type: [ErrorGroupStatusEnum], required: false, description: 'Any of these.' }),
+    search: t.string({ required: false, description: 'Matches the exception class or message, case-insensitively.' }),
+  }),
 });
 
 const ErrorGroupNode = defineNodeKind('ErrorGroup', { parseId: intDatabaseId, load: (ctx, id) => findErrorGroup(ctx, id) });
@@ -37,19 +51,24 @@ const ErrorGroupType = builder.prismaObject('ErrorGroup', {
   }),
 });
 
+const groupFilter = (filter: { environment?: string | null; status?: ReadonlyArray<'UNRESOLVED' | 'RESOLVED' | 'IGNORED'> | null; search?: string | null } | null | undefined) => ({
+  environment: filter?.environment,
+  status: anyOf(filter?.status),
+  search: filter?.search,
+});
+
 builder.prismaObjectField('Project', 'errorGroups', (t) =>
   t.prismaConnection({
     nullable: true,
     type: 'ErrorGroup',
     cursor: 'id',
+    description: 'Its error groups, most recently seen first unless `orderBy` says otherwise.',
     args: {
-      environment: t.arg.string({ required: false }),
-      status: t.arg({ type: ErrorGroupStatusEnum, required: false }),
-      search: t.arg.string({ required: false, description: 'Matches the exception class or message, case-insensitively.' }),
-      orderBy: t.arg({ type: ErrorGroupOrderEnum, required: false, defaultValue: 'LAST_SEEN' }),
+      filter: t.arg({ type: ErrorGroupFilterInput, required: false }),
+      orderBy: t.arg({ type: ErrorGroupOrderInput, required: false, defaultValue: { field: 'LAST_SEEN', direction: 'desc' } }),
     },
-    totalCount: (project, args, ctx) => countErrorGroups(ctx, project.id, args),
-    resolve: (query, project, args, ctx) => projectErrorGroups(ctx, project.id, args, query),
+    totalCount: (project, args, ctx) => countErrorGroups(ctx, project.id, groupFilter(args.filter)),
+    resolve: (query, project, args, ctx) => projectErrorGroups(ctx, project.id, { ...groupFilter(args.filter), orderBy: args.orderBy ?? undefined }, query),
   }),
 );
 

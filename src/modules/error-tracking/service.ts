@@ -158,7 +158,8 @@ export async function pruneStaleErrorGroups(services: Services): Promise<number>
 
 export interface ErrorGroupFilter {
   environment?: string | null;
-  status?: ErrorGroupStatus | null;
+  /** Any of these (none: all). */
+  status?: readonly ErrorGroupStatus[] | null;
   /** Case-insensitive match on the exception class or the message. */
   search?: string | null;
 }
@@ -171,21 +172,25 @@ export async function errorGroupsWhere(actor: Actor, projectId: number, filter: 
   return {
     projectId,
     ...(filter.environment ? { environment: filter.environment } : {}),
-    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.status?.length ? { status: { in: [...filter.status] } } : {}),
     ...(search
       ? { OR: [{ exceptionClass: { contains: search, mode: 'insensitive' as const } }, { message: { contains: search, mode: 'insensitive' as const } }] }
       : {}),
   };
 }
 
-export type ErrorGroupOrder = 'LAST_SEEN' | 'COUNT';
+export interface ErrorGroupOrder {
+  field: 'LAST_SEEN' | 'COUNT';
+  direction?: 'asc' | 'desc';
+}
 
 /** A page of a project's groups (GraphQL passes its selection as `query`). */
-export async function projectErrorGroups(actor: Actor, projectId: number, filter: ErrorGroupFilter & { orderBy?: ErrorGroupOrder | null }, query: PageQuery<PrismaTypes.ErrorGroupFindManyArgs>) {
+export async function projectErrorGroups(actor: Actor, projectId: number, filter: ErrorGroupFilter & { orderBy?: ErrorGroupOrder }, query: PageQuery<PrismaTypes.ErrorGroupFindManyArgs>) {
+  const { field = 'LAST_SEEN', direction = 'desc' } = filter.orderBy ?? {};
   return actor.services.prisma.errorGroup.findMany({
     ...query,
     where: await errorGroupsWhere(actor, projectId, filter),
-    orderBy: filter.orderBy === 'COUNT' ? [{ occurrenceCount: 'desc' }, { id: 'desc' }] : [{ lastSeenAt: 'desc' }, { id: 'desc' }],
+    orderBy: field === 'COUNT' ? [{ occurrenceCount: direction }, { id: direction }] : [{ lastSeenAt: direction }, { id: direction }],
   });
 }
 

@@ -6,6 +6,7 @@ import { authorizedProjectScope } from '../workspaces/project-scope.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { countIssues, findIssue, projectIssues, updateIssue } from './service.ts';
+import { anyOf } from '../../graphql/lists.ts';
 
 export const IssueStatusEnum = builder.enumType('IssueStatus', { values: ['OPEN', 'IN_PROGRESS', 'DONE', 'CLOSED'] as const });
 
@@ -49,14 +50,19 @@ async function mayRead(actor: Actor, projectId: number, rule: ProjectRule, featu
   return authorizedProjectScope(actor, projectId, rule, feature).then(() => true, () => false);
 }
 
+const IssueFilterInput = builder.inputType('IssueFilter', {
+  fields: (t) => ({ status: t.field({ type: [IssueStatusEnum], required: false, description: 'Any of these.' }) }),
+});
+
 builder.prismaObjectField('Project', 'issues', (t) =>
   t.prismaConnection({
     nullable: true,
     type: 'Issue',
     cursor: 'id',
-    args: { status: t.arg({ type: IssueStatusEnum, required: false }) },
-    totalCount: (project, args, ctx) => countIssues(ctx, project.id, args.status),
-    resolve: (query, project, args, ctx) => projectIssues(ctx, project.id, args.status, query),
+    description: 'Its issues, newest first.',
+    args: { filter: t.arg({ type: IssueFilterInput, required: false }) },
+    totalCount: (project, args, ctx) => countIssues(ctx, project.id, anyOf(args.filter?.status)),
+    resolve: (query, project, args, ctx) => projectIssues(ctx, project.id, anyOf(args.filter?.status), query),
   }),
 );
 

@@ -97,18 +97,18 @@ export async function findIssue<Q extends Pick<PrismaTypes.IssueFindUniqueArgs, 
 }
 
 /** The filter of a project's issues, once the caller may read them. */
-async function issuesWhere(actor: Actor, projectId: number, status?: IssueStatus | null) {
+async function issuesWhere(actor: Actor, projectId: number, statuses?: readonly IssueStatus[]) {
   await authorizedProjectScope(actor, projectId, { permission: 'issues:read' });
-  return { projectId, ...(status ? { status } : {}) };
+  return { projectId, ...(statuses && statuses.length > 0 ? { status: { in: [...statuses] } } : {}) };
 }
 
 /** A project's issues, newest first (GraphQL passes its selection as `query`). */
-export async function projectIssues(actor: Actor, projectId: number, status: IssueStatus | null | undefined, query: PageQuery<PrismaTypes.IssueFindManyArgs>) {
-  return actor.services.prisma.issue.findMany({ ...query, where: await issuesWhere(actor, projectId, status), orderBy: { id: 'desc' } });
+export async function projectIssues(actor: Actor, projectId: number, statuses: readonly IssueStatus[] | undefined, query: PageQuery<PrismaTypes.IssueFindManyArgs>) {
+  return actor.services.prisma.issue.findMany({ ...query, where: await issuesWhere(actor, projectId, statuses), orderBy: { id: 'desc' } });
 }
 
-export async function countIssues(actor: Actor, projectId: number, status?: IssueStatus | null): Promise<number> {
-  return actor.services.prisma.issue.count({ where: await issuesWhere(actor, projectId, status) });
+export async function countIssues(actor: Actor, projectId: number, statuses?: readonly IssueStatus[]): Promise<number> {
+  return actor.services.prisma.issue.count({ where: await issuesWhere(actor, projectId, statuses) });
 }
 
 export async function updateIssue(actor: Actor, id: number, change: z.input<typeof issueChange>): Promise<Issue> {

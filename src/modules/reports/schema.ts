@@ -6,6 +6,7 @@ import { defineNodeKind, encodeGlobalId, intDatabaseId, NodeInterface } from '..
 import { IssueNode, IssueType } from '../issues/schema.ts';
 import { Project, ProjectNode } from '../workspaces/schema.ts';
 import { attachmentUrl } from './attachments.ts';
+import { anyOf } from '../../graphql/lists.ts';
 import {
   boardReports, countReports, QUEUE_CHANGES, type QueueChange, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, restoreReport, submitReport,
   MAX_REPORT_FILE_BYTES, type IncomingFile, type ReportStatus,
@@ -51,15 +52,19 @@ const ReportType = builder.prismaObject('Report', {
   }),
 });
 
+const ReportFilterInput = builder.inputType('ReportFilter', {
+  fields: (t) => ({ status: t.field({ type: [ReportStatusEnum], required: false, description: 'Any of these.' }) }),
+});
+
 builder.prismaObjectField('Project', 'reports', (t) =>
   t.prismaConnection({
     nullable: true,
     type: 'Report',
     cursor: 'id',
     description: 'The queue in board order.',
-    args: { status: t.arg({ type: ReportStatusEnum, required: false }) },
-    totalCount: (project, args, ctx) => countReports(ctx, project.id, args.status as ReportStatus | null),
-    resolve: (query, project, args, ctx) => boardReports(ctx, project.id, args.status as ReportStatus | null, query),
+    args: { filter: t.arg({ type: ReportFilterInput, required: false }) },
+    totalCount: (project, args, ctx) => countReports(ctx, project.id, anyOf(args.filter?.status)),
+    resolve: (query, project, args, ctx) => boardReports(ctx, project.id, anyOf(args.filter?.status), query),
   }),
 );
 

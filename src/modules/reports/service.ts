@@ -53,18 +53,19 @@ export type ReportWithCount = Report & { _count: { attachments: number } };
 const BOARD_ORDER = [{ order: 'asc' as const }, { id: 'asc' as const }];
 
 /** The filter of a project's queue, once the caller may read it. */
-async function reportsWhere(actor: Actor, projectRef: string | number, status?: ReportStatus | null) {
+/** The board's filter: any of `statuses` (none: all). */
+async function reportsWhere(actor: Actor, projectRef: string | number, statuses?: readonly ReportStatus[]) {
   const project = await reportProject(actor, projectRef, 'read');
-  return { projectId: project.id, ...reportStatusWhere(status) };
+  return { projectId: project.id, ...(statuses && statuses.length > 0 ? { OR: statuses.map((status) => reportStatusWhere(status)) } : {}) };
 }
 
 /** A page of the board (GraphQL passes its selection as `query`): relations joined in one statement. */
-export async function boardReports(actor: Actor, projectId: number, status: ReportStatus | null | undefined, query: PageQuery<PrismaTypes.ReportFindManyArgs>) {
-  return actor.services.prisma.report.findMany({ ...query, relationLoadStrategy: 'join', where: await reportsWhere(actor, projectId, status), orderBy: BOARD_ORDER });
+export async function boardReports(actor: Actor, projectId: number, statuses: readonly ReportStatus[] | undefined, query: PageQuery<PrismaTypes.ReportFindManyArgs>) {
+  return actor.services.prisma.report.findMany({ ...query, relationLoadStrategy: 'join', where: await reportsWhere(actor, projectId, statuses), orderBy: BOARD_ORDER });
 }
 
-export async function countReports(actor: Actor, projectId: number, status?: ReportStatus | null): Promise<number> {
-  return actor.services.prisma.report.count({ where: await reportsWhere(actor, projectId, status) });
+export async function countReports(actor: Actor, projectId: number, statuses?: readonly ReportStatus[]): Promise<number> {
+  return actor.services.prisma.report.count({ where: await reportsWhere(actor, projectId, statuses) });
 }
 
 /** Rows read per statement while a whole queue streams: memory stays flat whatever its length. */

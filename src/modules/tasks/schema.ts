@@ -8,6 +8,7 @@ import { ProjectNode } from '../workspaces/schema.ts';
 import { visibleProjectNamed } from '../workspaces/service.ts';
 import { TASK_STATUSES } from './rules.ts';
 import { countTasks, findTask, projectOfTask, projectTasks, promoteTaskReport, reportTask, taskProject, upsertTask } from './service.ts';
+import { anyOf } from '../../graphql/lists.ts';
 
 const TaskStatusEnum = builder.enumType('TaskStatus', { values: TASK_STATUSES });
 const TaskNode = defineNodeKind('Task', { parseId: intDatabaseId, load: (ctx, id) => findTask(ctx, id) });
@@ -57,15 +58,22 @@ const TaskType = builder.prismaObject('Task', {
   }),
 });
 
+const TaskFilterInput = builder.inputType('TaskFilter', {
+  fields: (t) => ({
+    status: t.field({ type: [TaskStatusEnum], required: false, description: 'Any of these.' }),
+    reported: t.boolean({ required: false, description: 'Only tasks with reports (true), or only those without (false).' }),
+  }),
+});
+
 builder.prismaObjectField('Project', 'tasks', (t) =>
   t.prismaConnection({
     nullable: true,
     type: 'Task',
     cursor: 'id',
-    description: 'Newest first; `reported` narrows to tasks with (or without) reports.',
-    args: { status: t.arg({ type: TaskStatusEnum, required: false }), reported: t.arg.boolean({ required: false }) },
-    totalCount: (project, args, ctx) => countTasks(ctx, project.id, args),
-    resolve: (query, project, args, ctx) => projectTasks(ctx, project.id, args, query),
+    description: 'Newest first.',
+    args: { filter: t.arg({ type: TaskFilterInput, required: false }) },
+    totalCount: (project, args, ctx) => countTasks(ctx, project.id, { status: anyOf(args.filter?.status), reported: args.filter?.reported }),
+    resolve: (query, project, args, ctx) => projectTasks(ctx, project.id, { status: anyOf(args.filter?.status), reported: args.filter?.reported }, query),
   }),
 );
 

@@ -230,7 +230,8 @@ export async function configureTaskExport(actor: Actor, project: TaskProject, ur
 // --- reads for the board ------------------------------------------------------------------
 
 export interface TaskFilter {
-  status?: TaskStatus | null;
+  /** Any of these (none: all). */
+  status?: readonly TaskStatus[];
   reported?: boolean | null;
 }
 
@@ -238,7 +239,7 @@ async function tasksWhere(actor: Actor, projectId: number, filter: TaskFilter) {
   await authorizedRecordProject(actor, 'Project', projectId, RULES.read, 'task-reports');
   return {
     projectId,
-    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.status?.length ? { status: { in: [...filter.status] } } : {}),
     ...(filter.reported === true ? { reportCount: { gt: 0 } } : filter.reported === false ? { reportCount: 0 } : {}),
   };
 }

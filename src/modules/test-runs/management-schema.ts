@@ -29,6 +29,10 @@ const DefectNode = defineNodeKind('Defect', { parseId: prefixedDatabaseId('dft')
 
 // --- the inventory ---------------------------------------------------------------------------
 
+const DefectFilterInput = builder.inputType('DefectFilter', {
+  fields: (t) => ({ status: t.field({ type: DefectStatusEnum, required: false }) }),
+});
+
 const TestCaseFilter = builder.inputType('TestCaseFilter', {
   fields: (t) => ({
     lastStatus: t.field({ type: CaseStatusEnum, required: false }),
@@ -169,10 +173,10 @@ builder.prismaObjectFields('Project', (t) => ({
     nullable: true,
     type: 'Defect',
     cursor: 'id',
-    description: 'Its defects, oldest first; `status` narrows to open or closed ones.',
-    args: { status: t.arg({ type: DefectStatusEnum, required: false }) },
-    totalCount: (project, args, ctx) => countProjectDefects(ctx, project.id, args.status),
-    resolve: (query, project, args, ctx) => projectDefects(ctx, project.id, args.status, query),
+    description: 'Its defects, oldest first.',
+    args: { filter: t.arg({ type: DefectFilterInput, required: false }) },
+    totalCount: (project, args, ctx) => countProjectDefects(ctx, project.id, args.filter?.status),
+    resolve: (query, project, args, ctx) => projectDefects(ctx, project.id, args.filter?.status, query),
   }),
 }));
 

@@ -8,6 +8,7 @@ import type { TestCase } from '../../generated/prisma/client.ts';
 import { isQuarantined, ROLLUP_LENGTH } from './cases.ts';
 import { CASE_STATUSES } from './kensho.ts';
 import { countProjectRuns, findRun, findTestCase, HISTORY_LENGTH, projectRuns, reportUrl, type CaseHistoryEntry } from './service.ts';
+import { anyOf } from '../../graphql/lists.ts';
 
 export const CaseStatusEnum = builder.enumType('CaseStatus', {
   values: Object.fromEntries(CASE_STATUSES.map((status) => [status.toUpperCase(), { value: status }])) as Record<string, { value: string }>,
@@ -124,6 +125,13 @@ builder.prismaObject('CaseRun', {
   }),
 });
 
+const CaseRunFilterInput = builder.inputType('CaseRunFilter', {
+  fields: (t) => ({ status: t.field({ type: [CaseStatusEnum], required: false, description: 'Any of these.' }) }),
+});
+const TestRunFilterInput = builder.inputType('TestRunFilter', {
+  fields: (t) => ({ branch: t.string({ required: false, description: 'Only the runs of this branch.' }) }),
+});
+
 builder.prismaObject('TestRun', {
   description: 'A pushed test run (kensho/v1).',
   interfaces: [NodeInterface],
@@ -144,8 +152,8 @@ builder.prismaObject('TestRun', {
     reportUrl: t.string({ description: 'The human report, at a signed link valid 30 days.', resolve: (run, _args, ctx) => reportUrl(ctx.services, run.id) }),
     cases: t.relatedConnection('cases', {
       cursor: 'id',
-      args: { status: t.arg({ type: CaseStatusEnum, required: false }) },
-      query: (args) => ({ where: args.status ? { status: args.status } : {}, orderBy: { id: 'asc' } }),
+      args: { filter: t.arg({ type: CaseRunFilterInput, required: false }) },
+      query: (args) => ({ where: anyOf(args.filter?.status) ? { status: { in: anyOf(args.filter?.status) } } : {}, orderBy: { id: 'asc' } }),
       totalCount: true,
     }),
   }),
@@ -156,10 +164,10 @@ builder.prismaObjectField('Project', 'runs', (t) =>
     nullable: true,
     type: 'TestRun',
     cursor: 'id',
-    description: 'Its test runs, newest first; `branch` narrows to one branch.',
-    args: { branch: t.arg.string({ required: false }) },
-    totalCount: (project, args, ctx) => countProjectRuns(ctx, project.id, args.branch),
-    resolve: (query, project, args, ctx) => projectRuns(ctx, project.id, args.branch, query),
+    description: 'Its test runs, newest first.',
+    args: { filter: t.arg({ type: TestRunFilterInput, required: false }) },
+    totalCount: (project, args, ctx) => countProjectRuns(ctx, project.id, args.filter?.branch),
+    resolve: (query, project, args, ctx) => projectRuns(ctx, project.id, args.filter?.branch, query),
   }),
 );
 

@@ -1,6 +1,5 @@
 // Webhooks on the board: a project's webhooks and their deliveries, create/delete/redeliver, and
 // the job queue for administrators (what is pending, what died).
-import { requireAdmin } from '../../auth/permissions.ts';
 import { builder } from '../../graphql/builder.ts';
 import { NotFound } from '../../errors.ts';
 import { MUTATION_ERRORS } from '../../graphql/errors.ts';
@@ -8,6 +7,8 @@ import { intDatabaseId } from '../../graphql/node.ts';
 import { ProjectNode } from '../workspaces/schema.ts';
 import { EVENT_TYPES } from './events.ts';
 import { countWebhookDeliveries, createWebhook, deleteWebhook, listWebhooks, redeliver, webhookDeliveries } from './service.ts';
+import { anyOf } from '../../graphql/lists.ts';
+import { queueJobs } from '../../jobs/queue.ts';
 
 const WebhookEventEnum = builder.enumType('WebhookEvent', {
   values: Object.fromEntries(EVENT_TYPES.map((type) => [type.replace(/\W+/g, '_').toUpperCase(), { value: type }])) as Record<string, { value: string }>,
@@ -86,17 +87,18 @@ builder.prismaObject('Job', {
   }),
 });
 
+const JobFilterInput = builder.inputType('JobFilter', {
+  fields: (t) => ({ status: t.field({ type: [JobStatusEnum], required: false, description: 'Any of these.' }) }),
+});
+
 builder.queryField('jobs', (t) =>
   t.prismaConnection({
     type: 'Job',
     cursor: 'id',
     nullable: true,
-    description: 'Administrators only: the queue, newest first, by status.',
-    args: { status: t.arg({ type: JobStatusEnum, required: false }) },
-    resolve: (query, _root, args, ctx) => {
-      requireAdmin(ctx.principal, 'read');
-      return ctx.services.prisma.job.findMany({ ...query, where: args.status ? { status: args.status } : {}, orderBy: { id: 'desc' } });
-    },
+    description: 'Administrators only: the queue, newest first.',
+    args: { filter: t.arg({ type: JobFilterInput, required: false }) },
+    resolve: (query, _root, args, ctx) => queueJobs(ctx, anyOf(args.filter?.status), query),
   }),
 );
 
