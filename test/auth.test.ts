@@ -17,17 +17,17 @@ const CREATE_PROJECT_TOKEN = gql(`
     createProjectToken(project: $project, name: $name, abilities: $abilities, expiresAt: $expiresAt) {
       __typename
       ... on CreateProjectTokenSuccess { data { secret token { id prefix abilities kind } } }
-      ... on Error { code message }
+      ... on UserError { code message }
     }
   }`);
 const REVOKE_TOKEN = gql(`
   mutation RevokeToken($id: ID!) {
-    revokeToken(id: $id) { __typename ... on RevokeTokenSuccess { data { id revokedAt } } ... on Error { code message } }
+    revokeToken(id: $id) { __typename ... on RevokeTokenSuccess { data { id revokedAt } } ... on UserError { code message } }
   }`);
 const VIEWER = gql(`query Viewer { viewer { email isAdmin } projects { databaseId slug } }`);
 const CREATE_WORKSPACE = gql(`
   mutation CreateWorkspace($slug: String!, $name: String!) {
-    createWorkspace(slug: $slug, name: $name) { __typename ... on Error { code message } ... on CreateWorkspaceSuccess { data { slug features } } }
+    createWorkspace(slug: $slug, name: $name) { __typename ... on UserError { code message } ... on CreateWorkspaceSuccess { data { slug features } } }
   }`);
 
 describe('tokens and principals', () => {

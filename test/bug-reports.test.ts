@@ -263,12 +263,12 @@ describe('auto dedup', () => {
   });
 });
 
-const RECORD = gql(`mutation Record($source: String!, $summary: String!) { recordActivity(source: $source, summary: $summary) { __typename ... on RecordActivitySuccess { data { id } } ... on Error { code } } }`);
+const RECORD = gql(`mutation Record($source: String!, $summary: String!) { recordActivity(source: $source, summary: $summary) { __typename ... on RecordActivitySuccess { data { id } } ... on UserError { code } } }`);
 const REPORT_ERROR = gql(`
   mutation ReportError($source: BugReportSource!, $errorMessage: String) {
     reportError(source: $source, errorMessage: $errorMessage) {
       __typename
-      ... on Error { code message }
+      ... on UserError { code message }
       ... on ReportErrorSuccess { data { created summary { id databaseId occurrenceCount } report { id occurrenceCount userJourney reporter { id } } } }
     }
   }`);
@@ -276,9 +276,9 @@ const BUG_REPORTS = gql(`
   query BugReports($filter: BugReportFilter, $first: Int, $after: String) {
     bugReports(filter: $filter, first: $first, after: $after) { edges { node { id title source severity status } } pageInfo { hasNextPage endCursor } }
   }`);
-const UPDATE = gql(`mutation UpdateBug($id: ID!, $status: BugStatus) { updateBugReport(id: $id, status: $status) { __typename ... on Error { code } ... on UpdateBugReportSuccess { data { status resolvedAt } } } }`);
-const PROMOTE = gql(`mutation PromoteBug($id: ID!, $project: ID!) { promoteBugReport(id: $id, project: $project) { __typename ... on Error { code message } ... on PromoteBugReportSuccess { data { issue { id title } report { issue { id } } } } } }`);
-const DELETE = gql(`mutation DeleteBug($id: ID!) { deleteBugReport(id: $id) { __typename ... on Error { code } ... on DeleteBugReportSuccess { data { id } } } }`);
+const UPDATE = gql(`mutation UpdateBug($id: ID!, $status: BugStatus) { updateBugReport(id: $id, status: $status) { __typename ... on UserError { code } ... on UpdateBugReportSuccess { data { status resolvedAt } } } }`);
+const PROMOTE = gql(`mutation PromoteBug($id: ID!, $project: ID!) { promoteBugReport(id: $id, project: $project) { __typename ... on UserError { code message } ... on PromoteBugReportSuccess { data { issue { id title } report { issue { id } } } } } }`);
+const DELETE = gql(`mutation DeleteBug($id: ID!) { deleteBugReport(id: $id) { __typename ... on UserError { code } ... on DeleteBugReportSuccess { data { id } } } }`);
 
 describe('GraphQL', () => {
   it('attaches the reporter’s last 30 minutes of activity to reports they file', async () => {

@@ -219,14 +219,14 @@ const ERROR_GROUPS = gql(`
       }
     }
   }`);
-const RESOLVE = gql(`mutation Resolve($id: ID!) { resolveErrorGroup(id: $id) { __typename ... on Error { code message } ... on ResolveErrorGroupSuccess { data { id status resolvedAt } } } }`);
-const IGNORE = gql(`mutation Ignore($id: ID!) { ignoreErrorGroup(id: $id) { __typename ... on Error { code } ... on IgnoreErrorGroupSuccess { data { status } } } }`);
-const REOPEN = gql(`mutation Reopen($id: ID!) { reopenErrorGroup(id: $id) { __typename ... on Error { code } ... on ReopenErrorGroupSuccess { data { status } } } }`);
+const RESOLVE = gql(`mutation Resolve($id: ID!) { resolveErrorGroup(id: $id) { __typename ... on UserError { code message } ... on ResolveErrorGroupSuccess { data { id status resolvedAt } } } }`);
+const IGNORE = gql(`mutation Ignore($id: ID!) { ignoreErrorGroup(id: $id) { __typename ... on UserError { code } ... on IgnoreErrorGroupSuccess { data { status } } } }`);
+const REOPEN = gql(`mutation Reopen($id: ID!) { reopenErrorGroup(id: $id) { __typename ... on UserError { code } ... on ReopenErrorGroupSuccess { data { status } } } }`);
 const PROMOTE = gql(`
   mutation Promote($id: ID!, $title: String) {
     promoteErrorGroup(id: $id, title: $title) {
       __typename
-      ... on Error { code message }
+      ... on UserError { code message }
       ... on PromoteErrorGroupSuccess { data { group { id issue { id } } issue { id title status } } }
     }
   }`);

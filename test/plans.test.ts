@@ -285,7 +285,7 @@ describe('the board (GraphQL)', () => {
       'closeTestExecution',
     );
     expect(closed.status).toBe('CLOSED');
-    const late = await gql(p, `mutation($input: SetExecutionVerdictInput!) { setExecutionVerdict(input: $input) { __typename ... on Error { code } } }`, {
+    const late = await gql(p, `mutation($input: SetExecutionVerdictInput!) { setExecutionVerdict(input: $input) { __typename ... on UserError { code } } }`, {
       input: { executionId: execution.id, caseId: caseId(1), verdict: 'PASS' },
     });
     expect(late.data.setExecutionVerdict).toEqual({ __typename: 'ConflictError', code: 'conflict' });

@@ -230,13 +230,13 @@ const BOARD = gql(`
   }`);
 const SUBMIT = gql(`
   mutation Submit($project: ID!, $title: String!, $description: String!) {
-    submitReport(project: $project, title: $title, description: $description) { __typename ... on SubmitReportSuccess { data { id databaseId source author { id } } } ... on Error { code } }
+    submitReport(project: $project, title: $title, description: $description) { __typename ... on SubmitReportSuccess { data { id databaseId source author { id } } } ... on UserError { code } }
   }`);
 const PROMOTE = gql(`
   mutation PromoteReports($project: ID!, $reportIds: [ID!]!) {
     promoteReports(project: $project, reportIds: $reportIds) { __typename ... on PromoteReportsSuccess { data { issue { id } reports { status } } } ... on ValidationError { fieldErrors { field messages } } }
   }`);
-const UPDATE_ISSUE = gql(`mutation UpdateIssue($id: ID!, $status: IssueStatus) { updateIssue(id: $id, status: $status) { __typename ... on UpdateIssueSuccess { data { status } } ... on Error { code } } }`);
+const UPDATE_ISSUE = gql(`mutation UpdateIssue($id: ID!, $status: IssueStatus) { updateIssue(id: $id, status: $status) { __typename ... on UpdateIssueSuccess { data { status } } ... on UserError { code } } }`);
 
 describe('the GraphQL triage board', () => {
   let board: Awaited<ReturnType<typeof seedWorkspace>>;

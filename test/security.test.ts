@@ -117,7 +117,7 @@ describe('auto bug-report dedup never crosses tenants', () => {
     const message = `graphql replay ${Date.now()}`;
     expect((await auto(firstMember, { errorMessage: message })).statusCode).toBe(201);
     const result = await graphql(t.app, `mutation ($m: String) { reportError(source: AUTO_SERVER, errorMessage: $m) {
-      __typename ... on Error { code } ... on ReportErrorSuccess { data { created summary { id occurrenceCount } report { id } } } } }`, { m: message }, secondMember);
+      __typename ... on UserError { code } ... on ReportErrorSuccess { data { created summary { id occurrenceCount } report { id } } } } }`, { m: message }, secondMember);
     expect(successData(result.data.reportError)).toEqual({ created: false, summary: { id: expect.any(String), occurrenceCount: 2 }, report: null });
   });
 });
@@ -334,7 +334,7 @@ describe('live subscriptions outlive no revocation, and are capped per credentia
 // ---------------------------------------------------------------------------------------------
 
 describe('admin operations check the token’s abilities, not only the person', () => {
-  const typename = '__typename ... on Error { code }';
+  const typename = '__typename ... on UserError { code }';
 
   it('refuses an administrator’s read-only token every mutation (forbidden) and creates nothing', async () => {
     const { secret } = await personalToken(seed.admin.email, ['read']);
@@ -532,10 +532,10 @@ describe('emails and the admin flag are the person’s and the administrators’
     await grant(t.operator, author.email, seed.project.id, ['reports:read', 'reports:create']);
     authorToken = (await personalToken(author.email)).secret;
     const filed = await graphql(t.app, `mutation ($p: ID!) { submitReport(project: $p, title: "Mine", description: "x") {
-      __typename ... on Error { code } ... on SubmitReportSuccess { data { id } } } }`, { p: String(seed.project.id) }, authorToken);
+      __typename ... on UserError { code } ... on SubmitReportSuccess { data { id } } } }`, { p: String(seed.project.id) }, authorToken);
     reportId = successData(filed.data.submitReport).id;
     const promoted = await graphql(t.app, `mutation ($p: ID!, $ids: [ID!]!) { promoteReports(project: $p, reportIds: $ids) {
-      __typename ... on Error { code } ... on PromoteReportsSuccess { data { issue { id } } } } }`, { p: String(seed.project.id), ids: [reportId] }, seed.adminToken);
+      __typename ... on UserError { code } ... on PromoteReportsSuccess { data { issue { id } } } } }`, { p: String(seed.project.id), ids: [reportId] }, seed.adminToken);
     issueId = successData(promoted.data.promoteReports).issue.id;
   });
 
@@ -572,7 +572,7 @@ describe('the token tree: children are listed under, and revoked with, their par
   it('lists a workspace token’s child with parentTokenId, and 401s the child once the parent is revoked', async () => {
     const parent = await createToken(t.operator, { kind: 'WORKSPACE', name: 'ws', workspace: seed.workspace.slug, abilities: ['read', 'write'] });
     const minted = await graphql(t.app, `mutation ($p: ID!) { createProjectToken(project: $p, name: "child", abilities: [REPORT_CREATE]) {
-      __typename ... on Error { code message } ... on CreateProjectTokenSuccess { data { secret token { id } } } } }`, { p: String(seed.project.id) }, parent.secret);
+      __typename ... on UserError { code message } ... on CreateProjectTokenSuccess { data { secret token { id } } } } }`, { p: String(seed.project.id) }, parent.secret);
     const child = successData(minted.data.createProjectToken);
     const listed = await graphql(t.app, '{ tokens(first: 100) { edges { node { id parentTokenId } } } }', {}, parent.secret);
     expect(listed.data.tokens.edges.map((e: { node: unknown }) => e.node)).toContainEqual({ id: child.token.id, parentTokenId: parent.token.id });

@@ -267,7 +267,7 @@ describe('GraphQL', () => {
     const taskId = list.data.project.tasks.nodes[0].id;
     const reported = await graphql(
       t.app,
-      `mutation ($id: ID!) { reportTask(taskId: $id, issues: [{ label: "Missing Information", value: "missing_info" }], message: "no total") { __typename ... on ReportTaskSuccess { data { exported exportError task { reportCount status } report { id issues { label value } } } } ... on Error { message } } }`,
+      `mutation ($id: ID!) { reportTask(taskId: $id, issues: [{ label: "Missing Information", value: "missing_info" }], message: "no total") { __typename ... on ReportTaskSuccess { data { exported exportError task { reportCount status } report { id issues { label value } } } } ... on UserError { message } } }`,
       { id: taskId },
       who.adminToken,
     );

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDueQueuedJobs } from '../src/jobs/queue.ts';
-import { JOB_KINDS } from '../src/modules/index.ts';
+import { runDueRecurringJobs } from '../src/jobs/recurring.ts';
+import { JOB_KINDS, RECURRING_JOBS } from '../src/modules/index.ts';
 import { emitEvents } from '../src/modules/webhooks/events.ts';
 import { createToken } from '../src/modules/workspaces/service.ts';
 import { bearer, createTestApp, graphql, type TestApp } from './helpers.ts';
@@ -243,5 +244,23 @@ describe('webhooks', () => {
     expect((await t.app.inject({ method: 'GET', url: `/v1/projects/${who.project.slug}/webhooks`, headers: bearer(who.memberToken) })).statusCode).toBe(403);
     const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/projects/${who.project.slug}/webhooks/${hook.id}`, headers: bearer(who.token) });
     expect(deleted.statusCode).toBe(204);
+  });
+});
+
+describe('the queue', () => {
+  it('prunes finished jobs past their retention (done after 7 days, dead after 30), never pending or recent ones', async () => {
+    const day = 24 * 60 * 60 * 1000;
+    const now = t.clock.now().getTime();
+    const job = (status: string, finishedDaysAgo: number | null) =>
+      t.db.prisma.job.create({ data: { kind: 'test.prune', payload: {}, status, finishedAt: finishedDaysAgo === null ? null : new Date(now - finishedDaysAgo * day) }, select: { id: true } });
+    const kept = [await job('done', 1), await job('dead', 8), await job('pending', null), await job('running', null)];
+    const gone = [await job('done', 8), await job('dead', 31)];
+    const ran = await runDueRecurringJobs(t.app.services, RECURRING_JOBS.filter((recurring) => recurring.name === 'queue.prune'));
+    expect(ran).toEqual(['queue.prune']);
+    const left = new Set((await t.db.prisma.job.findMany({ where: { kind: 'test.prune' }, select: { id: true } })).map((row) => row.id));
+    expect(kept.every((row) => left.has(row.id))).toBe(true);
+    expect(gone.some((row) => left.has(row.id))).toBe(false);
+    const done = await t.db.prisma.job.findFirstOrThrow({ where: { kind: 'recurring:queue.prune', status: 'done' } });
+    expect(done.result).toMatch(/^removed \d+ finished job/);
   });
 });

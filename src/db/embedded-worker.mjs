@@ -8,6 +8,7 @@
 // prepared statements never interleave, and while a transaction is open only the connection that
 // opened it is served. (@electric-sql/pglite-socket multiplexes message by message, which lets a
 // Bind of one connection meet the Parse of another; hence this small server.)
+import fs from 'node:fs';
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
@@ -32,6 +33,9 @@ const TERMINATE = 0x58;
  * exchange drops them (pglite#1025 describes the pile; 0.5 no longer keeps it).
  */
 const NOTHING = new Uint8Array(0);
+/** EMBEDDED_DEBUG=1: every few seconds, this thread's heap and what it ran last (stderr). */
+const DEBUG = Boolean(process.env.EMBEDDED_DEBUG);
+let debugStarted;
 
 /** Exchanges ready to run: {connection, bytes}. */
 const ready = [];
@@ -46,10 +50,20 @@ async function runExchanges() {
       const index = transactionOwner ? ready.findIndex((e) => e.connection === transactionOwner) : 0;
       if (index < 0 || ready.length === 0) break; // the transaction's owner has not sent its next exchange yet
       const [{ connection, bytes }] = ready.splice(index, 1);
+      if (DEBUG) {
+        debugStarted = { at: Date.now(), text: Buffer.from(bytes.subarray(0, 400)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ') };
+        fs.writeFileSync(`${socketPath}.last-exchange`, `${new Date().toISOString()} ${debugStarted.text}\n`); // readable while this thread is busy
+      }
       await db
         .runExclusive(async () => {
           try {
-            await db.execProtocolRawStream(bytes, { onRawData: (data) => connection.socket.write(data) });
+            let chunks = 0;
+            await db.execProtocolRawStream(bytes, {
+              onRawData: (data) => {
+                if (DEBUG && chunks++ < 200) fs.appendFileSync(`${socketPath}.last-exchange`, `  out ${data.length}: ${Buffer.from(data.subarray(0, 300)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ')}\n`);
+                connection.socket.write(data);
+              },
+            });
           } finally {
             await db.execProtocol(NOTHING, { syncToFs: false, throwOnError: false });
           }
@@ -131,7 +145,7 @@ parentPort.on('message', async (message) => {
   }
 });
 
-if (process.env.EMBEDDED_DEBUG) {
+if (DEBUG) {
   const v8 = await import('node:v8');
-  setInterval(() => process.stderr.write(`embedded database thread: heap ${Math.round(v8.getHeapStatistics().used_heap_size / 1e6)} MB\n`), 3000).unref();
+  setInterval(() => process.stderr.write(`embedded database thread: heap ${Math.round(v8.getHeapStatistics().used_heap_size / 1e6)} MB, owner ${transactionOwner ? 'set' : 'none'}, ready ${ready.length}, last exchange ${Date.now() - (debugStarted?.at ?? Date.now())} ms ago: ${debugStarted?.text}\n`), 5000).unref();
 }

@@ -6,8 +6,8 @@ import {
 } from '../errors.ts';
 import { builder } from './builder.ts';
 
-export const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({
-  description: 'An expected failure. `code` is the stable catalogue code shared with the REST APIs.',
+export const UserErrorInterface = builder.interfaceRef<DomainError>('UserError').implement({
+  description: 'An expected failure a mutation can return (named UserError so a generated client does not shadow the built-in Error). `code` is the stable catalogue code shared with the REST APIs.',
   fields: (t) => ({
     message: t.exposeString('message'),
     code: t.exposeString('code'),
@@ -20,7 +20,7 @@ const FieldError = builder.objectRef<{ field: string; messages: string[] }>('Fie
 
 builder.objectType(ValidationFailed, {
   name: 'ValidationError',
-  interfaces: [ErrorInterface],
+  interfaces: [UserErrorInterface],
   fields: (t) => ({
     fieldErrors: t.field({
       type: [FieldError],
@@ -28,18 +28,18 @@ builder.objectType(ValidationFailed, {
     }),
   }),
 });
-builder.objectType(NotFound, { name: 'NotFoundError', interfaces: [ErrorInterface] });
-builder.objectType(Forbidden, { name: 'ForbiddenError', interfaces: [ErrorInterface] });
-builder.objectType(Conflict, { name: 'ConflictError', interfaces: [ErrorInterface] });
-builder.objectType(Unauthenticated, { name: 'UnauthenticatedError', interfaces: [ErrorInterface] });
+builder.objectType(NotFound, { name: 'NotFoundError', interfaces: [UserErrorInterface] });
+builder.objectType(Forbidden, { name: 'ForbiddenError', interfaces: [UserErrorInterface] });
+builder.objectType(Conflict, { name: 'ConflictError', interfaces: [UserErrorInterface] });
+builder.objectType(Unauthenticated, { name: 'UnauthenticatedError', interfaces: [UserErrorInterface] });
 builder.objectType(FeatureRestricted, {
   name: 'FeatureRestrictedError',
-  interfaces: [ErrorInterface],
+  interfaces: [UserErrorInterface],
   fields: (t) => ({ feature: t.exposeString('feature') }),
 });
 builder.objectType(RateLimited, {
   name: 'RateLimitedError',
-  interfaces: [ErrorInterface],
+  interfaces: [UserErrorInterface],
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
 });
 

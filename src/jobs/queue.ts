@@ -52,6 +52,28 @@ export async function enqueueJob(db: Db, kind: string, payload: object, runAt: D
   return job.id;
 }
 
+/** Done jobs are kept this long (their `result`, for people looking back), dead ones longer (to redeliver or investigate). */
+export const DONE_JOB_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+export const DEAD_JOB_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+const PRUNE_BATCH = 2_000;
+
+/** Deletes finished jobs past their retention, a batch per statement; returns how many went. */
+export async function pruneFinishedJobs(services: Services): Promise<number> {
+  const now = services.clock.now().getTime();
+  const doneBefore = new Date(now - DONE_JOB_RETENTION_MS);
+  const deadBefore = new Date(now - DEAD_JOB_RETENTION_MS);
+  let pruned = 0;
+  for (;;) {
+    const deleted = await services.prisma.$executeRaw`
+      DELETE FROM "Job" WHERE "id" IN (
+        SELECT "id" FROM "Job" WHERE "status" = 'done' AND "finishedAt" < ${doneBefore}
+        UNION ALL SELECT "id" FROM "Job" WHERE "status" = 'dead' AND "finishedAt" < ${deadBefore}
+        LIMIT ${PRUNE_BATCH})`;
+    pruned += deleted;
+    if (deleted < PRUNE_BATCH) return pruned;
+  }
+}
+
 /** Administrators' view of the queue, newest first, of any of `statuses` (GraphQL passes its selection). */
 export async function queueJobs(actor: Actor, statuses: readonly string[] | undefined, query: PageQuery<PrismaTypes.JobFindManyArgs>) {
   requireAdmin(actor.principal, 'read');

@@ -6,7 +6,7 @@ import { RATE_LIMIT_DEFAULTS } from '../config.ts';
 import { MethodNotAllowed } from '../errors.ts';
 import type { ErrorFamily } from '../http/envelopes.ts';
 import { recurringJobKinds, type RecurringJob } from '../jobs/recurring.ts';
-import type { JobKinds } from '../jobs/queue.ts';
+import { pruneFinishedJobs, type JobKinds } from '../jobs/queue.ts';
 import { webhookRoutes } from './webhooks/rest.ts';
 import { taskRoutes } from './tasks/rest.ts';
 import { exportTaskReport } from './tasks/service.ts';
@@ -147,6 +147,7 @@ export function collectUnreferencedBlobs(services: Services): Promise<number> {
 export const RECURRING_JOBS: readonly RecurringJob[] = [
   ...MODULES.flatMap((module) => module.jobs ?? []),
   { name: 'blobs.collect', everyMs: HOURLY, run: async (services) => `removed ${await collectUnreferencedBlobs(services)} unreferenced blob file(s)` },
+  { name: 'queue.prune', everyMs: HOURLY, run: async (services) => `removed ${await pruneFinishedJobs(services)} finished job(s)` },
 ];
 /** What the queue runs: the modules' one-off job kinds and every recurring job. */
 export const JOB_KINDS: JobKinds = Object.assign({}, ...MODULES.map((module) => module.jobKinds ?? {}), recurringJobKinds(RECURRING_JOBS));

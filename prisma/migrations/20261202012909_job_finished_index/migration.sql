@@ -1,0 +1,5 @@
+-- CreateExtension
+CREATE EXTENSION IF NOT EXISTS "pg_trgm";
+
+-- CreateIndex
+CREATE INDEX "Job_status_finishedAt_idx" ON "Job"("status", "finishedAt");
