@@ -30,7 +30,9 @@ const finalize = async (i: number) => {
   return (await response.json()) as { internalRunId: string };
 };
 const loadStarted = performance.now();
-for (let i = 0; i < RUNS; i += 4) await Promise.all([i, i + 1, i + 2, i + 3].filter((n) => n < RUNS).map(finalize));
+// BENCH_PARALLEL finalizes at a time (4 by default, as a CI fleet pushes).
+const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 4);
+for (let i = 0; i < RUNS; i += PARALLEL) await Promise.all(Array.from({ length: PARALLEL }, (_, k) => i + k).filter((n) => n < RUNS).map(finalize));
 console.log(`loaded ${RUNS} runs × ${CASES} cases in ${Math.round((performance.now() - loadStarted) / 1000)} s`);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

@@ -2,7 +2,11 @@
 // has already sent (PGlite 0.4 keeps every parsed message of a raw exchange until the next
 // execProtocol; the thread dies at its 64 MB heap limit after ~300k rows). Served at all after
 // 1,500 queries of 200 rows means nothing piled up.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openDatabase } from '../src/db/client.ts';
 import { createTestApp, usingPostgres, type TestApp } from './helpers.ts';
 
 describe.skipIf(usingPostgres)('the embedded database thread (PGlite only)', () => {
@@ -19,5 +23,28 @@ describe.skipIf(usingPostgres)('the embedded database thread (PGlite only)', () 
       for (const rows of pages) expect(rows).toHaveLength(200);
     }
     expect(await t.db.prisma.$queryRaw`SELECT 1 AS alive`).toEqual([{ alive: 1 }]);
+  });
+});
+
+describe.skipIf(usingPostgres)('the embedded database on disk (PGlite only)', () => {
+  it('writes past the WAL volume at which PostgreSQL would request a checkpoint, and checkpoints itself', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-wal-'));
+    process.env.EMBEDDED_CHECKPOINT_MS = '2000';
+    const db = await openDatabase(path.join(dir, 'pglite'));
+    try {
+      await db.prisma.$executeRawUnsafe('CREATE TABLE bulk (x text)');
+      await db.prisma.$executeRawUnsafe('ALTER TABLE bulk ALTER COLUMN x SET STORAGE PLAIN');
+      // ~50 MB of rows (and WAL) per statement; the spin began at ~560 MB of WAL.
+      for (let i = 0; i < 13; i++) await db.prisma.$executeRawUnsafe('INSERT INTO bulk SELECT repeat(md5(g::text), 60) FROM generate_series(1, 25000) AS g');
+      const [size] = await db.prisma.$queryRawUnsafe<Array<{ mb: number }>>(`SELECT (pg_relation_size('bulk') / 1000000)::int AS mb`);
+      expect(size!.mb).toBeGreaterThan(600);
+      const redo = async () => (await db.prisma.$queryRawUnsafe<Array<{ redo: string }>>('SELECT redo_lsn::text AS redo FROM pg_control_checkpoint()'))[0]!.redo;
+      const before = await redo();
+      await vi.waitFor(async () => expect(await redo()).not.toBe(before), { timeout: 15_000, interval: 500 });
+    } finally {
+      delete process.env.EMBEDDED_CHECKPOINT_MS;
+      await db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

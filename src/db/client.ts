@@ -116,7 +116,12 @@ async function openThroughPg(
  * 32 MB serves a team's triage data (the OS page cache still holds the files) and takes ~110 MB
  * off the embedded server's footprint (bench/footprint.ts).
  */
-const EMBEDDED_SETTINGS = ['-c', `shared_buffers=${process.env.EMBEDDED_SHARED_BUFFERS || '32MB'}`];
+const EMBEDDED_SETTINGS = [
+  '-c', `shared_buffers=${process.env.EMBEDDED_SHARED_BUFFERS || '32MB'}`,
+  // No checkpointer runs: a WAL-size checkpoint request would wait forever (embedded-worker.mjs
+  // checkpoints on a timer instead).
+  '-c', 'max_wal_size=1000GB',
+];
 
 /**
  * The embedded database runs in a worker thread (embedded-worker.mjs) and serves the PostgreSQL

@@ -37,6 +37,21 @@ const NOTHING = new Uint8Array(0);
 const DEBUG = Boolean(process.env.EMBEDDED_DEBUG);
 let debugStarted;
 
+/**
+ * PGlite runs PostgreSQL without its checkpointer. Once the WAL since the last checkpoint passes
+ * max_wal_size / (1 + checkpoint_completion_target), a backend requests a checkpoint and waits for
+ * a process that does not exist: the thread spun at 100% CPU forever (reproduced at ~560 MB of
+ * WAL: a table passing that size, or bench/analytics at ~125 runs of 2,000 cases). The client
+ * raises max_wal_size far beyond reach, and this thread checkpoints itself every CHECKPOINT_MS,
+ * between transactions, which also lets PostgreSQL recycle the WAL (the disk stays bounded).
+ */
+const CHECKPOINT_MS = Number(process.env.EMBEDDED_CHECKPOINT_MS || 5 * 60 * 1000);
+let checkpointDue = false;
+setInterval(() => {
+  checkpointDue = true;
+  void runExchanges();
+}, CHECKPOINT_MS).unref();
+
 /** Exchanges ready to run: {connection, bytes}. */
 const ready = [];
 let transactionOwner = null;
@@ -47,6 +62,11 @@ async function runExchanges() {
   running = true;
   try {
     for (;;) {
+      if (checkpointDue && !transactionOwner) {
+        checkpointDue = false;
+        // exec takes PGlite's query lock itself (inside runExclusive it would wait for itself).
+        await db.exec('CHECKPOINT').catch((error) => process.stderr.write(`embedded database: checkpoint failed: ${error}\n`));
+      }
       const index = transactionOwner ? ready.findIndex((e) => e.connection === transactionOwner) : 0;
       if (index < 0 || ready.length === 0) break; // the transaction's owner has not sent its next exchange yet
       const [{ connection, bytes }] = ready.splice(index, 1);
