@@ -40,9 +40,11 @@ export type JobKinds = Record<string, JobKind<never>>;
 
 const CLAIM_MS = 5 * 60 * 1000;
 const BATCH_PAUSE_MS = 50;
-/** Above this request rate the instance is busy serving: the worker runs one batch a YIELD_PAUSE_MS. */
+/** Above this request rate the instance is busy serving: the worker runs one batch a YIELD_PAUSE_MS… */
 const YIELD_ABOVE_REQUESTS_PER_SECOND = 200;
-const YIELD_PAUSE_MS = 1_000;
+const YIELD_PAUSE_MS = 5_000;
+/** …unless its oldest due job has waited this long: then it runs flat out, so no load delays a job much longer. */
+const MAX_YIELD_LAG_MS = 60_000;
 const BASE_DELAY_MS = 10_000;
 const MAX_DELAY_MS = 24 * 60 * 60 * 1000;
 
@@ -88,6 +90,7 @@ export function backoffMs(attempts: number, random = Math.random()): number {
 
 interface ClaimedJob {
   id: number;
+  runAt: Date;
   kind: string;
   payload: unknown;
   attempts: number;
@@ -108,7 +111,7 @@ async function claimJobs(services: Services, limit: number, onlyKinds?: readonly
       SELECT "id" FROM "Job" WHERE "status" = 'running' AND "lockedUntil" < ${now} ${ofKinds}
       LIMIT ${limit} FOR UPDATE SKIP LOCKED
     )
-    RETURNING "id", "kind", "payload", "attempts", "maxAttempts"`;
+    RETURNING "id", "kind", "payload", "attempts", "maxAttempts", "runAt"`;
 }
 
 /**
@@ -116,6 +119,11 @@ async function claimJobs(services: Services, limit: number, onlyKinds?: readonly
  * `onlyKinds` narrows the claim (a test running one recurring job leaves the others' jobs alone).
  */
 export async function runDueQueuedJobs(services: Services, kinds: JobKinds, limit = 20, onlyKinds?: readonly string[]): Promise<number> {
+  return (await runQueuedBatch(services, kinds, limit, onlyKinds)).length;
+}
+
+/** Claims and runs one batch; answers what it claimed. */
+async function runQueuedBatch(services: Services, kinds: JobKinds, limit = 20, onlyKinds?: readonly string[]): Promise<ClaimedJob[]> {
   const claimed = await claimJobs(services, limit, onlyKinds);
   const deferred: DeferredWrite[] = [];
   const outcomes = await Promise.all(claimed.map((job) => runOne(services, kinds, job, deferred)));
@@ -129,7 +137,7 @@ export async function runDueQueuedJobs(services: Services, kinds: JobKinds, limi
       ...deferred.map((write) => write(services.prisma)),
     ]);
   }
-  return claimed.length;
+  return claimed;
 }
 
 /** Runs one job: false once its failure is recorded; else what it returned (the caller marks it done). */
@@ -169,20 +177,26 @@ export function startQueueWorker(services: Services, kinds: JobKinds, pollMs = 1
   let closed = false;
   let seen = { requests: services.requestsServed, at: performance.now() };
   // Background work yields to the requests this instance serves: while they arrive fast (an event
-  // storm), one batch a second keeps the backlog moving and the rest waits until the storm passes
-  // (deliveries are asynchronous by contract; bench/error-ingest reports how fast they drain).
-  const pauseMs = () => {
+  // storm), one batch every 5 s keeps the backlog moving and the rest waits until the storm passes
+  // or its oldest job has waited a minute (deliveries are asynchronous by contract;
+  // bench/error-ingest reports how fast they drain).
+  const pauseMs = (batch: ClaimedJob[]) => {
     const now = { requests: services.requestsServed, at: performance.now() };
     const rate = ((now.requests - seen.requests) * 1000) / Math.max(1, now.at - seen.at);
     seen = now;
-    return rate > YIELD_ABOVE_REQUESTS_PER_SECOND ? YIELD_PAUSE_MS : BATCH_PAUSE_MS;
+    const oldestWaitMs = services.clock.now().getTime() - Math.min(...batch.map((job) => new Date(job.runAt).getTime()));
+    return rate > YIELD_ABOVE_REQUESTS_PER_SECOND && oldestWaitMs < MAX_YIELD_LAG_MS ? YIELD_PAUSE_MS : BATCH_PAUSE_MS;
   };
   const poll = () => {
     if (busy || closed) return;
     busy = true;
     running = (async () => {
       try {
-        while (!closed && (await runDueQueuedJobs(services, kinds)) > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs()));
+        while (!closed) {
+          const batch = await runQueuedBatch(services, kinds);
+          if (batch.length === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, pauseMs(batch)));
+        }
       } catch (error) {
         services.log.error({ err: error }, 'job queue poll failed');
       } finally {
