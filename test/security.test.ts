@@ -285,7 +285,7 @@ describe('live subscriptions outlive no revocation, and are capped per credentia
 
   /** Submits reports until every stream has seen a `created` event (the server sets streams up asynchronously). */
   async function untilAllSee(streams: Stream[]) {
-    for (let attempt = 0; attempt < 20 && !streams.every((s) => s.text().includes('"created"')); attempt++) {
+    for (let attempt = 0; attempt < 20 && !streams.every((s) => s.text().includes('"CREATED"')); attempt++) {
       await submit(`live ${attempt}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -297,7 +297,7 @@ describe('live subscriptions outlive no revocation, and are capped per credentia
     const stream = await subscribe(address, secret, seed.project.id);
     expect(stream.response.headers.get('content-type')).toMatch(/text\/event-stream/);
     await untilAllSee([stream]); // the stream is live and authorized
-    expect(stream.text()).toContain('"created"');
+    expect(stream.text()).toContain('"CREATED"');
     await revokeToken(t.operator, token.id);
     try {
       expect(await within(stream.ended, 7_000)).toBe('done');
