@@ -11,10 +11,8 @@ import {
   apiSource, bugReportFor, bugReportPage, countBugReports, createBugReport, deleteBugReport, promoteBugReport, reportBugAutomatically,
   updateBugReport, type AutoReportOutcome, type BugReportFilter,
 } from './service.ts';
+import { enumValues } from '../../graphql/enums.ts';
 
-// GraphQL enum names are upper-case; their values are the documented REST strings.
-const enumValues = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((value) => [value.replace(/\W+/g, '_').toUpperCase(), { value }])) as Record<string, { value: T }>;
 const BugSourceEnum = builder.enumType('BugReportSource', { values: enumValues(BUG_SOURCES) });
 const BugSeverityEnum = builder.enumType('BugSeverity', { values: enumValues(BUG_SEVERITIES) });
 const BugStatusEnum = builder.enumType('BugStatus', { values: enumValues(BUG_STATUSES) });

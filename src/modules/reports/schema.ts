@@ -11,6 +11,7 @@ import {
   boardReports, countReports, QUEUE_CHANGES, type QueueChange, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, restoreReport, submitReport,
   MAX_REPORT_FILE_BYTES, type IncomingFile, type ReportStatus,
 } from './service.ts';
+import { enumValues } from '../../graphql/enums.ts';
 
 const ReportStatusEnum = builder.enumType('ReportStatus', { values: ['PENDING', 'PROMOTED', 'DISMISSED'] as const });
 const ReportSourceEnum = builder.enumType('ReportSource', {
@@ -161,7 +162,7 @@ builder.mutationFields((t) => ({
 }));
 
 const ReportQueueChangeEnum = builder.enumType('ReportQueueChange', {
-  values: Object.fromEntries(QUEUE_CHANGES.map((change) => [change.toUpperCase(), { value: change }])) as Record<string, { value: QueueChange }>,
+  values: enumValues(QUEUE_CHANGES),
 });
 const ReportQueueEvent = builder.objectRef<{ projectId: number; reportId: number | null; change: QueueChange }>('ReportQueueEvent').implement({
   fields: (t) => ({

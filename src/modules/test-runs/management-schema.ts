@@ -14,9 +14,10 @@ import {
 } from './plans.ts';
 import { CaseStatusEnum, TestCaseType } from './schema.ts';
 import { authorizeTestReads } from './service.ts';
+import { enumValues } from '../../graphql/enums.ts';
 
 const upperEnum = <T extends string>(name: string, values: readonly T[], description?: string) =>
-  builder.enumType(name, { description, values: Object.fromEntries(values.map((value) => [value.toUpperCase(), { value }])) as Record<string, { value: T }> });
+  builder.enumType(name, { description, values: enumValues(values) });
 
 const VerdictEnum = upperEnum('Verdict', VERDICTS, 'A verdict on one case of an execution (a run’s broken counts as FAIL).');
 const ExecutionModeEnum = upperEnum('ExecutionMode', EXECUTION_MODES);

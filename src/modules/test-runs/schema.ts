@@ -9,9 +9,10 @@ import { isQuarantined, ROLLUP_LENGTH } from './cases.ts';
 import { CASE_STATUSES } from './kensho.ts';
 import { countProjectRuns, findRun, findTestCase, HISTORY_LENGTH, projectRuns, reportUrl, type CaseHistoryEntry } from './service.ts';
 import { anyOf } from '../../graphql/lists.ts';
+import { enumValues } from '../../graphql/enums.ts';
 
 export const CaseStatusEnum = builder.enumType('CaseStatus', {
-  values: Object.fromEntries(CASE_STATUSES.map((status) => [status.toUpperCase(), { value: status }])) as Record<string, { value: string }>,
+  values: enumValues<string>(CASE_STATUSES),
 });
 
 const RunNode = defineNodeKind('TestRun', { parseId: prefixedDatabaseId('run'), load: (ctx, id) => findRun(ctx, id) });
@@ -189,7 +190,7 @@ const FlakyCaseType = builder
     }),
   });
 
-const TestMetricEnum = builder.enumType('TestMetric', { values: Object.fromEntries(METRICS.map((m) => [m.toUpperCase(), { value: m }])) as Record<string, { value: (typeof METRICS)[number] }> });
+const TestMetricEnum = builder.enumType('TestMetric', { values: enumValues(METRICS) });
 const AnalyticsWindowEnum = builder.enumType('AnalyticsWindow', {
   values: Object.fromEntries(Object.keys(ANALYTICS_WINDOWS).map((w) => [`LAST_${w.toUpperCase()}`, { value: w }])) as Record<string, { value: keyof typeof ANALYTICS_WINDOWS }>,
 });

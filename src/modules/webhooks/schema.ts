@@ -9,18 +9,19 @@ import { EVENT_TYPES } from './events.ts';
 import { countWebhookDeliveries, createWebhook, deleteWebhook, listWebhooks, redeliver, webhookDeliveries } from './service.ts';
 import { anyOf } from '../../graphql/lists.ts';
 import { queueJobs } from '../../jobs/queue.ts';
+import { enumValues } from '../../graphql/enums.ts';
 
 const WebhookEventEnum = builder.enumType('WebhookEvent', {
-  values: Object.fromEntries(EVENT_TYPES.map((type) => [type.replace(/\W+/g, '_').toUpperCase(), { value: type }])) as Record<string, { value: string }>,
+  values: enumValues<string>(EVENT_TYPES),
 });
 const WebhookFormatEnum = builder.enumType('WebhookFormat', {
   values: { JSON: { value: 'json' }, SLACK: { value: 'slack', description: 'A Slack incoming-webhook body: {text, blocks}.' } } as const,
 });
 const DeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
-  values: Object.fromEntries(['pending', 'delivered', 'failed', 'dead', 'disabled'].map((status) => [status.toUpperCase(), { value: status }])) as Record<string, { value: string }>,
+  values: enumValues(['pending', 'delivered', 'failed', 'dead', 'disabled']),
 });
 const JobStatusEnum = builder.enumType('JobStatus', {
-  values: Object.fromEntries(['pending', 'running', 'done', 'dead'].map((status) => [status.toUpperCase(), { value: status }])) as Record<string, { value: string }>,
+  values: enumValues(['pending', 'running', 'done', 'dead']),
 });
 
 const DeliveryType = builder.prismaObject('WebhookDelivery', {
