@@ -13,5 +13,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // A worker keeps the app's modules loaded from one file to the next (each file still builds its
+    // own app on its own cloned database): importing Prisma, Pothos and the schema once per worker
+    // instead of once per file took the suite from ~290 s to ~225 s here.
+    isolate: false,
   },
 });

@@ -2,9 +2,10 @@
 // attachments, author, project and promoted issue, against `{ __typename }` in the same run,
 // with the response cache (target ≥ 25%) and without it (GRAPHQL_CACHE_TTL_MS=0: every request
 // executes and queries the database; targets ≥ 10% on PostgreSQL, ≥ 5% and p99 < 500 ms on PGlite).
+import { pngBytes } from '../test/fixtures/images.ts';
 import { measure, report, seedProject, startIntake } from './lib.ts';
 
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(1024, 1)]);
+const PNG = pngBytes(1024);
 const BOARD = `query Board($project: ID!) { project(id: $project) { reports(first: 50) { edges { node {
   id title status order source authorName author { id name } attachments { filename mimeType size url }
   project { id slug } promotedIssue { id title status } } } pageInfo { hasNextPage endCursor } } } }`;
@@ -28,8 +29,9 @@ async function boardRun(cache: 'cached' | 'uncached') {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
     body: JSON.stringify({ query, variables }),
   });
-  const promote = await fetch(`${intake.url}/graphql`, { ...post(`mutation { promoteReports(project: "${projectId}", reportIds: [1, 2, 3]) { __typename } }`) });
-  if (!(await promote.text()).includes('Success')) throw new Error('promotion failed');
+  const promote = await fetch(`${intake.url}/graphql`, { ...post(`mutation { promoteReports(input: { project: "${projectId}", reportIds: [1, 2, 3] }) { issue { id } userErrors { code } } }`) });
+  const promoted = await promote.json();
+  if (!promoted.data?.promoteReports?.issue) throw new Error(`promotion failed: ${JSON.stringify(promoted)}`);
 
   const hello = await measure(`{ __typename } (${intake.database}, ${cache})`, post('{ __typename }'));
   const board = await measure(`50-report board (${intake.database}, ${cache})`, post(BOARD, { project: String(projectId) }));

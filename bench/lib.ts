@@ -60,12 +60,20 @@ export function productionNodeFlags(): string[] {
   return start.replace(/^.*?\bnode\s+/, '').replace(/\s*dist\/main\.js.*$/, '').split(/\s+/).filter(Boolean);
 }
 
+// A benchmark that fails must not leave its servers running (and itself waiting on them).
+const liveServers = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of liveServers) child.kill('SIGKILL');
+});
+
 function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [...productionNodeFlags(), path.join(root, 'bench/serve.mjs'), ...args], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  liveServers.add(child);
+  child.once('exit', () => liveServers.delete(child));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
     // The first line is the address; later ones are the server's log (BENCH_LOG_LEVEL), to stderr.

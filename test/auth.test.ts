@@ -14,20 +14,16 @@ afterAll(() => t.close());
 
 const CREATE_PROJECT_TOKEN = gql(`
   mutation CreateProjectToken($project: ID!, $name: String!, $abilities: [ProjectAbility!]!, $expiresAt: DateTime) {
-    createProjectToken(project: $project, name: $name, abilities: $abilities, expiresAt: $expiresAt) {
-      __typename
-      ... on CreateProjectTokenSuccess { data { secret token { id prefix abilities kind } } }
-      ... on UserError { code message }
-    }
+    createProjectToken(input: { project: $project, name: $name, abilities: $abilities, expiresAt: $expiresAt }) { secret token { id prefix abilities kind } userErrors { code message } }
   }`);
 const REVOKE_TOKEN = gql(`
   mutation RevokeToken($id: ID!) {
-    revokeToken(id: $id) { __typename ... on RevokeTokenSuccess { data { id revokedAt } } ... on UserError { code message } }
+    revokeToken(input: { id: $id }) { token { id revokedAt } userErrors { code message } }
   }`);
 const VIEWER = gql(`query Viewer { viewer { email isAdmin } projects { databaseId slug } }`);
 const CREATE_WORKSPACE = gql(`
   mutation CreateWorkspace($slug: String!, $name: String!) {
-    createWorkspace(slug: $slug, name: $name) { __typename ... on UserError { code message } ... on CreateWorkspaceSuccess { data { slug features } } }
+    createWorkspace(input: { slug: $slug, name: $name }) { workspace { slug features } userErrors { code message } }
   }`);
 
 describe('tokens and principals', () => {
@@ -64,7 +60,7 @@ describe('tokens and principals', () => {
     const { token, secret } = await projectToken(t.operator, seed.project.id, ['report:create']);
     expect((await graphql(t.app, '{ __typename }', {}, secret)).status).toBe(200);
     const revoked = await graphql(t.app, REVOKE_TOKEN, { id: token.id }, seed.adminToken);
-    expect(revoked.data.revokeToken.__typename).toBe('RevokeTokenSuccess');
+    expect(successData(revoked.data.revokeToken).revokedAt).not.toBeNull();
     const after = await graphql(t.app, '{ __typename }', {}, secret);
     expect(after.status).toBe(401);
     expect(after.errors?.[0]?.message).toMatch(/revoked/);
@@ -83,17 +79,17 @@ describe('tokens and principals', () => {
   it('refuses project tokens where their abilities do not reach', async () => {
     const { secret } = await projectToken(t.operator, seed.project.id, ['report:create']);
     const result = await graphql(t.app, CREATE_PROJECT_TOKEN, { project: String(seed.project.id), name: 'x', abilities: ['ERROR_EVENTS_WRITE'] }, secret);
-    expect(result.data.createProjectToken).toMatchObject({ __typename: 'ForbiddenError', code: 'forbidden' });
+    expect(result.data.createProjectToken?.userErrors).toMatchObject([{ code: 'FORBIDDEN' }]);
   });
 
   it('lets only administrators create workspaces, with typed errors', async () => {
     const denied = await graphql(t.app, CREATE_WORKSPACE, { slug: 'nope-ws', name: 'No' }, seed.memberToken);
-    expect(denied.data.createWorkspace).toMatchObject({ __typename: 'ForbiddenError', code: 'forbidden' });
+    expect(denied.data.createWorkspace?.userErrors).toMatchObject([{ code: 'FORBIDDEN' }]);
     const created = await graphql(t.app, CREATE_WORKSPACE, { slug: 'yes-ws', name: 'Yes' }, seed.adminToken);
     expect(successData(created.data.createWorkspace).features).toEqual(['reports', 'error-tracking', 'test-reports', 'task-reports']);
     const duplicate = await graphql(t.app, CREATE_WORKSPACE, { slug: 'yes-ws', name: 'Again' }, seed.adminToken);
-    expect(duplicate.data.createWorkspace).toMatchObject({ __typename: 'ConflictError', code: 'conflict' });
+    expect(duplicate.data.createWorkspace?.userErrors).toMatchObject([{ code: 'CONFLICT' }]);
     const invalid = await graphql(t.app, CREATE_WORKSPACE, { slug: 'Not A Slug', name: 'x' }, seed.adminToken);
-    expect(invalid.data.createWorkspace).toMatchObject({ __typename: 'ValidationError', code: 'validation_failed' });
+    expect(invalid.data.createWorkspace?.userErrors).toMatchObject([{ code: 'VALIDATION_FAILED' }]);
   });
 });

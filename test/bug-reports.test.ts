@@ -263,22 +263,18 @@ describe('auto dedup', () => {
   });
 });
 
-const RECORD = gql(`mutation Record($source: String!, $summary: String!) { recordActivity(source: $source, summary: $summary) { __typename ... on RecordActivitySuccess { data { id } } ... on UserError { code } } }`);
+const RECORD = gql(`mutation Record($source: String!, $summary: String!) { recordActivity(input: { source: $source, summary: $summary }) { activity { id } userErrors { code } } }`);
 const REPORT_ERROR = gql(`
   mutation ReportError($source: BugReportSource!, $errorMessage: String) {
-    reportError(source: $source, errorMessage: $errorMessage) {
-      __typename
-      ... on UserError { code message }
-      ... on ReportErrorSuccess { data { created summary { id databaseId occurrenceCount } report { id occurrenceCount userJourney reporter { id } } } }
-    }
+    reportError(input: { source: $source, errorMessage: $errorMessage }) { created summary { id databaseId occurrenceCount } bugReport { id occurrenceCount userJourney reporter { id } } userErrors { code message } }
   }`);
 const BUG_REPORTS = gql(`
   query BugReports($filter: BugReportFilter, $first: Int, $after: String) {
     bugReports(filter: $filter, first: $first, after: $after) { edges { node { id title source severity status } } pageInfo { hasNextPage endCursor } }
   }`);
-const UPDATE = gql(`mutation UpdateBug($id: ID!, $status: BugStatus) { updateBugReport(id: $id, status: $status) { __typename ... on UserError { code } ... on UpdateBugReportSuccess { data { status resolvedAt } } } }`);
-const PROMOTE = gql(`mutation PromoteBug($id: ID!, $project: ID!) { promoteBugReport(id: $id, project: $project) { __typename ... on UserError { code message } ... on PromoteBugReportSuccess { data { issue { id title } report { issue { id } } } } } }`);
-const DELETE = gql(`mutation DeleteBug($id: ID!) { deleteBugReport(id: $id) { __typename ... on UserError { code } ... on DeleteBugReportSuccess { data { id } } } }`);
+const UPDATE = gql(`mutation UpdateBug($id: ID!, $status: BugStatus) { updateBugReport(input: { id: $id, status: $status }) { bugReport { status resolvedAt } userErrors { code } } }`);
+const PROMOTE = gql(`mutation PromoteBug($id: ID!, $project: ID!) { promoteBugReport(input: { id: $id, project: $project }) { issue { id title } bugReport { issue { id } } userErrors { code message } } }`);
+const DELETE = gql(`mutation DeleteBug($id: ID!) { deleteBugReport(input: { id: $id }) { deletedBugReportId userErrors { code } } }`);
 
 describe('GraphQL', () => {
   it('attaches the reporter’s last 30 minutes of activity to reports they file', async () => {
@@ -287,7 +283,7 @@ describe('GraphQL', () => {
     await graphql(t.app, RECORD, { source: 'page-view', summary: 'Opened page Roadmap' }, seed.memberToken);
     const result = successData((await graphql(t.app, REPORT_ERROR, { source: 'AUTO_CLIENT', errorMessage: `journey ${Date.now()}` }, seed.memberToken)).data.reportError);
     expect(result.created).toBe(true);
-    expect(result.report).toBeNull(); // members read the summary only
+    expect(result.bugReport).toBeNull(); // members read the summary only
     const stored = await t.db.prisma.bugReport.findUniqueOrThrow({ where: { id: result.summary.databaseId } });
     expect(result.summary.id).toBe(encodeGlobalId('BugReport', stored.id));
     expect(stored.reporterId).toBe(seed.member.id);
@@ -300,13 +296,13 @@ describe('GraphQL', () => {
     const message = `graphql dedup ${Date.now()}`;
     const first = successData((await graphql(t.app, REPORT_ERROR, { source: 'AUTO_SERVER', errorMessage: message }, seed.adminToken)).data.reportError);
     const again = successData((await graphql(t.app, REPORT_ERROR, { source: 'AUTO_SERVER', errorMessage: message }, seed.adminToken)).data.reportError);
-    expect([first.created, again.created, again.report!.id]).toEqual([true, false, first.report!.id]);
+    expect([first.created, again.created, again.bugReport!.id]).toEqual([true, false, first.bugReport!.id]);
     const wrongSource = (await graphql(t.app, REPORT_ERROR, { source: 'USER_COMMAND', errorMessage: 'x' }, seed.adminToken)).data.reportError;
-    expect(wrongSource).toMatchObject({ __typename: 'ValidationError' });
+    expect(wrongSource?.userErrors).toMatchObject([{ code: 'VALIDATION_FAILED' }]);
     const memberList = await graphql(t.app, BUG_REPORTS, {}, seed.memberToken);
     expect(memberList.errors?.[0]?.extensions?.code).toBe('forbidden');
-    const memberUpdate = (await graphql(t.app, UPDATE, { id: first.report!.id, status: 'RESOLVED' }, seed.memberToken)).data.updateBugReport;
-    expect(memberUpdate).toMatchObject({ __typename: 'ForbiddenError' });
+    const memberUpdate = (await graphql(t.app, UPDATE, { id: first.bugReport!.id, status: 'RESOLVED' }, seed.memberToken)).data.updateBugReport;
+    expect(memberUpdate?.userErrors).toMatchObject([{ code: 'FORBIDDEN' }]);
   });
 
   it('lists with a filter and pages through a connection', async () => {
@@ -323,10 +319,10 @@ describe('GraphQL', () => {
     expect(updated).toMatchObject({ status: 'RESOLVED', resolvedAt: expect.any(String) });
     const promoted = successData((await graphql(t.app, PROMOTE, { id, project: String(seed.project.id) }, seed.adminToken)).data.promoteBugReport);
     expect(promoted.issue.title).toBe('Promote me');
-    expect(promoted.report.issue?.id).toBe(promoted.issue.id);
-    expect((await graphql(t.app, PROMOTE, { id, project: String(seed.project.id) }, seed.adminToken)).data.promoteBugReport).toMatchObject({ __typename: 'ValidationError' });
-    expect(successData((await graphql(t.app, DELETE, { id }, seed.adminToken)).data.deleteBugReport).id).toBe(encodeGlobalId('BugReport', id));
-    expect((await graphql(t.app, DELETE, { id }, seed.adminToken)).data.deleteBugReport).toMatchObject({ __typename: 'NotFoundError' });
+    expect(promoted.bugReport.issue?.id).toBe(promoted.issue.id);
+    expect((await graphql(t.app, PROMOTE, { id, project: String(seed.project.id) }, seed.adminToken)).data.promoteBugReport?.userErrors).toMatchObject([{ code: 'VALIDATION_FAILED' }]);
+    expect(successData((await graphql(t.app, DELETE, { id }, seed.adminToken)).data.deleteBugReport)).toBe(encodeGlobalId('BugReport', id));
+    expect((await graphql(t.app, DELETE, { id }, seed.adminToken)).data.deleteBugReport?.userErrors).toMatchObject([{ code: 'NOT_FOUND' }]);
   });
 });
 

@@ -219,16 +219,12 @@ const ERROR_GROUPS = gql(`
       }
     }
   }`);
-const RESOLVE = gql(`mutation Resolve($id: ID!) { resolveErrorGroup(id: $id) { __typename ... on UserError { code message } ... on ResolveErrorGroupSuccess { data { id status resolvedAt } } } }`);
-const IGNORE = gql(`mutation Ignore($id: ID!) { ignoreErrorGroup(id: $id) { __typename ... on UserError { code } ... on IgnoreErrorGroupSuccess { data { status } } } }`);
-const REOPEN = gql(`mutation Reopen($id: ID!) { reopenErrorGroup(id: $id) { __typename ... on UserError { code } ... on ReopenErrorGroupSuccess { data { status } } } }`);
+const RESOLVE = gql(`mutation Resolve($id: ID!) { resolveErrorGroup(input: { id: $id }) { errorGroup { id status resolvedAt } userErrors { code message } } }`);
+const IGNORE = gql(`mutation Ignore($id: ID!) { ignoreErrorGroup(input: { id: $id }) { errorGroup { status } userErrors { code } } }`);
+const REOPEN = gql(`mutation Reopen($id: ID!) { reopenErrorGroup(input: { id: $id }) { errorGroup { status } userErrors { code } } }`);
 const PROMOTE = gql(`
   mutation Promote($id: ID!, $title: String) {
-    promoteErrorGroup(id: $id, title: $title) {
-      __typename
-      ... on UserError { code message }
-      ... on PromoteErrorGroupSuccess { data { group { id issue { id } } issue { id title status } } }
-    }
+    promoteErrorGroup(input: { id: $id, title: $title }) { errorGroup { id issue { id } } issue { id title status } userErrors { code message } }
   }`);
 const ERROR_GROUP = gql(`query ErrorGroup($id: ID!) { errorGroup(id: $id) { id exceptionClass regressedAt isRegression } }`);
 
@@ -270,7 +266,7 @@ describe('GraphQL triage of error groups', () => {
     const { id, databaseId } = groups.edges[0]!.node;
     const resolved = successData((await graphql(t.app, RESOLVE, { id }, seed.adminToken)).data.resolveErrorGroup);
     expect(resolved).toMatchObject({ status: 'RESOLVED', resolvedAt: expect.any(String) });
-    expect((await graphql(t.app, RESOLVE, { id }, seed.adminToken)).data.resolveErrorGroup).toMatchObject({ __typename: 'ValidationError' });
+    expect((await graphql(t.app, RESOLVE, { id }, seed.adminToken)).data.resolveErrorGroup?.userErrors).toMatchObject([{ code: 'VALIDATION_FAILED' }]);
 
     await send({ exception_class: 'PaymentDeclined', message: 'card declined again' });
     const after = (await graphql(t.app, ERROR_GROUP, { id }, seed.adminToken)).data.errorGroup;
@@ -293,15 +289,15 @@ describe('GraphQL triage of error groups', () => {
     const id = groups.edges[0]!.node.id;
     const promoted = successData((await graphql(t.app, PROMOTE, { id }, seed.adminToken)).data.promoteErrorGroup);
     expect(promoted.issue).toMatchObject({ title: 'TimeoutError: upstream timed out', status: 'OPEN' });
-    expect(promoted.group.issue?.id).toBe(promoted.issue.id);
-    expect((await graphql(t.app, PROMOTE, { id }, seed.adminToken)).data.promoteErrorGroup).toMatchObject({ __typename: 'ValidationError' });
+    expect(promoted.errorGroup.issue?.id).toBe(promoted.issue.id);
+    expect((await graphql(t.app, PROMOTE, { id }, seed.adminToken)).data.promoteErrorGroup?.userErrors).toMatchObject([{ code: 'VALIDATION_FAILED' }]);
   });
 
   it('lets members read but not triage, and hides groups of projects they cannot see', async () => {
     await grant(t.operator, seed.member.email, board.project.id, ['error-groups:read']);
     const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id) }, seed.memberToken)).data.project!.errorGroups!;
     const id = groups.edges[0]!.node.id;
-    expect((await graphql(t.app, RESOLVE, { id }, seed.memberToken)).data.resolveErrorGroup).toMatchObject({ __typename: 'ForbiddenError' });
+    expect((await graphql(t.app, RESOLVE, { id }, seed.memberToken)).data.resolveErrorGroup?.userErrors).toMatchObject([{ code: 'FORBIDDEN' }]);
     const stranger = await seedWorkspace(t.operator);
     const hidden = await graphql(t.app, ERROR_GROUP, { id }, stranger.memberToken);
     expect(hidden.errors?.[0]?.extensions?.code).toBe('not_found');

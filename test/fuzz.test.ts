@@ -426,24 +426,24 @@ const gqlCases = (): Payload[] => {
     raw('graphql: urlencoded', 'query=%7B__typename%7D', 'application/x-www-form-urlencoded'),
     raw('graphql: no content-type', JSON.stringify({ query: '{ __typename }' }), undefined),
     raw('graphql: multipart without operations', multipartBody([{ name: 'x', data: 'y' }]), `multipart/form-data; boundary=${BOUNDARY}`),
-    raw('graphql: multipart bad map', multipartBody([{ name: 'operations', data: '{"query":"mutation($f: [File!]) { submitReport(project: \\"1\\", title: \\"t\\", description: \\"d\\", files: $f) { __typename } }","variables":{"f":[null]}}' }, { name: 'map', data: '{"0":["variables.f.99"]}' }, { name: '0', filename: 'a.png', data: png(64, 5) }]), `multipart/form-data; boundary=${BOUNDARY}`),
-    raw('graphql: reportError context 10k deep', `{"query":"mutation($c: JSON) { reportError(source: AUTO_SERVER, errorMessage: \\"deep\\", context: $c) { __typename } }","variables":{"c":${deepObjectText(DEEP)}}}`),
-    op('reportError occurredAt far date', 'mutation($d: DateTime) { reportError(source: AUTO_CLIENT, errorMessage: "d", occurredAt: $d) { __typename } }', { d: DATES[2] }),
-    op('reportError occurredAt 0000', 'mutation($d: DateTime) { reportError(source: AUTO_CLIENT, errorMessage: "d0", occurredAt: $d) { __typename } }', { d: DATES[0] }),
-    op('createBugReport NUL + __proto__ context', 'mutation($c: JSON, $t: String!) { createBugReport(title: $t, context: $c) { __typename } }', { t: `a${NUL}`, c: JSON.parse('{"__proto__":{"x":1},"constructor":{"y":2},"k":"\\u0000"}') }),
-    op('submitReport NUL title', 'mutation($p: ID!, $t: String!) { submitReport(project: $p, title: $t, description: $t) { __typename } }', { p: String(A.project.id), t: `x${NUL}y` }),
-    op('promoteReports ids beyond int32', 'mutation($p: ID!) { promoteReports(project: $p, reportIds: [2147483648]) { __typename } }', { p: String(A.project.id) }),
-    op('promoteReports issueId -1', 'mutation($p: ID!, $r: [Int!]!) { promoteReports(project: $p, reportIds: $r, issueId: -1) { __typename } }', { p: String(A.project.id), r: [-1, 0] }),
-    op('dismissReport(id: -1)', 'mutation { dismissReport(id: -1) { __typename } }'),
-    op('deleteReport project B report', `mutation { deleteReport(id: ${real.reportB}) { __typename } }`),
-    op('recordActivity 70k', 'mutation($s: String!) { recordActivity(source: $s, summary: $s) { __typename } }', { s: LONG }),
+    raw('graphql: multipart bad map', multipartBody([{ name: 'operations', data: '{"query":"mutation($f: [File!]) { submitReport(input: { project: \\"1\\", title: \\"t\\", description: \\"d\\", files: $f }) { userErrors { code } } }","variables":{"f":[null]}}' }, { name: 'map', data: '{"0":["variables.f.99"]}' }, { name: '0', filename: 'a.png', data: png(64, 5) }]), `multipart/form-data; boundary=${BOUNDARY}`),
+    raw('graphql: reportError context 10k deep', `{"query":"mutation($c: JSON) { reportError(input: { source: AUTO_SERVER, errorMessage: \\"deep\\", context: $c }) { userErrors { code } } }","variables":{"c":${deepObjectText(DEEP)}}}`),
+    op('reportError occurredAt far date', 'mutation($d: DateTime) { reportError(input: { source: AUTO_CLIENT, errorMessage: "d", occurredAt: $d }) { userErrors { code } } }', { d: DATES[2] }),
+    op('reportError occurredAt 0000', 'mutation($d: DateTime) { reportError(input: { source: AUTO_CLIENT, errorMessage: "d0", occurredAt: $d }) { userErrors { code } } }', { d: DATES[0] }),
+    op('createBugReport NUL + __proto__ context', 'mutation($c: JSON, $t: String!) { createBugReport(input: { title: $t, context: $c }) { userErrors { code } } }', { t: `a${NUL}`, c: JSON.parse('{"__proto__":{"x":1},"constructor":{"y":2},"k":"\\u0000"}') }),
+    op('submitReport NUL title', 'mutation($p: ID!, $t: String!) { submitReport(input: { project: $p, title: $t, description: $t }) { userErrors { code } } }', { p: String(A.project.id), t: `x${NUL}y` }),
+    op('promoteReports ids beyond int32', 'mutation($p: ID!) { promoteReports(input: { project: $p, reportIds: [2147483648] }) { userErrors { code } } }', { p: String(A.project.id) }),
+    op('promoteReports issueId -1', 'mutation($p: ID!, $r: [Int!]!) { promoteReports(input: { project: $p, reportIds: $r, issueId: -1 }) { userErrors { code } } }', { p: String(A.project.id), r: [-1, 0] }),
+    op('dismissReport(id: -1)', 'mutation { dismissReport(input: { id: -1 }) { userErrors { code } } }'),
+    op('deleteReport project B report', `mutation { deleteReport(input: { id: ${real.reportB} }) { userErrors { code } } }`),
+    op('recordActivity 70k', 'mutation($s: String!) { recordActivity(input: { source: $s, summary: $s }) { userErrors { code } } }', { s: LONG }),
     op('run(id: the other workspace\'s run)', 'query($id: ID) { run(id: $id) { id externalRunId } }', { id: kz.runA }),
     op('run(id: NUL)', 'query($id: ID) { run(id: $id) { id } }', { id: `run_${NUL.repeat(26)}` }),
     op('run cases(first: -1, after: garbage)', 'query($id: ID) { run(id: $id) { cases(first: -1, after: "garbage") { edges { node { id } } } } }', { id: kz.runB }),
     op('run cases(first: 2147483648)', 'query($id: ID) { run(id: $id) { cases(first: 2147483648) { totalCount } } }', { id: kz.runB }),
     op('testCase(id: 2147483648)', '{ testCase(id: "2147483648") { id } }'),
     op('project runs(branch: NUL)', 'query($p: ID, $b: String) { project(id: $p) { runs(filter: { branch: $b }, first: 5) { edges { node { id } } } } }', { p: String(B.project.id), b: `a${NUL}b` }),
-    op('createProjectToken bad expiry', 'mutation($p: ID!) { createProjectToken(project: $p, name: "x", abilities: [REPORT_CREATE], expiresAt: "-271821-04-20T00:00:00Z") { __typename } }', { p: String(A.project.id) }),
+    op('createProjectToken bad expiry', 'mutation($p: ID!) { createProjectToken(input: { project: $p, name: "x", abilities: [REPORT_CREATE], expiresAt: "-271821-04-20T00:00:00Z" }) { userErrors { code } } }', { p: String(A.project.id) }),
   ];
 };
 
@@ -616,7 +616,7 @@ function buildCases(): Case[] {
   }
   const bigQuery = encodeURIComponent(`{ ${Array.from({ length: 850 }, (_, i) => `f${i}: __typename`).join(' ')} }`);
   cases.push({ route: 'graphql', method: 'GET', url: `/graphql?query=${bigQuery}`, token: 'admin', family: 'graphql', payload: { summary: `GET ${bigQuery.length}-char query string` } });
-  cases.push({ route: 'graphql', method: 'GET', url: `/graphql?query=${encodeURIComponent('mutation { dismissReport(id: 1) { __typename } }')}`, token: 'admin', family: 'graphql', payload: { summary: 'GET mutation' } });
+  cases.push({ route: 'graphql', method: 'GET', url: `/graphql?query=${encodeURIComponent('mutation { dismissReport(input: { id: 1 }) { userErrors { code } } }')}`, token: 'admin', family: 'graphql', payload: { summary: 'GET mutation' } });
   cases.push({ route: 'graphql', method: 'GET', url: '/graphql?query=%ff', token: 'admin', family: 'graphql', payload: { summary: 'GET undecodable query' } });
   cases.push({ route: 'graphql', method: 'GET', url: '/graphql?query={__typename}&variables=not-json', token: 'admin', family: 'graphql', payload: { summary: 'GET variables not JSON' } });
   cases.push({ route: 'graphql', method: 'PUT', url: '/graphql', token: 'admin', family: 'graphql', payload: json('PUT', { query: '{ __typename }' }) });

@@ -116,8 +116,8 @@ describe("kendo's Own delete scope", () => {
     const filer = seed.member;
     await grant(t.operator, filer.email, seed.project.id, ['reports:create', 'reports:read', 'reports:delete:own']);
     const secret = (await createToken(t.operator, { kind: 'PERSONAL', name: 'own', user: filer.email })).secret;
-    const mine = await graphql(t.app, `mutation { submitReport(project: "${seed.project.id}", title: "mine", description: "d") { ... on SubmitReportSuccess { data { databaseId } } } }`, {}, secret);
-    const mineId = mine.data.submitReport.data.databaseId as number;
+    const mine = await graphql(t.app, `mutation { submitReport(input: { project: "${seed.project.id}", title: "mine", description: "d" }) { report { databaseId } userErrors { code } } }`, {}, secret);
+    const mineId = mine.data.submitReport.report.databaseId as number;
     const ingest = (await projectToken(t.operator, seed.project.id, ['report:create'])).secret;
     const theirs = (await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: bearer(ingest), payload: { title: 'theirs', description: 'd' } })).json().id;
     const remove = (id: number) => t.app.inject({ method: 'DELETE', url: `/api/projects/${seed.project.id}/reports/${id}`, headers: bearer(secret) });
@@ -142,8 +142,8 @@ describe('values nobody means', () => {
   it('names fields in each skin’s own words: report_ids.0 over REST, reportIds.0 in GraphQL', async () => {
     const rest = await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports/promote`, headers: bearer(seed.adminToken), payload: { report_ids: [99_999_999] } });
     expect(rest.json().errors).toEqual({ 'report_ids.0': ['The selected report_ids.0 is invalid.'] });
-    const gql = await graphql(t.app, `mutation { promoteReports(project: "${seed.project.id}", reportIds: [99999999]) { ... on ValidationError { fieldErrors { field messages } } } }`, {}, seed.adminToken);
-    expect(gql.data.promoteReports.fieldErrors).toEqual([{ field: 'reportIds.0', messages: ['The selected reportIds.0 is invalid.'] }]);
+    const gql = await graphql(t.app, `mutation { promoteReports(input: { project: "${seed.project.id}", reportIds: [99999999] }) { userErrors { code field message } } }`, {}, seed.adminToken);
+    expect(gql.data.promoteReports.userErrors).toEqual([{ code: 'VALIDATION_FAILED', field: ['reportIds', '0'], message: 'The selected reportIds.0 is invalid.' }]);
   });
 });
 

@@ -104,8 +104,14 @@ export async function graphql<T = any, V = Record<string, unknown>>(
 
 export const uniqueSlug = (prefix = 's') => `${prefix}-${crypto.randomBytes(4).toString('hex')}`;
 
-/** Unwraps a `<Field>Success` payload of a mutation's result union, failing on a typed error. */
-export function successData<T extends { __typename: string }>(payload: T): Extract<T, { data: unknown }>['data'] {
-  if (!('data' in payload)) throw new Error(`expected a success payload, got ${JSON.stringify(payload)}`);
-  return (payload as Extract<T, { data: unknown }>).data;
+/**
+ * What a mutation's payload names once it succeeded, failing the test on any userErrors: the one
+ * named field's value (`report`, `issue`, …), or the payload without `userErrors` when it names
+ * several (`issue` and `reports`).
+ */
+export function successData<T extends { userErrors: unknown[] }>(payload: T | null | undefined): any {
+  if (!payload || payload.userErrors.length > 0) throw new Error(`expected the mutation to succeed, got ${JSON.stringify(payload)}`);
+  const { userErrors: _none, ...named } = payload;
+  const keys = Object.keys(named);
+  return keys.length === 1 ? (named as Record<string, unknown>)[keys[0]!] : named;
 }

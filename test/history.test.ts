@@ -32,7 +32,7 @@ describe('triage history', () => {
     expect(promoted.statusCode).toBe(201);
     expect((await api(`/${b}/dismiss`, {})).statusCode).toBe(200);
     const issueId = promoted.json().issue.id as number;
-    const status = await graphql(t.app, `mutation { updateIssue(id: ${issueId}, status: DONE) { __typename } }`, {}, seed.adminToken);
+    const status = await graphql(t.app, `mutation { updateIssue(input: { id: ${issueId}, status: DONE }) { userErrors { code } } }`, {}, seed.adminToken);
     expect(status.errors).toBeUndefined();
 
     const page = await graphql(t.app, BOARD, { project: String(seed.project.id), first: 10 }, seed.adminToken);
@@ -45,8 +45,8 @@ describe('triage history', () => {
     const links = await graphql(t.app, `{ issue(id: ${issueId}) { reports { databaseId } errorGroups { databaseId } bugReports { databaseId } } }`, {}, seed.memberToken);
     expect(links.data.issue).toEqual({ reports: [{ databaseId: a }], errorGroups: [], bugReports: null }); // bug reports: administrators only
     expect((links.errors as Array<{ path?: string[] }> | undefined)?.map((e) => e.path?.join('.'))).toEqual(['issue.bugReports']);
-    const restored = await graphql(t.app, `mutation { restoreReport(id: ${b}) { __typename ... on RestoreReportSuccess { data { status } } } }`, {}, seed.adminToken);
-    expect(restored.data.restoreReport).toEqual({ __typename: 'RestoreReportSuccess', data: { status: 'PENDING' } });
+    const restored = await graphql(t.app, `mutation { restoreReport(input: { id: ${b} }) { report { status } userErrors { code } } }`, {}, seed.adminToken);
+    expect(restored.data.restoreReport).toEqual({ report: { status: 'PENDING' }, userErrors: [] });
     const issue = await graphql(t.app, `{ issue(id: ${issueId}) { history { action from to } } }`, {}, seed.adminToken);
     expect(issue.data.issue.history).toEqual([
       { action: 'status_changed', from: 'OPEN', to: 'DONE' },
@@ -71,7 +71,7 @@ describe('triage history', () => {
     });
     expect(sent.statusCode).toBe(202);
     const group = await t.db.prisma.errorGroup.findFirstOrThrow({ where: { exceptionClass: 'HistoryException' } });
-    await graphql(t.app, `mutation { resolveErrorGroup(id: ${group.id}) { __typename } }`, {}, seed.adminToken);
+    await graphql(t.app, `mutation { resolveErrorGroup(input: { id: ${group.id} }) { userErrors { code } } }`, {}, seed.adminToken);
     const groupHistory = await graphql(t.app, `{ errorGroup(id: ${group.id}) { history { action from to } } }`, {}, seed.adminToken);
     expect(groupHistory.data.errorGroup.history).toEqual([{ action: 'status_changed', from: 'UNRESOLVED', to: 'RESOLVED' }]);
 

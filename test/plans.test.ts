@@ -3,7 +3,7 @@
 // once closed, the summary, and every route's auth and bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../src/modules/workspaces/service.ts';
-import { bearer, createTestApp, graphql, type TestApp } from './helpers.ts';
+import { bearer, createTestApp, graphql, successData, type TestApp } from './helpers.ts';
 import { seedWorkspace } from './fixtures.ts';
 import { caseId, kenshoRun } from './kensho-fixture.ts';
 
@@ -228,16 +228,15 @@ describe('the board (GraphQL)', () => {
     summary { planned recorded coverage pass fail skip blocked averageDurationMs defectsOpened }
     results(first: 10) { totalCount nodes { caseId verdict note setByRun } }`;
   const gql = (p: Awaited<ReturnType<typeof project>>, query: string, variables: Record<string, unknown> = {}) => graphql(t.app, query, variables, p.token);
-  const success = <T>(result: { errors?: unknown; data: Record<string, { __typename: string; data?: T }> }, field: string): T => {
+  const success = <T>(result: { errors?: unknown; data: Record<string, { userErrors: unknown[] }> }, field: string): T => {
     expect(result.errors).toBeUndefined();
-    expect(result.data[field]!.__typename, JSON.stringify(result.data[field])).toMatch(/Success$/);
-    return result.data[field]!.data!;
+    return successData(result.data[field]) as T;
   };
 
   it('runs a plan through an execution with the same rules and figures as REST, and counts the defects opened meanwhile', async () => {
     const p = await project();
     const created = success<{ id: string; databaseId: string; revision: number; cases: string[] }>(
-      await gql(p, `mutation($input: CreateTestPlanInput!) { createTestPlan(input: $input) { __typename ... on CreateTestPlanSuccess { data { ${PLAN_FIELDS} } } } }`, {
+      await gql(p, `mutation($input: CreateTestPlanInput!) { createTestPlan(input: $input) { testPlan { ${PLAN_FIELDS} } userErrors { code } } }`, {
         input: { project: p.slug, name: 'Smoke', cases: [caseId(0), caseId(1)] },
       }),
       'createTestPlan',
@@ -246,13 +245,13 @@ describe('the board (GraphQL)', () => {
     expect((await p.call('GET', `/v1/plans/${created.databaseId}`)).json().cases).toEqual(created.cases);
 
     const execution = success<{ id: string; databaseId: string }>(
-      await gql(p, `mutation($input: StartTestExecutionInput!) { startTestExecution(input: $input) { __typename ... on StartTestExecutionSuccess { data { ${EXECUTION_FIELDS} } } } }`, {
+      await gql(p, `mutation($input: StartTestExecutionInput!) { startTestExecution(input: $input) { testExecution { ${EXECUTION_FIELDS} } userErrors { code } } }`, {
         input: { planId: created.id, mode: 'HYBRID' },
       }),
       'startTestExecution',
     );
     const revised = success<{ revision: number }>(
-      await gql(p, `mutation($input: UpdateTestPlanInput!) { updateTestPlan(input: $input) { __typename ... on UpdateTestPlanSuccess { data { ${PLAN_FIELDS} } } } }`, {
+      await gql(p, `mutation($input: UpdateTestPlanInput!) { updateTestPlan(input: $input) { testPlan { ${PLAN_FIELDS} } userErrors { code } } }`, {
         input: { id: created.id, cases: [caseId(0), caseId(1), caseId(2)] },
       }),
       'updateTestPlan',
@@ -260,7 +259,7 @@ describe('the board (GraphQL)', () => {
     expect(revised.revision).toBe(2);
 
     const verdict = success<{ summary: object; results: { nodes: object[] } }>(
-      await gql(p, `mutation($input: SetExecutionVerdictInput!) { setExecutionVerdict(input: $input) { __typename ... on SetExecutionVerdictSuccess { data { ${EXECUTION_FIELDS} } } } }`, {
+      await gql(p, `mutation($input: SetExecutionVerdictInput!) { setExecutionVerdict(input: $input) { testExecution { ${EXECUTION_FIELDS} } userErrors { code } } }`, {
         input: { executionId: execution.id, caseId: caseId(0), verdict: 'BLOCKED', note: 'no staging' },
       }),
       'setExecutionVerdict',
@@ -281,14 +280,14 @@ describe('the board (GraphQL)', () => {
     expect(read.data.node).toEqual({ databaseId: execution.databaseId });
 
     const closed = success<{ status: string }>(
-      await gql(p, `mutation($id: ID!) { closeTestExecution(id: $id) { __typename ... on CloseTestExecutionSuccess { data { status } } } }`, { id: execution.id }),
+      await gql(p, `mutation($id: ID!) { closeTestExecution(input: { id: $id }) { testExecution { status } userErrors { code } } }`, { id: execution.id }),
       'closeTestExecution',
     );
     expect(closed.status).toBe('CLOSED');
-    const late = await gql(p, `mutation($input: SetExecutionVerdictInput!) { setExecutionVerdict(input: $input) { __typename ... on UserError { code } } }`, {
+    const late = await gql(p, `mutation($input: SetExecutionVerdictInput!) { setExecutionVerdict(input: $input) { userErrors { code } } }`, {
       input: { executionId: execution.id, caseId: caseId(1), verdict: 'PASS' },
     });
-    expect(late.data.setExecutionVerdict).toEqual({ __typename: 'ConflictError', code: 'conflict' });
+    expect(late.data.setExecutionVerdict?.userErrors).toMatchObject([{ code: 'CONFLICT' }]);
 
     const listed = await gql(p, `query($p: ID!) { project(id: $p) { testPlans(first: 5) { totalCount nodes { databaseId executions(first: 5) { totalCount nodes { databaseId status } } } } } }`, { p: p.slug });
     expect(listed.data.project.testPlans).toEqual({ totalCount: 1, nodes: [{ databaseId: created.databaseId, executions: { totalCount: 1, nodes: [{ databaseId: execution.databaseId, status: 'CLOSED' }] } }] });
@@ -296,10 +295,10 @@ describe('the board (GraphQL)', () => {
 
   it('names bad input by its GraphQL field and hides other tenants’ plans, executions and defects', async () => {
     const p = await project();
-    const unknown = await gql(p, `mutation($input: CreateTestPlanInput!) { createTestPlan(input: $input) { __typename ... on ValidationError { fieldErrors { field } } } }`, {
+    const unknown = await gql(p, `mutation($input: CreateTestPlanInput!) { createTestPlan(input: $input) { userErrors { code field message } } }`, {
       input: { project: p.slug, name: 'x', cases: [caseId(0), 'tc_never'] },
     });
-    expect(unknown.data.createTestPlan).toEqual({ __typename: 'ValidationError', fieldErrors: [{ field: 'cases.1' }] });
+    expect(unknown.data.createTestPlan.userErrors).toEqual([{ code: 'VALIDATION_FAILED', field: ['cases', '1'], message: expect.any(String) }]);
     const plan = (await p.call('POST', `/v1/projects/${p.slug}/plans`, { name: 'Mine', cases: [caseId(0)] })).json();
     const execution = (await p.call('POST', `/v1/plans/${plan.id}/executions`, {})).json();
     const defect = (await p.call('POST', `/v1/projects/${p.slug}/defects`, { key: 'PAY-1', cases: [caseId(0)] })).json();
@@ -309,8 +308,8 @@ describe('the board (GraphQL)', () => {
     });
     expect(peek.data).toEqual({ testPlan: null, testExecution: null, defect: null });
     expect(peek.errors?.map((e) => e.extensions?.code)).toEqual(['not_found', 'not_found', 'not_found']);
-    const steal = await gql(other, `mutation($id: ID!) { closeTestExecution(id: $id) { __typename } setDefectStatus(id: "${defect.id}", status: CLOSED) { __typename } }`, { id: execution.id });
-    expect(steal.data).toEqual({ closeTestExecution: { __typename: 'NotFoundError' }, setDefectStatus: { __typename: 'NotFoundError' } });
+    const steal = await gql(other, `mutation($id: ID!) { closeTestExecution(input: { id: $id }) { userErrors { code } } setDefectStatus(input: { id: "${defect.id}", status: CLOSED }) { userErrors { code } } }`, { id: execution.id });
+    expect(steal.data).toEqual({ closeTestExecution: { userErrors: [{ code: 'NOT_FOUND' }] }, setDefectStatus: { userErrors: [{ code: 'NOT_FOUND' }] } });
     const bad = await gql(p, `query { testPlan(id: "plan_\\u0000") { name } }`);
     expect(bad.errors?.[0]?.extensions?.code).toBe('validation_failed');
     expect((await p.call('GET', `/v1/executions/${execution.id}`)).json().status).toBe('open');
@@ -335,7 +334,7 @@ describe('the board (GraphQL)', () => {
     expect(quarantined.nodes).toEqual([{ stableId: caseId(3), quarantine: { reason: 'flaky on CI', by: expect.any(String) } }]);
 
     const linked = success<{ id: string; key: string; casesAffected: number; testCases: Array<{ stableId: string }> }>(
-      await gql(p, `mutation($input: LinkDefectInput!) { linkDefect(input: $input) { __typename ... on LinkDefectSuccess { data { id key status casesAffected testCases { stableId } } } } }`, {
+      await gql(p, `mutation($input: LinkDefectInput!) { linkDefect(input: $input) { defect { id key status casesAffected testCases { stableId } } userErrors { code } } }`, {
         input: { project: p.slug, key: 'pay-9', cases: [caseId(2), caseId(1)] },
       }),
       'linkDefect',
@@ -345,7 +344,7 @@ describe('the board (GraphQL)', () => {
     expect(open.data.project).toEqual({ defects: { totalCount: 1, nodes: [{ key: 'PAY-9' }] }, closed: { totalCount: 0 } });
 
     const promoted = success<{ created: boolean; issue: { title: string; defects: Array<{ key: string }> }; defect: { issue: { title: string } } }>(
-      await gql(p, `mutation($input: PromoteDefectInput!) { promoteDefect(input: $input) { __typename ... on PromoteDefectSuccess { data { created issue { title defects { key } } defect { issue { title } } } } } }`, {
+      await gql(p, `mutation($input: PromoteDefectInput!) { promoteDefect(input: $input) { created issue { title defects { key } } defect { issue { title } } userErrors { code } } }`, {
         input: { id: linked.id },
       }),
       'promoteDefect',

@@ -230,13 +230,13 @@ const BOARD = gql(`
   }`);
 const SUBMIT = gql(`
   mutation Submit($project: ID!, $title: String!, $description: String!) {
-    submitReport(project: $project, title: $title, description: $description) { __typename ... on SubmitReportSuccess { data { id databaseId source author { id } } } ... on UserError { code } }
+    submitReport(input: { project: $project, title: $title, description: $description }) { report { id databaseId source author { id } } userErrors { code } }
   }`);
 const PROMOTE = gql(`
   mutation PromoteReports($project: ID!, $reportIds: [ID!]!) {
-    promoteReports(project: $project, reportIds: $reportIds) { __typename ... on PromoteReportsSuccess { data { issue { id } reports { status } } } ... on ValidationError { fieldErrors { field messages } } }
+    promoteReports(input: { project: $project, reportIds: $reportIds }) { issue { id } reports { status } userErrors { code field message } }
   }`);
-const UPDATE_ISSUE = gql(`mutation UpdateIssue($id: ID!, $status: IssueStatus) { updateIssue(id: $id, status: $status) { __typename ... on UpdateIssueSuccess { data { status } } ... on UserError { code } } }`);
+const UPDATE_ISSUE = gql(`mutation UpdateIssue($id: ID!, $status: IssueStatus) { updateIssue(input: { id: $id, status: $status }) { issue { status } userErrors { code } } }`);
 
 describe('the GraphQL triage board', () => {
   let board: Awaited<ReturnType<typeof seedWorkspace>>;
@@ -294,10 +294,10 @@ describe('the GraphQL triage board', () => {
     const promoted = (await graphql(t.app, BOARD, { project: String(board.project.id), filter: { status: ['PROMOTED'] }, first: 50 }, seed.adminToken)).data.project!.reports!.edges;
     expect(promoted).toHaveLength(2);
     const again = (await graphql(t.app, PROMOTE, { project: String(board.project.id), reportIds: [promoted[0]!.node.id] }, seed.adminToken)).data.promoteReports;
-    expect(again).toMatchObject({ __typename: 'ValidationError' });
+    expect(again?.userErrors).toMatchObject([{ code: 'VALIDATION_FAILED' }]);
     const issueId = promoted[0]!.node.promotedIssue!.id;
     expect(successData((await graphql(t.app, UPDATE_ISSUE, { id: issueId, status: 'IN_PROGRESS' }, seed.adminToken)).data.updateIssue).status).toBe('IN_PROGRESS');
-    expect((await graphql(t.app, UPDATE_ISSUE, { id: issueId, status: 'DONE' }, seed.memberToken)).data.updateIssue).toMatchObject({ __typename: 'NotFoundError' });
+    expect((await graphql(t.app, UPDATE_ISSUE, { id: issueId, status: 'DONE' }, seed.memberToken)).data.updateIssue?.userErrors).toMatchObject([{ code: 'NOT_FOUND' }]);
   });
 
   it('streams reportQueueChanged to a subscriber over SSE when a report arrives', async () => {
@@ -336,7 +336,7 @@ describe('GraphQL uploads', () => {
     const upload = (files: Buffer[]) => {
       const form = new FormData();
       form.append('operations', JSON.stringify({
-        query: 'mutation ($project: ID!, $files: [File!]) { submitReport(project: $project, title: "Shot", description: "via GraphQL", files: $files) { __typename ... on SubmitReportSuccess { data { attachments { mimeType size } } } ... on ValidationError { fieldErrors { field messages } } } }',
+        query: 'mutation ($project: ID!, $files: [File!]) { submitReport(input: { project: $project, title: "Shot", description: "via GraphQL", files: $files }) { report { attachments { mimeType size } } userErrors { code field message } } }',
         variables: { project: String(seed.project.id), files: files.map(() => null) },
       }));
       form.append('map', JSON.stringify(Object.fromEntries(files.map((_, i) => [String(i), [`variables.files.${i}`]]))));
@@ -344,9 +344,9 @@ describe('GraphQL uploads', () => {
       return t.app.inject({ method: 'POST', url: '/graphql', headers: bearer(seed.adminToken), payload: form });
     };
     const ok = await upload([PNG(300, 9)]);
-    expect(ok.json().data.submitReport).toEqual({ __typename: 'SubmitReportSuccess', data: { attachments: [{ mimeType: 'image/png', size: 300 }] } });
+    expect(ok.json().data.submitReport).toEqual({ report: { attachments: [{ mimeType: 'image/png', size: 300 }] }, userErrors: [] });
     const bad = await upload([PNG(300, 9), Buffer.from('plain text, not an image')]);
-    expect(bad.json().data.submitReport).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ field: 'files.1' }] });
+    expect(bad.json().data.submitReport).toMatchObject({ report: null, userErrors: [{ code: 'VALIDATION_FAILED', field: ['files', '1'] }] });
   });
 });
 

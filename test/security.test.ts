@@ -116,9 +116,8 @@ describe('auto bug-report dedup never crosses tenants', () => {
   it('answers a member’s GraphQL reportError with a summary counting this occurrence, never the report', async () => {
     const message = `graphql replay ${Date.now()}`;
     expect((await auto(firstMember, { errorMessage: message })).statusCode).toBe(201);
-    const result = await graphql(t.app, `mutation ($m: String) { reportError(source: AUTO_SERVER, errorMessage: $m) {
-      __typename ... on UserError { code } ... on ReportErrorSuccess { data { created summary { id occurrenceCount } report { id } } } } }`, { m: message }, secondMember);
-    expect(successData(result.data.reportError)).toEqual({ created: false, summary: { id: expect.any(String), occurrenceCount: 2 }, report: null });
+    const result = await graphql(t.app, `mutation ($m: String) { reportError(input: { source: AUTO_SERVER, errorMessage: $m }) { created summary { id occurrenceCount } bugReport { id } userErrors { code } } }`, { m: message }, secondMember);
+    expect(successData(result.data.reportError)).toEqual({ created: false, summary: { id: expect.any(String), occurrenceCount: 2 }, bugReport: null });
   });
 });
 
@@ -334,7 +333,7 @@ describe('live subscriptions outlive no revocation, and are capped per credentia
 // ---------------------------------------------------------------------------------------------
 
 describe('admin operations check the token’s abilities, not only the person', () => {
-  const typename = '__typename ... on UserError { code }';
+  const typename = 'userErrors { code }';
 
   it('refuses an administrator’s read-only token every mutation (forbidden) and creates nothing', async () => {
     const { secret } = await personalToken(seed.admin.email, ['read']);
@@ -342,15 +341,15 @@ describe('admin operations check the token’s abilities, not only the person', 
     const slug = uniqueSlug('ro');
     const before = { tokens: await t.db.prisma.apiToken.count(), activities: await t.db.prisma.userActivity.count() };
     const calls: Array<[string, string, Record<string, unknown>]> = [
-      ['createWorkspace', `mutation ($s: String!) { createWorkspace(slug: $s, name: "RO") { ${typename} } }`, { s: slug }],
-      ['createProject', `mutation ($w: String!, $s: String!) { createProject(workspace: $w, slug: $s, name: "RO") { ${typename} } }`, { w: seed.workspace.slug, s: slug }],
-      ['revokeToken', `mutation ($id: ID!) { revokeToken(id: $id) { ${typename} } }`, { id: victim.token.id }],
-      ['createProjectToken', `mutation ($p: ID!) { createProjectToken(project: $p, name: "RO", abilities: [REPORT_CREATE]) { ${typename} } }`, { p: String(seed.project.id) }],
-      ['recordActivity', `mutation { recordActivity(source: "page-view", summary: "read-only") { ${typename} } }`, {}],
+      ['createWorkspace', `mutation ($s: String!) { createWorkspace(input: { slug: $s, name: "RO" }) { ${typename} } }`, { s: slug }],
+      ['createProject', `mutation ($w: String!, $s: String!) { createProject(input: { workspace: $w, slug: $s, name: "RO" }) { ${typename} } }`, { w: seed.workspace.slug, s: slug }],
+      ['revokeToken', `mutation ($id: ID!) { revokeToken(input: { id: $id }) { ${typename} } }`, { id: victim.token.id }],
+      ['createProjectToken', `mutation ($p: ID!) { createProjectToken(input: { project: $p, name: "RO", abilities: [REPORT_CREATE] }) { ${typename} } }`, { p: String(seed.project.id) }],
+      ['recordActivity', `mutation { recordActivity(input: { source: "page-view", summary: "read-only" }) { ${typename} } }`, {}],
     ];
     for (const [field, query, variables] of calls) {
       const result = await graphql(t.app, query, variables, secret);
-      expect({ field, result: result.data?.[field] }).toEqual({ field, result: { __typename: 'ForbiddenError', code: 'forbidden' } });
+      expect({ field, result: result.data?.[field] }).toEqual({ field, result: { userErrors: [{ code: 'FORBIDDEN' }] } });
     }
     expect(await t.db.prisma.workspace.count({ where: { slug } })).toBe(0);
     expect(await t.db.prisma.project.count({ where: { slug } })).toBe(0);
@@ -363,8 +362,8 @@ describe('admin operations check the token’s abilities, not only the person', 
     const owner = await newUser(seed.workspace.slug);
     const readOnly = await personalToken(owner.email, ['read']);
     const other = await personalToken(owner.email);
-    const result = await graphql(t.app, `mutation ($id: ID!) { revokeToken(id: $id) { ${typename} } }`, { id: other.token.id }, readOnly.secret);
-    expect(result.data.revokeToken).toEqual({ __typename: 'ForbiddenError', code: 'forbidden' });
+    const result = await graphql(t.app, `mutation ($id: ID!) { revokeToken(input: { id: $id }) { ${typename} } }`, { id: other.token.id }, readOnly.secret);
+    expect(result.data.revokeToken).toEqual({ userErrors: [{ code: 'FORBIDDEN' }] });
     expect((await t.db.prisma.apiToken.findUniqueOrThrow({ where: { id: other.token.id } })).revokedAt).toBeNull();
   });
 });
@@ -531,12 +530,10 @@ describe('emails and the admin flag are the person’s and the administrators’
     author = await newUser(seed.workspace.slug);
     await grant(t.operator, author.email, seed.project.id, ['reports:read', 'reports:create']);
     authorToken = (await personalToken(author.email)).secret;
-    const filed = await graphql(t.app, `mutation ($p: ID!) { submitReport(project: $p, title: "Mine", description: "x") {
-      __typename ... on UserError { code } ... on SubmitReportSuccess { data { id } } } }`, { p: String(seed.project.id) }, authorToken);
+    const filed = await graphql(t.app, `mutation ($p: ID!) { submitReport(input: { project: $p, title: "Mine", description: "x" }) { report { id } userErrors { code } } }`, { p: String(seed.project.id) }, authorToken);
     reportId = successData(filed.data.submitReport).id;
-    const promoted = await graphql(t.app, `mutation ($p: ID!, $ids: [ID!]!) { promoteReports(project: $p, reportIds: $ids) {
-      __typename ... on UserError { code } ... on PromoteReportsSuccess { data { issue { id } } } } }`, { p: String(seed.project.id), ids: [reportId] }, seed.adminToken);
-    issueId = successData(promoted.data.promoteReports).issue.id;
+    const promoted = await graphql(t.app, `mutation ($p: ID!, $ids: [ID!]!) { promoteReports(input: { project: $p, reportIds: $ids }) { issue { id } userErrors { code } } }`, { p: String(seed.project.id), ids: [reportId] }, seed.adminToken);
+    issueId = promoted.data.promoteReports.issue.id;
   });
 
   it('hides the author’s email and role from a member who is not the author', async () => {
@@ -571,8 +568,7 @@ describe('emails and the admin flag are the person’s and the administrators’
 describe('the token tree: children are listed under, and revoked with, their parent', () => {
   it('lists a workspace token’s child with parentTokenId, and 401s the child once the parent is revoked', async () => {
     const parent = await createToken(t.operator, { kind: 'WORKSPACE', name: 'ws', workspace: seed.workspace.slug, abilities: ['read', 'write'] });
-    const minted = await graphql(t.app, `mutation ($p: ID!) { createProjectToken(project: $p, name: "child", abilities: [REPORT_CREATE]) {
-      __typename ... on UserError { code message } ... on CreateProjectTokenSuccess { data { secret token { id } } } } }`, { p: String(seed.project.id) }, parent.secret);
+    const minted = await graphql(t.app, `mutation ($p: ID!) { createProjectToken(input: { project: $p, name: "child", abilities: [REPORT_CREATE] }) { secret token { id } userErrors { code message } } }`, { p: String(seed.project.id) }, parent.secret);
     const child = successData(minted.data.createProjectToken);
     const listed = await graphql(t.app, '{ tokens(first: 100) { edges { node { id parentTokenId } } } }', {}, parent.secret);
     expect(listed.data.tokens.edges.map((e: { node: unknown }) => e.node)).toContainEqual({ id: child.token.id, parentTokenId: parent.token.id });

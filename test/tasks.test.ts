@@ -267,16 +267,16 @@ describe('GraphQL', () => {
     const taskId = list.data.project.tasks.nodes[0].id;
     const reported = await graphql(
       t.app,
-      `mutation ($id: ID!) { reportTask(taskId: $id, issues: [{ label: "Missing Information", value: "missing_info" }], message: "no total") { __typename ... on ReportTaskSuccess { data { exported exportError task { reportCount status } report { id issues { label value } } } } ... on UserError { message } } }`,
+      `mutation ($id: ID!) { reportTask(input: { taskId: $id, issues: [{ label: "Missing Information", value: "missing_info" }], message: "no total" }) { exported exportError task { reportCount status } taskReport { id issues { label value } } userErrors { message } } }`,
       { id: taskId },
       who.adminToken,
     );
-    expect(reported.data.reportTask.data).toMatchObject({ exported: false, exportError: null, task: { reportCount: 2, status: 'REVIEWING' }, report: { issues: [{ label: 'Missing Information', value: 'missing_info' }] } });
-    const empty = await graphql(t.app, `mutation ($id: ID!) { reportTask(taskId: $id, issues: []) { __typename ... on ValidationError { fieldErrors { field } } } }`, { id: taskId }, who.adminToken);
-    expect(empty.data.reportTask.__typename).toBe('ValidationError');
-    const reportId = reported.data.reportTask.data.report.id;
-    const promoted = await graphql(t.app, `mutation ($id: ID!) { promoteTaskReport(id: $id) { __typename ... on PromoteTaskReportSuccess { data { issue { title } report { promotedIssue { title } } } } } }`, { id: reportId }, who.adminToken);
-    expect(promoted.data.promoteTaskReport.data.issue.title).toContain('Missing Information');
+    expect(reported.data.reportTask).toMatchObject({ exported: false, exportError: null, task: { reportCount: 2, status: 'REVIEWING' }, taskReport: { issues: [{ label: 'Missing Information', value: 'missing_info' }] } });
+    const empty = await graphql(t.app, `mutation ($id: ID!) { reportTask(input: { taskId: $id, issues: [] }) { userErrors { code field message } } }`, { id: taskId }, who.adminToken);
+    expect(empty.data.reportTask.userErrors).toMatchObject([{ code: 'VALIDATION_FAILED', field: ['issues'] }]);
+    const reportId = reported.data.reportTask.taskReport.id;
+    const promoted = await graphql(t.app, `mutation ($id: ID!) { promoteTaskReport(input: { id: $id }) { issue { title } taskReport { promotedIssue { title } } userErrors { code } } }`, { id: reportId }, who.adminToken);
+    expect(promoted.data.promoteTaskReport.issue.title).toContain('Missing Information');
     const task = await graphql(t.app, `query ($id: ID!) { task(id: $id) { name reports { message reportedBy promotedIssue { title } } } }`, { id: taskId }, who.adminToken);
     expect(task.data.task.reports).toHaveLength(2);
     const other = await team();

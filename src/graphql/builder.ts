@@ -2,7 +2,6 @@
 // graphql/schema.ts imports them all and calls toSchema().
 import SchemaBuilder from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
-import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
@@ -23,8 +22,6 @@ export interface GraphQLContext extends Actor {
   loaders: Loaders;
 }
 
-const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   PrismaTypes: PrismaTypes;
@@ -38,7 +35,7 @@ export const builder = new SchemaBuilder<{
     File: { Input: File; Output: never };
   };
 }>({
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, ComplexityPlugin],
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   scopeAuth: {
@@ -46,12 +43,7 @@ export const builder = new SchemaBuilder<{
     unauthorizedError: (_parent, ctx, _info, result) =>
       ctx.principal.kind === 'anonymous' ? new Unauthenticated() : new Forbidden(result.message),
   },
-  errors: {
-    // Only listed DomainErrors become data; anything else is masked by Yoga.
-    defaultTypes: [],
-    defaultResultOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Success` },
-    defaultUnionOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Result` },
-  },
+
   prisma: {
     client: (ctx) => ctx.services.prisma,
     dmmf: getDatamodel(),

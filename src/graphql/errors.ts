@@ -1,50 +1,43 @@
-// The error catalogue as GraphQL types: mutations list the ones they can return (plugin-errors);
+// The error catalogue as GraphQL types: each mutation lists the ones it can return as userErrors (graphql/mutations.ts);
 // anything else thrown from a resolver keeps its catalogue code in `extensions.code`.
 import { GraphQLError } from 'graphql';
 import {
-  Conflict, DomainError, FeatureRestricted, Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed,
+  Conflict, DomainError, FeatureRestricted, Forbidden, NotFound, RateLimited, ValidationFailed,
 } from '../errors.ts';
 import { builder } from './builder.ts';
 
-export const UserErrorInterface = builder.interfaceRef<DomainError>('UserError').implement({
-  description: 'An expected failure a mutation can return (named UserError so a generated client does not shadow the built-in Error). `code` is the stable catalogue code shared with the REST APIs.',
-  fields: (t) => ({
-    message: t.exposeString('message'),
-    code: t.exposeString('code'),
-  }),
-});
+/** A user error as data (graphql-js would raise an Error instance found among the values). */
+export interface UserErrorShape {
+  code: string;
+  message: string;
+  field: string[] | null;
+}
 
-const FieldError = builder.objectRef<{ field: string; messages: string[] }>('FieldError').implement({
-  fields: (t) => ({ field: t.exposeString('field'), messages: t.exposeStringList('messages') }),
-});
-
-builder.objectType(ValidationFailed, {
-  name: 'ValidationError',
-  interfaces: [UserErrorInterface],
+export const UserErrorInterface = builder.interfaceRef<UserErrorShape>('UserError').implement({
+  description: 'Why a mutation changed nothing (named UserError so a generated client does not shadow the built-in Error). Each mutation’s own `…UserError` type adds the `code`s it can return.',
   fields: (t) => ({
-    fieldErrors: t.field({
-      type: [FieldError],
-      resolve: (error) => Object.entries(error.fields).map(([field, messages]) => ({ field, messages })),
+    message: t.exposeString('message', { description: 'For a person: what went wrong and what to change.' }),
+    field: t.exposeStringList('field', {
+      nullable: true,
+      description: 'The path into the mutation’s input this error is about (`["reportIds", "0"]`); null when it is about no one field.',
     }),
   }),
 });
-builder.objectType(NotFound, { name: 'NotFoundError', interfaces: [UserErrorInterface] });
-builder.objectType(Forbidden, { name: 'ForbiddenError', interfaces: [UserErrorInterface] });
-builder.objectType(Conflict, { name: 'ConflictError', interfaces: [UserErrorInterface] });
-builder.objectType(Unauthenticated, { name: 'UnauthenticatedError', interfaces: [UserErrorInterface] });
-builder.objectType(FeatureRestricted, {
-  name: 'FeatureRestrictedError',
-  interfaces: [UserErrorInterface],
-  fields: (t) => ({ feature: t.exposeString('feature') }),
-});
-builder.objectType(RateLimited, {
-  name: 'RateLimitedError',
-  interfaces: [UserErrorInterface],
-  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
-});
 
-/** The usual set for a mutation that changes something in a project. */
-export const MUTATION_ERRORS = [ValidationFailed, NotFound, Forbidden, Unauthenticated, FeatureRestricted, Conflict];
+/** The catalogue errors a mutation can list as its userErrors: their codes, described for GraphiQL. */
+const USER_ERROR_CODES = new Map<UserErrorClass, { code: string; description: string }>([
+  [ValidationFailed, { code: 'validation_failed', description: 'An input is invalid; `field` names it.' }],
+  [NotFound, { code: 'not_found', description: 'An object it names does not exist, or the caller may not see it.' }],
+  [Forbidden, { code: 'forbidden', description: 'The caller may see the object but not do this.' }],
+  [Conflict, { code: 'conflict', description: 'The object’s state does not allow it (already promoted, closed, taken).' }],
+  [FeatureRestricted, { code: 'feature_restricted', description: 'The workspace does not have the module this needs.' }],
+  [RateLimited, { code: 'rate_limited', description: 'Too many attempts; try again later.' }],
+]);
+export type UserErrorClass = typeof ValidationFailed | typeof NotFound | typeof Forbidden | typeof Conflict | typeof FeatureRestricted | typeof RateLimited;
+export const userErrorCode = (kind: UserErrorClass) => USER_ERROR_CODES.get(kind)!;
+
+/** Errors of a mutation that writes inside a project: a bad input, an unknown or forbidden object, a state clash. */
+export const PROJECT_WRITE_ERRORS = [ValidationFailed, NotFound, Forbidden, FeatureRestricted, Conflict] as const;
 
 /** Yoga's maskError: catalogue errors keep message and code; everything else is masked. */
 export function maskGraphQLError(error: unknown, message: string): Error {

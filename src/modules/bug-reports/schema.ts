@@ -1,6 +1,8 @@
 import { isAdmin } from '../../auth/permissions.ts';
 import { builder } from '../../graphql/builder.ts';
-import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { defineMutation } from '../../graphql/mutations.ts';
+import { Forbidden, ValidationFailed } from '../../errors.ts';
 import { defineNodeKind, encodeGlobalId, NodeInterface } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
 import { ProjectNode } from '../workspaces/schema.ts';
@@ -100,27 +102,6 @@ const ReportedBugSummary = builder.objectRef<AutoReportOutcome>('ReportedBugSumm
     createdAt: t.field({ type: 'DateTime', resolve: (outcome) => outcome.report.createdAt }),
   }),
 });
-const ReportErrorOutcome = builder.objectRef<AutoReportOutcome>('ReportedError').implement({
-  fields: (t) => ({
-    summary: t.field({ type: ReportedBugSummary, resolve: (outcome) => outcome }),
-    report: t.field({
-      type: BugReportType,
-      nullable: true,
-      description: 'Administrators only (null for anyone else): the whole report; for a repeat, as it was before this occurrence.',
-      resolve: (outcome, _args, ctx) => (isAdmin(ctx.principal) ? outcome.report : null),
-    }),
-    created: t.exposeBoolean('created', { description: 'False when the error was counted on an existing report.' }),
-  }),
-});
-const PromotedBugReport = builder.objectRef<Awaited<ReturnType<typeof promoteBugReport>>>('PromotedBugReport').implement({
-  fields: (t) => ({
-    report: t.field({ type: BugReportType, resolve: (promoted) => promoted.report }),
-    issue: t.field({ type: IssueType, resolve: (promoted) => promoted.issue }),
-  }),
-});
-const DeletedBugReport = builder.objectRef<{ id: string }>('DeletedBugReport').implement({
-  fields: (t) => ({ id: t.id({ description: 'The global id it had.', resolve: (deleted) => encodeGlobalId('BugReport', deleted.id) }) }),
-});
 const UserActivityType = builder.prismaObject('UserActivity', {
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -130,76 +111,93 @@ const UserActivityType = builder.prismaObject('UserActivity', {
   }),
 });
 
-builder.mutationFields((t) => ({
-  createBugReport: t.field({
-    type: BugReportType,
-    description: 'Administrators only: a report filed by a person (no dedup).',
-    errors: { types: MUTATION_ERRORS },
-    args: {
-      title: t.arg.string(),
-      description: t.arg.string({ required: false }),
-      source: t.arg({ type: BugSourceEnum, defaultValue: 'user:command' }),
-      severity: t.arg({ type: BugSeverityEnum, required: false }),
-      workspaceId: t.arg.string({ required: false }),
-      spaceId: t.arg.string({ required: false }),
-      context: t.arg({ type: 'JSON', required: false }),
-    },
-    resolve: (_root, args, ctx) => createBugReport(ctx, { ...args, severity: args.severity ?? undefined }),
+const bugReportFields = { bugReport: { type: BugReportType, description: 'The bug report as it is after the change.' } };
+const bugReportId = (t: Parameters<Parameters<typeof defineMutation>[1]['input']>[0]) => t.id({ description: 'The bug report’s global id (or its id).' });
+
+defineMutation('createBugReport', {
+  description: 'Administrators only: a report filed by a person (no dedup).',
+  input: (t) => ({
+    title: t.string(),
+    description: t.string({ required: false }),
+    source: t.field({ type: BugSourceEnum, defaultValue: 'user:command' }),
+    severity: t.field({ type: BugSeverityEnum, required: false }),
+    workspaceId: t.string({ required: false }),
+    spaceId: t.string({ required: false }),
+    context: t.field({ type: 'JSON', required: false, description: 'Free-form, as the client sent it.' }),
   }),
-  reportError: t.field({
-    type: ReportErrorOutcome,
-    description: 'The automatic path: any signed-in person, or a token with bug-reports:write. Deduplicated for 24 h.',
-    errors: { types: MUTATION_ERRORS },
-    args: {
-      source: t.arg({ type: BugSourceEnum }),
-      errorMessage: t.arg.string({ required: false }),
-      errorStack: t.arg.string({ required: false }),
-      errorCode: t.arg.string({ required: false }),
-      title: t.arg.string({ required: false }),
-      severity: t.arg({ type: BugSeverityEnum, required: false }),
-      workspaceId: t.arg.string({ required: false }),
-      spaceId: t.arg.string({ required: false }),
-      context: t.arg({ type: 'JSON', required: false }),
-      metadata: t.arg({ type: 'JSON', required: false }),
-      occurredAt: t.arg({ type: 'DateTime', required: false }),
-    },
-    resolve: (_root, args, ctx) => reportBugAutomatically(ctx, { ...args, occurredAt: args.occurredAt?.toISOString() }),
+  payload: bugReportFields,
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => ({ bugReport: await createBugReport(ctx, { ...input, severity: input.severity ?? undefined }) }),
+});
+defineMutation('reportError', {
+  description: 'The automatic path: any signed-in person, or a token with bug-reports:write. Deduplicated for 24 h.',
+  input: (t) => ({
+    source: t.field({ type: BugSourceEnum }),
+    errorMessage: t.string({ required: false }),
+    errorStack: t.string({ required: false }),
+    errorCode: t.string({ required: false }),
+    title: t.string({ required: false }),
+    severity: t.field({ type: BugSeverityEnum, required: false }),
+    workspaceId: t.string({ required: false }),
+    spaceId: t.string({ required: false }),
+    context: t.field({ type: 'JSON', required: false, description: 'Free-form, as the client sent it.' }),
+    metadata: t.field({ type: 'JSON', required: false, description: 'Free-form, as the client sent it.' }),
+    occurredAt: t.field({ type: 'DateTime', required: false, description: 'Default: now; more than 5 minutes ahead reads as now.' }),
   }),
-  updateBugReport: t.field({
-    type: BugReportType,
-    errors: { types: MUTATION_ERRORS },
-    args: {
-      id: t.arg.id(),
-      title: t.arg.string({ required: false }),
-      description: t.arg.string({ required: false }),
-      severity: t.arg({ type: BugSeverityEnum, required: false }),
-      status: t.arg({ type: BugStatusEnum, required: false }),
-    },
-    resolve: (_root, { id, ...change }, ctx) => updateBugReport(ctx, { bugReportId: BugReportNode.idOf(id), ...change }),
+  payload: {
+    created: { type: 'Boolean', description: 'False when the error was counted on an existing report.' },
+    summary: { type: ReportedBugSummary, description: 'What any reporter may read of the report, this occurrence counted.' },
+    bugReport: { type: BugReportType, description: 'Administrators only (null for anyone else): the whole report as it is after this occurrence.' },
+  },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    const outcome = await reportBugAutomatically(ctx, { ...input, occurredAt: input.occurredAt?.toISOString() });
+    return { created: outcome.created, summary: outcome, bugReport: isAdmin(ctx.principal) ? await bugReportFor(ctx, outcome.report.id) : null };
+  },
+});
+defineMutation('updateBugReport', {
+  description: 'Change a bug report’s title, description, severity or status; fields left out keep their value.',
+  input: (t) => ({
+    id: bugReportId(t),
+    title: t.string({ required: false }),
+    description: t.string({ required: false }),
+    severity: t.field({ type: BugSeverityEnum, required: false }),
+    status: t.field({ type: BugStatusEnum, required: false }),
   }),
-  deleteBugReport: t.field({
-    type: DeletedBugReport,
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id() },
-    resolve: async (_root, args, ctx) => {
-      const id = BugReportNode.idOf(args.id);
-      await deleteBugReport(ctx, id);
-      return { id };
-    },
+  payload: bugReportFields,
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async ({ id, ...change }, ctx) => ({ bugReport: await updateBugReport(ctx, { bugReportId: BugReportNode.idOf(id), ...change }) }),
+});
+defineMutation('deleteBugReport', {
+  description: 'Delete a bug report.',
+  input: (t) => ({ id: bugReportId(t) }),
+  payload: { deletedBugReportId: { type: 'ID', description: 'The global id it had.' } },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    const id = BugReportNode.idOf(input.id);
+    await deleteBugReport(ctx, id);
+    return { deletedBugReportId: encodeGlobalId('BugReport', id) };
+  },
+});
+defineMutation('promoteBugReport', {
+  description: 'Open an issue for the report in a project of its workspace, or link it to `issueId` of that project.',
+  input: (t) => ({
+    id: bugReportId(t),
+    project: t.id({ description: 'A project of the report’s workspace: global id, numeric id or slug.' }),
+    title: t.string({ required: false, description: 'The new issue’s title (default: the report’s).' }),
+    issueId: t.id({ required: false, description: 'An issue of that project to link it to, instead of a new one.' }),
   }),
-  promoteBugReport: t.field({
-    type: PromotedBugReport,
-    description: 'Open an issue for the report in a project of its workspace, or link it to `issueId` of that project.',
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id(), project: t.arg.id(), title: t.arg.string({ required: false }), issueId: t.arg.id({ required: false }) },
-    resolve: (_root, args, ctx) =>
-      promoteBugReport(ctx, BugReportNode.idOf(args.id), ProjectNode.refOf(args.project), args.title, IssueNode.optionalIdOf(args.issueId, 'issueId')),
-  }),
-  recordActivity: t.field({
-    type: UserActivityType,
-    description: 'Record an action of the signed-in person (e.g. a board page view) for their user journey.',
-    errors: { types: MUTATION_ERRORS },
-    args: { source: t.arg.string({ description: 'e.g. page-view, task-create' }), summary: t.arg.string() },
-    resolve: (_root, args, ctx) => recordActivity(ctx, args),
-  }),
-}));
+  payload: { ...bugReportFields, issue: { type: IssueType, description: 'The issue it went into.' } },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    const promoted = await promoteBugReport(ctx, BugReportNode.idOf(input.id), ProjectNode.refOf(input.project), input.title, IssueNode.optionalIdOf(input.issueId, 'issueId'));
+    return { bugReport: promoted.report, issue: promoted.issue };
+  },
+});
+defineMutation('recordActivity', {
+  description: 'Record an action of the signed-in person (e.g. a board page view) for their user journey.',
+  input: (t) => ({ source: t.string({ description: 'e.g. page-view, task-create' }), summary: t.string() }),
+  payload: { activity: { type: UserActivityType, description: 'The recorded action.' } },
+  errors: [ValidationFailed, Forbidden],
+  resolve: async (input, ctx) => ({ activity: await recordActivity(ctx, input) }),
+});

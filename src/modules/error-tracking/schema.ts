@@ -1,5 +1,6 @@
 import { builder } from '../../graphql/builder.ts';
-import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
 import { countErrorGroups, findErrorGroup, projectErrorGroups, promoteErrorGroup, setErrorGroupStatus } from './service.ts';
@@ -82,37 +83,32 @@ builder.queryField('errorGroup', (t) =>
   }),
 );
 
-const PromotedErrorGroup = builder.objectRef<Awaited<ReturnType<typeof promoteErrorGroup>>>('PromotedErrorGroup').implement({
-  fields: (t) => ({
-    group: t.field({ type: ErrorGroupType, resolve: (promoted) => promoted.group }),
-    issue: t.field({ type: IssueType, resolve: (promoted) => promoted.issue }),
+const groupFields = { errorGroup: { type: ErrorGroupType, description: 'The group as it is after the change.' } };
+const STATUS_VERBS = [
+  ['resolveErrorGroup', 'RESOLVED', 'Mark a group resolved; a new event of it reopens it.'],
+  ['ignoreErrorGroup', 'IGNORED', 'Stop showing a group as open; its events are still counted.'],
+  ['reopenErrorGroup', 'UNRESOLVED', 'Undo a resolve or an ignore.'],
+] as const;
+for (const [name, status, description] of STATUS_VERBS) {
+  defineMutation(name, {
+    description: `${description} Repeating it answers the same.`,
+    input: (t) => ({ id: t.id({ description: 'The group’s global id (or its numeric id).' }) }),
+    payload: groupFields,
+    errors: PROJECT_WRITE_ERRORS,
+    resolve: async (input, ctx) => ({ errorGroup: await setErrorGroupStatus(ctx, ErrorGroupNode.idOf(input.id, 'id'), status) }),
+  });
+}
+defineMutation('promoteErrorGroup', {
+  description: 'Open an issue for the group, or link it to an existing issue of its project (`issueId`).',
+  input: (t) => ({
+    id: t.id({ description: 'The group’s global id (or its numeric id).' }),
+    issueId: t.id({ required: false, description: 'An issue of the group’s project to link it to, instead of a new one.' }),
+    title: t.string({ required: false, description: 'The new issue’s title (default: the group’s exception).' }),
   }),
+  payload: { ...groupFields, issue: { type: IssueType, description: 'The issue it went into.' } },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    const promoted = await promoteErrorGroup(ctx, ErrorGroupNode.idOf(input.id, 'id'), { title: input.title, issueId: IssueNode.optionalIdOf(input.issueId, 'issueId') });
+    return { errorGroup: promoted.group, issue: promoted.issue };
+  },
 });
-
-builder.mutationFields((t) => ({
-  resolveErrorGroup: t.field({
-    type: ErrorGroupType,
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id() },
-    resolve: (_root, args, ctx) => setErrorGroupStatus(ctx, ErrorGroupNode.idOf(args.id), 'RESOLVED'),
-  }),
-  ignoreErrorGroup: t.field({
-    type: ErrorGroupType,
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id() },
-    resolve: (_root, args, ctx) => setErrorGroupStatus(ctx, ErrorGroupNode.idOf(args.id), 'IGNORED'),
-  }),
-  reopenErrorGroup: t.field({
-    type: ErrorGroupType,
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id() },
-    resolve: (_root, args, ctx) => setErrorGroupStatus(ctx, ErrorGroupNode.idOf(args.id), 'UNRESOLVED'),
-  }),
-  promoteErrorGroup: t.field({
-    type: PromotedErrorGroup,
-    description: 'Open an issue for the group, or link it to an existing issue of its project (`issueId`).',
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id(), issueId: t.arg.id({ required: false }), title: t.arg.string({ required: false }) },
-    resolve: (_root, args, ctx) => promoteErrorGroup(ctx, ErrorGroupNode.idOf(args.id), { title: args.title, issueId: IssueNode.optionalIdOf(args.issueId, 'issueId') }),
-  }),
-}));

@@ -3,7 +3,8 @@ import type { ProjectRule } from '../../auth/permissions.ts';
 import { builder } from '../../graphql/builder.ts';
 import type { Actor } from '../../services.ts';
 import { authorizedProjectScope } from '../workspaces/project-scope.ts';
-import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { countIssues, findIssue, projectIssues, updateIssue } from './service.ts';
 import { anyOf } from '../../graphql/lists.ts';
@@ -75,17 +76,17 @@ builder.queryField('issue', (t) =>
   }),
 );
 
-builder.mutationField('updateIssue', (t) =>
-  t.field({
-    type: IssueType,
-    errors: { types: MUTATION_ERRORS },
-    args: {
-      id: t.arg.id(),
-      title: t.arg.string({ required: false }),
-      description: t.arg.string({ required: false }),
-      status: t.arg({ type: IssueStatusEnum, required: false }),
-    },
-    resolve: (_root, { id, title, description, status }, ctx) =>
-      updateIssue(ctx, IssueNode.idOf(id), { title: title ?? undefined, description: description ?? undefined, status: status ?? undefined }),
+defineMutation('updateIssue', {
+  description: 'Change an issue’s title, description or status; fields left out keep their value.',
+  input: (t) => ({
+    id: t.id({ description: 'The issue’s global id (or its numeric id).' }),
+    title: t.string({ required: false }),
+    description: t.string({ required: false }),
+    status: t.field({ type: IssueStatusEnum, required: false }),
   }),
-);
+  payload: { issue: { type: IssueType, description: 'The issue as it is after the change.' } },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async ({ id, title, description, status }, ctx) => ({
+    issue: await updateIssue(ctx, IssueNode.idOf(id, 'id'), { title: title ?? undefined, description: description ?? undefined, status: status ?? undefined }),
+  }),
+});

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { builder, type GraphQLContext } from '../../graphql/builder.ts';
-import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { defineMutation } from '../../graphql/mutations.ts';
 import { guardedStream } from '../../graphql/live.ts';
 import { defineNodeKind, encodeGlobalId, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
@@ -78,16 +79,6 @@ builder.queryField('report', (t) =>
   }),
 );
 
-const PromotedReports = builder.objectRef<Awaited<ReturnType<typeof promoteReports>>>('PromotedReports').implement({
-  fields: (t) => ({
-    issue: t.field({ type: IssueType, resolve: (promoted) => promoted.issue }),
-    reports: t.field({ type: [ReportType], resolve: (promoted) => promoted.reports }),
-  }),
-});
-const DeletedReport = builder.objectRef<{ id: number }>('DeletedReport').implement({
-  fields: (t) => ({ id: t.id({ description: 'The global id it had.', resolve: (deleted) => encodeGlobalId('Report', deleted.id) }) }),
-});
-
 /** GraphQL uploads arrive as File objects (Yoga holds them, within its upload limits); spooled and checked like multipart parts. */
 const incomingFiles = async (ctx: GraphQLContext, files: readonly File[] | null | undefined): Promise<IncomingFile[]> =>
   Promise.all(
@@ -98,68 +89,86 @@ const incomingFiles = async (ctx: GraphQLContext, files: readonly File[] | null 
     })),
   );
 
-builder.mutationFields((t) => ({
-  submitReport: t.field({
-    type: ReportType,
-    errors: { types: MUTATION_ERRORS },
-    args: {
-      project: t.arg.id(),
-      title: t.arg.string(),
-      description: t.arg.string(),
-      authorName: t.arg.string({ required: false }),
-      files: t.arg({ type: ['File'], required: false, description: 'Up to 5 images (jpg, png, gif, webp, bmp, tiff), 3 MB each.' }),
-    },
-    resolve: async (_root, args, ctx) =>
-      submitReport(ctx, ProjectNode.refOf(args.project), { title: args.title, description: args.description, authorName: args.authorName }, await incomingFiles(ctx, args.files)),
+const reportFields = { report: { type: ReportType, description: 'The report as it is after the change.' } };
+const reportId = (t: Parameters<Parameters<typeof defineMutation>[1]['input']>[0]) => t.id({ description: 'The report’s global id (or its numeric id).' });
+/** The report the caller may change, read once. */
+const reportToChange = (ctx: GraphQLContext, id: string | number) => findReport(ctx, ReportNode.idOf(id, 'id'));
+
+defineMutation('submitReport', {
+  description: 'File a report in a project’s queue, as the signed-in person (no dedup).',
+  input: (t) => ({
+    project: t.id({ description: 'The project’s global id, numeric id or slug.' }),
+    title: t.string(),
+    description: t.string(),
+    authorName: t.string({ required: false, description: 'An external reporter’s name.' }),
+    files: t.field({ type: ['File'], required: false, description: 'Up to 5 images (jpg, png, gif, webp, bmp, tiff), 3 MB each.' }),
   }),
-  promoteReports: t.field({
-    type: PromotedReports,
-    description: 'Promote pending reports of one project into one new issue, or into `issueId`.',
-    errors: { types: MUTATION_ERRORS },
-    args: { project: t.arg.id(), reportIds: t.arg.idList(), issueId: t.arg.id({ required: false }), title: t.arg.string({ required: false }) },
-    resolve: (_root, args, ctx) => promoteReports(ctx, ProjectNode.refOf(args.project), {
-        reportIds: args.reportIds.map((id) => ReportNode.idOf(id, 'reportIds')),
-        issueId: IssueNode.optionalIdOf(args.issueId, 'issueId'),
-        title: args.title,
-      }),
+  payload: reportFields,
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => ({
+    report: await submitReport(ctx, ProjectNode.refOf(input.project), { title: input.title, description: input.description, authorName: input.authorName }, await incomingFiles(ctx, input.files)),
   }),
-  dismissReport: t.field({
-    type: ReportType,
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id() },
-    resolve: async (_root, args, ctx) => {
-      const report = await findReport(ctx, ReportNode.idOf(args.id));
-      return dismissReport(ctx, report.projectId, report.id);
-    },
+});
+defineMutation('promoteReports', {
+  description: 'Promote pending reports of one project into one new issue, or into `issueId`.',
+  input: (t) => ({
+    project: t.id({ description: 'The project’s global id, numeric id or slug.' }),
+    reportIds: t.idList({ description: 'Pending reports of that project.' }),
+    issueId: t.id({ required: false, description: 'An issue of that project to link them to, instead of a new one.' }),
+    title: t.string({ required: false, description: 'The new issue’s title (default: the first report’s).' }),
   }),
-  restoreReport: t.field({
-    type: ReportType,
-    description: 'Undo a dismissal: the report is pending again.',
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id() },
-    resolve: async (_root, args, ctx) => {
-      const report = await findReport(ctx, ReportNode.idOf(args.id));
-      return restoreReport(ctx, report.projectId, report.id);
-    },
+  payload: {
+    issue: { type: IssueType, description: 'The issue they went into.' },
+    reports: { type: [ReportType], description: 'The promoted reports, as they are now.' },
+  },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: (input, ctx) =>
+    promoteReports(ctx, ProjectNode.refOf(input.project), {
+      reportIds: input.reportIds.map((id) => ReportNode.idOf(id, 'reportIds')),
+      issueId: IssueNode.optionalIdOf(input.issueId, 'issueId'),
+      title: input.title,
+    }),
+});
+defineMutation('dismissReport', {
+  description: 'Take a pending report off the queue; `restoreReport` undoes it. Dismissing twice answers the same.',
+  input: (t) => ({ id: reportId(t) }),
+  payload: reportFields,
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    const report = await reportToChange(ctx, input.id);
+    return { report: await dismissReport(ctx, report.projectId, report.id) };
+  },
+});
+defineMutation('restoreReport', {
+  description: 'Undo a dismissal: the report is pending again.',
+  input: (t) => ({ id: reportId(t) }),
+  payload: reportFields,
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    const report = await reportToChange(ctx, input.id);
+    return { report: await restoreReport(ctx, report.projectId, report.id) };
+  },
+});
+defineMutation('reorderReports', {
+  description: 'The listed reports take the positions they occupy between them, in this order.',
+  input: (t) => ({ project: t.id({ description: 'The project’s global id, numeric id or slug.' }), reportIds: t.idList({ description: 'Reports of that project, in their new order.' }) }),
+  payload: { reports: { type: [ReportType], description: 'The listed reports in their new order.' } },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => ({
+    reports: await reorderReports(ctx, ProjectNode.refOf(input.project), { reportIds: input.reportIds.map((id) => ReportNode.idOf(id, 'reportIds')) }),
   }),
-  reorderReports: t.field({
-    type: [ReportType],
-    description: 'The listed reports take the positions they occupy between them, in this order.',
-    errors: { types: MUTATION_ERRORS },
-    args: { project: t.arg.id(), reportIds: t.arg.idList() },
-    resolve: (_root, args, ctx) => reorderReports(ctx, ProjectNode.refOf(args.project), { reportIds: args.reportIds.map((id) => ReportNode.idOf(id, 'reportIds')) }),
-  }),
-  deleteReport: t.field({
-    type: DeletedReport,
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id() },
-    resolve: async (_root, args, ctx) => {
-      const report = await findReport(ctx, ReportNode.idOf(args.id));
-      await deleteReport(ctx, report.projectId, report.id);
-      return { id: report.id };
-    },
-  }),
-}));
+});
+defineMutation('deleteReport', {
+  description: 'Delete a report and its attachments.',
+  input: (t) => ({ id: reportId(t) }),
+  payload: { deletedReportId: { type: 'ID', description: 'The global id the report had.' } },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    const report = await reportToChange(ctx, input.id);
+    await deleteReport(ctx, report.projectId, report.id);
+    return { deletedReportId: encodeGlobalId('Report', report.id) };
+  },
+});
 
 const ReportQueueChangeEnum = builder.enumType('ReportQueueChange', {
   values: enumValues(QUEUE_CHANGES),

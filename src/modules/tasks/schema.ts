@@ -1,7 +1,8 @@
 // Tasks on the board: a project's tasks (by status, reported or not), a task with its reports,
 // reporting a task, registering one, and promoting a report into an issue.
 import { builder } from '../../graphql/builder.ts';
-import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
 import { ProjectNode } from '../workspaces/schema.ts';
@@ -86,51 +87,55 @@ builder.queryField('task', (t) =>
   }),
 );
 
-const ReportTaskOutcome = builder.objectRef<Awaited<ReturnType<typeof reportTask>>>('ReportTaskOutcome').implement({
-  fields: (t) => ({
-    task: t.field({ type: TaskType, resolve: (outcome) => outcome.task }),
-    report: t.field({ type: TaskReportType, resolve: (outcome) => outcome.report }),
-    exported: t.boolean({ description: 'Forwarded to the export hook (false also when there is none).', resolve: (outcome) => outcome.report.exportStatus === 'exported' }),
-    exportError: t.exposeString('exportError', { nullable: true, description: 'Why the export failed; it will be retried.' }),
+defineMutation('reportTask', {
+  description: 'Report problems with a task (at least one issue). Never changes its processing status.',
+  input: (t) => ({
+    taskId: t.id({ description: 'The task’s global id.' }),
+    issues: t.field({ type: [TaskIssueInput] }),
+    message: t.string({ required: false }),
   }),
+  payload: {
+    task: { type: TaskType, description: 'The task, its report counted.' },
+    taskReport: { type: TaskReportType, description: 'The new report.' },
+    exported: { type: 'Boolean', description: 'Forwarded to the export hook (false also when there is none).' },
+    exportError: { type: 'String', description: 'Why the export failed; it will be retried.' },
+  },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    const { task, project } = await projectOfTask(ctx, TaskNode.idOf(input.taskId, 'taskId'), 'edit');
+    const outcome = await reportTask(ctx, project, task.taskId, { issues: input.issues, message: input.message });
+    return { task: outcome.task, taskReport: outcome.report, exported: outcome.report.exportStatus === 'exported', exportError: outcome.exportError };
+  },
 });
-const PromotedTaskReport = builder.objectRef<Awaited<ReturnType<typeof promoteTaskReport>>>('PromotedTaskReport').implement({
-  fields: (t) => ({
-    issue: t.field({ type: IssueType, resolve: (promoted) => promoted.issue }),
-    report: t.field({ type: TaskReportType, resolve: (promoted) => promoted.report }),
+defineMutation('upsertTask', {
+  description: 'Register a task of a project, or update it (the pipeline’s registration; task.edit).',
+  input: (t) => ({
+    project: t.id({ description: 'The project’s global id, numeric id or slug.' }),
+    taskId: t.string({ description: 'The pipeline’s own id of the task.' }),
+    task: t.field({ type: 'JSON', description: 'The task object as the REST API takes it (snake_case).' }),
   }),
+  payload: { task: { type: TaskType, description: 'The task as it is after the change.' } },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    const named = await visibleProjectNamed(ctx, { project: ProjectNode.refOf(input.project) });
+    const project = await taskProject(ctx, named.workspaceId, named.publicId, 'edit');
+    return { task: (await upsertTask(ctx, project, input.taskId, input.task)).task };
+  },
 });
-
-builder.mutationFields((t) => ({
-  reportTask: t.field({
-    type: ReportTaskOutcome,
-    description: 'Report problems with a task (at least one issue). Never changes its processing status.',
-    errors: { types: MUTATION_ERRORS },
-    args: { taskId: t.arg.id({ description: 'The task’s global id.' }), issues: t.arg({ type: [TaskIssueInput] }), message: t.arg.string({ required: false }) },
-    resolve: async (_root, args, ctx) => {
-      const { task, project } = await projectOfTask(ctx, TaskNode.idOf(args.taskId, 'taskId'), 'edit');
-      return reportTask(ctx, project, task.taskId, { issues: args.issues, message: args.message });
-    },
+defineMutation('promoteTaskReport', {
+  description: 'Promote a task report into a new issue of its project, or into `issueId`.',
+  input: (t) => ({
+    id: t.id({ description: 'The task report’s id.' }),
+    issueId: t.id({ required: false, description: 'An issue of the project to link it to, instead of a new one.' }),
+    title: t.string({ required: false, description: 'The new issue’s title.' }),
   }),
-  upsertTask: t.field({
-    type: TaskType,
-    description: 'Register a task of a project, or update it (the pipeline’s registration; task.edit).',
-    errors: { types: MUTATION_ERRORS },
-    args: { project: t.arg.id(), taskId: t.arg.string(), task: t.arg({ type: 'JSON', description: 'The task object as the REST API takes it (snake_case).' }) },
-    resolve: async (_root, args, ctx) => {
-      const named = await visibleProjectNamed(ctx, { project: ProjectNode.refOf(args.project) });
-      const project = await taskProject(ctx, named.workspaceId, named.publicId, 'edit');
-      return (await upsertTask(ctx, project, args.taskId, args.task)).task;
-    },
-  }),
-  promoteTaskReport: t.field({
-    type: PromotedTaskReport,
-    description: 'Promote a task report into a new issue of its project, or into `issueId`.',
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id(), issueId: t.arg.id({ required: false }), title: t.arg.string({ required: false }) },
-    resolve: (_root, args, ctx) => {
-      const id = intDatabaseId(String(args.id));
-      return promoteTaskReport(ctx, id ?? -1, { issueId: IssueNode.optionalIdOf(args.issueId, 'issueId'), title: args.title });
-    },
-  }),
-}));
+  payload: {
+    taskReport: { type: TaskReportType, description: 'The report, promoted.' },
+    issue: { type: IssueType, description: 'The issue it went into.' },
+  },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    const promoted = await promoteTaskReport(ctx, intDatabaseId(String(input.id)) ?? -1, { issueId: IssueNode.optionalIdOf(input.issueId, 'issueId'), title: input.title });
+    return { taskReport: promoted.report, issue: promoted.issue };
+  },
+});

@@ -2,7 +2,8 @@
 // and defects — the same domain calls as the Kaizen REST routes (plan-routes.ts, rest.ts), so a
 // rule (revisions, immutability once closed, known cases) holds once for both.
 import { builder } from '../../graphql/builder.ts';
-import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, NodeInterface, prefixedDatabaseId } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
 import { ProjectNode } from '../workspaces/schema.ts';
@@ -204,113 +205,96 @@ builder.queryFields((t) => ({
 
 // --- changes ------------------------------------------------------------------------------------
 
-const CreateTestPlanInput = builder.inputType('CreateTestPlanInput', {
-  fields: (t) => ({
+/** Drops GraphQL's nulls for optional fields, so the domain's schemas see what was given. */
+const given = <T extends Record<string, unknown>>(input: T) => Object.fromEntries(Object.entries(input).filter(([, value]) => value !== null && value !== undefined));
+const planFields = { testPlan: { type: TestPlanType, description: 'The plan as it is after the change.' } };
+const executionFields = { testExecution: { type: TestExecutionType, description: 'The execution as it is after the change.' } };
+const defectFields = { defect: { type: DefectType, description: 'The defect as it is after the change.' } };
+
+defineMutation('createTestPlan', {
+  description: 'A new plan of tests the project knows (a test never run nor imported is refused by its position in `cases`).',
+  input: (t) => ({
     project: t.id({ description: 'The project’s global id, slug or numeric id.' }),
     name: t.string(),
     cases: t.stringList({ description: 'Stable ids of tests of the project (run or imported).' }),
   }),
+  payload: planFields,
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => ({ testPlan: await createPlan(ctx, ProjectNode.refOf(input.project), { name: input.name, cases: input.cases }) }),
 });
-const UpdateTestPlanInput = builder.inputType('UpdateTestPlanInput', {
-  fields: (t) => ({ id: t.id(), name: t.string({ required: false }), cases: t.stringList({ required: false }) }),
+defineMutation('updateTestPlan', {
+  description: 'Edit a plan: a new revision; running executions keep theirs. CONFLICT when another edit came first.',
+  input: (t) => ({ id: t.id({ description: 'Global id or pln_… id.' }), name: t.string({ required: false }), cases: t.stringList({ required: false }) }),
+  payload: planFields,
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async ({ id, ...change }, ctx) => ({ testPlan: await updatePlan(ctx, PlanNode.idOf(id, 'id'), given(change)) }),
 });
-const StartTestExecutionInput = builder.inputType('StartTestExecutionInput', {
-  fields: (t) => ({
-    planId: t.id(),
+defineMutation('startTestExecution', {
+  description: 'Start an execution of the plan’s current revision.',
+  input: (t) => ({
+    planId: t.id({ description: 'Global id or pln_… id.' }),
     mode: t.field({ type: ExecutionModeEnum, defaultValue: 'manual' }),
     autoFill: t.boolean({ defaultValue: true, description: 'Let finalized runs fill in verdicts.' }),
   }),
+  payload: executionFields,
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => ({
+    testExecution: (await startExecution(ctx, PlanNode.idOf(input.planId, 'planId'), { mode: input.mode ?? 'manual', autoFill: input.autoFill ?? true })).execution,
+  }),
 });
-const SetExecutionVerdictInput = builder.inputType('SetExecutionVerdictInput', {
-  fields: (t) => ({
-    executionId: t.id(),
+defineMutation('setExecutionVerdict', {
+  description: 'A person’s verdict on one case (a run never overwrites it). CONFLICT once the execution is closed.',
+  input: (t) => ({
+    executionId: t.id({ description: 'Global id or exe_… id.' }),
     caseId: t.string({ description: 'The case’s stable id.' }),
     verdict: t.field({ type: VerdictEnum }),
     note: t.string({ required: false }),
     attachmentIds: t.stringList({ required: false }),
   }),
+  payload: executionFields,
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async ({ executionId, caseId, ...verdict }, ctx) => ({
+    testExecution: (await setVerdict(ctx, ExecutionNode.idOf(executionId, 'executionId'), caseId, given(verdict))).execution,
+  }),
 });
-const LinkDefectInput = builder.inputType('LinkDefectInput', {
-  fields: (t) => ({
+defineMutation('closeTestExecution', {
+  description: 'Close an execution: its verdicts are final. CONFLICT when already closed.',
+  input: (t) => ({ id: t.id({ description: 'Global id or exe_… id.' }) }),
+  payload: executionFields,
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => ({ testExecution: (await closeExecution(ctx, ExecutionNode.idOf(input.id, 'id'))).execution }),
+});
+defineMutation('linkDefect', {
+  description: 'Link tests to a defect by its tracker key (creating it when new).',
+  input: (t) => ({
     project: t.id({ description: 'The project’s global id, slug or numeric id.' }),
     key: t.string({ description: 'PAY-12, ENG-7, #45.' }),
     url: t.string({ required: false }),
     cases: t.stringList({ description: 'Stable ids of the failing tests.' }),
   }),
+  payload: defectFields,
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async ({ project, ...link }, ctx) => ({ defect: (await linkDefect(ctx, ProjectNode.refOf(project), given(link))).defect }),
 });
-const PromoteDefectInput = builder.inputType('PromoteDefectInput', {
-  fields: (t) => ({ id: t.id(), issueId: t.id({ required: false, description: 'An existing issue; a new one when absent.' }), title: t.string({ required: false }) }),
+defineMutation('setDefectStatus', {
+  description: 'Close a defect (its tracker resolved it) or reopen it; a later failure of a linked test reopens it anyway.',
+  input: (t) => ({ id: t.id({ description: 'Global id or dft_… id.' }), status: t.field({ type: DefectStatusEnum }) }),
+  payload: defectFields,
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => ({ defect: await updateDefect(ctx, DefectNode.idOf(input.id, 'id'), { status: input.status }) }),
 });
-
-const PromotedDefect = builder.objectRef<Awaited<ReturnType<typeof promoteDefect>>>('PromotedDefect').implement({
-  fields: (t) => ({
-    issue: t.field({ type: IssueType, resolve: (promoted) => promoted.issue }),
-    created: t.exposeBoolean('created', { description: 'Whether the issue is new.' }),
-    defect: t.field({ type: DefectType, resolve: (promoted) => promoted.defect }),
+defineMutation('promoteDefect', {
+  description: 'Promote a defect into a new issue of its project, or into `issueId`; CONFLICT once promoted.',
+  input: (t) => ({
+    id: t.id({ description: 'Global id or dft_… id.' }),
+    issueId: t.id({ required: false, description: 'An existing issue; a new one when absent.' }),
+    title: t.string({ required: false }),
   }),
+  payload: {
+    ...defectFields,
+    issue: { type: IssueType, description: 'The issue it went into.' },
+    created: { type: 'Boolean', description: 'Whether the issue is new.' },
+  },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: (input, ctx) => promoteDefect(ctx, DefectNode.idOf(input.id, 'id'), given({ issueId: IssueNode.optionalIdOf(input.issueId, 'issueId'), title: input.title })),
 });
-
-/** Drops GraphQL's nulls for optional fields, so the domain's schemas see what was given. */
-const given = <T extends Record<string, unknown>>(input: T) => Object.fromEntries(Object.entries(input).filter(([, value]) => value !== null && value !== undefined));
-
-builder.mutationFields((t) => ({
-  createTestPlan: t.field({
-    type: TestPlanType,
-    description: 'A new plan of tests the project knows (a test never run nor imported is refused by its position in `cases`).',
-    errors: { types: MUTATION_ERRORS },
-    args: { input: t.arg({ type: CreateTestPlanInput }) },
-    resolve: (_root, { input }, ctx) => createPlan(ctx, ProjectNode.refOf(input.project), { name: input.name, cases: input.cases }),
-  }),
-  updateTestPlan: t.field({
-    type: TestPlanType,
-    description: 'Edit a plan: a new revision; running executions keep theirs. CONFLICT when another edit came first.',
-    errors: { types: MUTATION_ERRORS },
-    args: { input: t.arg({ type: UpdateTestPlanInput }) },
-    resolve: (_root, { input: { id, ...change } }, ctx) => updatePlan(ctx, PlanNode.idOf(id, 'id'), given(change)),
-  }),
-  startTestExecution: t.field({
-    type: TestExecutionType,
-    description: 'Start an execution of the plan’s current revision.',
-    errors: { types: MUTATION_ERRORS },
-    args: { input: t.arg({ type: StartTestExecutionInput }) },
-    resolve: async (_root, { input }, ctx) =>
-      (await startExecution(ctx, PlanNode.idOf(input.planId, 'planId'), { mode: input.mode ?? 'manual', autoFill: input.autoFill ?? true })).execution,
-  }),
-  setExecutionVerdict: t.field({
-    type: TestExecutionType,
-    description: 'A person’s verdict on one case (a run never overwrites it). CONFLICT once the execution is closed.',
-    errors: { types: MUTATION_ERRORS },
-    args: { input: t.arg({ type: SetExecutionVerdictInput }) },
-    resolve: async (_root, { input: { executionId, caseId, ...verdict } }, ctx) =>
-      (await setVerdict(ctx, ExecutionNode.idOf(executionId, 'executionId'), caseId, given(verdict))).execution,
-  }),
-  closeTestExecution: t.field({
-    type: TestExecutionType,
-    description: 'Close an execution: its verdicts are final. CONFLICT when already closed.',
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id() },
-    resolve: async (_root, args, ctx) => (await closeExecution(ctx, ExecutionNode.idOf(args.id))).execution,
-  }),
-  linkDefect: t.field({
-    type: DefectType,
-    description: 'Link tests to a defect by its tracker key (creating it when new).',
-    errors: { types: MUTATION_ERRORS },
-    args: { input: t.arg({ type: LinkDefectInput }) },
-    resolve: async (_root, { input: { project, ...link } }, ctx) => (await linkDefect(ctx, ProjectNode.refOf(project), given(link))).defect,
-  }),
-  setDefectStatus: t.field({
-    type: DefectType,
-    description: 'Close a defect (its tracker resolved it) or reopen it; a later failure of a linked test reopens it anyway.',
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id(), status: t.arg({ type: DefectStatusEnum }) },
-    resolve: (_root, args, ctx) => updateDefect(ctx, DefectNode.idOf(args.id), { status: args.status }),
-  }),
-  promoteDefect: t.field({
-    type: PromotedDefect,
-    description: 'Promote a defect into a new issue of its project, or into `issueId`; CONFLICT once promoted.',
-    errors: { types: MUTATION_ERRORS },
-    args: { input: t.arg({ type: PromoteDefectInput }) },
-    resolve: (_root, { input }, ctx) =>
-      promoteDefect(ctx, DefectNode.idOf(input.id, 'id'), given({ issueId: IssueNode.optionalIdOf(input.issueId, 'issueId'), title: input.title })),
-  }),
-}));

@@ -2,7 +2,8 @@
 // the job queue for administrators (what is pending, what died).
 import { builder } from '../../graphql/builder.ts';
 import { NotFound } from '../../errors.ts';
-import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { defineMutation } from '../../graphql/mutations.ts';
 import { intDatabaseId } from '../../graphql/node.ts';
 import { ProjectNode } from '../workspaces/schema.ts';
 import { EVENT_TYPES } from './events.ts';
@@ -103,51 +104,44 @@ builder.queryField('jobs', (t) =>
   }),
 );
 
-const CreatedWebhook = builder.objectRef<Awaited<ReturnType<typeof createWebhook>>>('CreatedWebhook').implement({
-  fields: (t) => ({
-    webhook: t.field({ type: WebhookType, resolve: (created) => created.webhook }),
-    secret: t.exposeString('secret', { description: 'Signs every delivery (X-Intake-Signature). Shown once; store it now.' }),
+defineMutation('createWebhook', {
+  description: 'Subscribe a URL to a project’s events (projects:manage). Private and loopback addresses are refused.',
+  input: (t) => ({
+    project: t.id({ description: 'The project’s global id, numeric id or slug.' }),
+    url: t.string({ description: 'An https (or http) URL on a public address.' }),
+    events: t.field({ type: [WebhookEventEnum] }),
+    format: t.field({ type: WebhookFormatEnum, defaultValue: 'json' }),
+    environments: t.stringList({ required: false, description: 'Only events of these environments (default: all).' }),
+    branches: t.stringList({ required: false, description: 'Only events of these branches (default: all).' }),
   }),
+  payload: {
+    webhook: { type: WebhookType, description: 'The new subscription.' },
+    secret: { type: 'String', description: 'Signs every delivery (X-Intake-Signature). Shown once; store it now.' },
+  },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: (input, ctx) =>
+    createWebhook(ctx, ProjectNode.refOf(input.project), {
+      url: input.url, events: input.events, format: input.format, environments: input.environments ?? undefined, branches: input.branches ?? undefined,
+    }),
 });
-const DeletedWebhook = builder.objectRef<{ id: string }>('DeletedWebhook').implement({ fields: (t) => ({ id: t.exposeID('id') }) });
-
-builder.mutationFields((t) => ({
-  createWebhook: t.field({
-    type: CreatedWebhook,
-    description: 'Subscribe a URL to a project’s events (projects:manage). Private and loopback addresses are refused.',
-    errors: { types: MUTATION_ERRORS },
-    args: {
-      project: t.arg.id(),
-      url: t.arg.string(),
-      events: t.arg({ type: [WebhookEventEnum] }),
-      format: t.arg({ type: WebhookFormatEnum, defaultValue: 'json' }),
-      environments: t.arg.stringList({ required: false }),
-      branches: t.arg.stringList({ required: false }),
-    },
-    resolve: (_root, args, ctx) =>
-      createWebhook(ctx, ProjectNode.refOf(args.project), {
-        url: args.url, events: args.events, format: args.format, environments: args.environments ?? undefined, branches: args.branches ?? undefined,
-      }),
-  }),
-  deleteWebhook: t.field({
-    type: DeletedWebhook,
-    description: 'Stop sending a project’s events to this webhook.',
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id() },
-    resolve: async (_root, args, ctx) => {
-      await deleteWebhook(ctx, null, String(args.id));
-      return { id: String(args.id) };
-    },
-  }),
-  redeliverWebhookDelivery: t.field({
-    type: DeliveryType,
-    description: 'Send a delivery again now, with the same event id.',
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id() },
-    resolve: (_root, args, ctx) => {
-      const id = intDatabaseId(String(args.id));
-      if (id === null) throw new NotFound('Delivery');
-      return redeliver(ctx, id);
-    },
-  }),
-}));
+defineMutation('deleteWebhook', {
+  description: 'Stop sending a project’s events to this webhook.',
+  input: (t) => ({ id: t.id({ description: 'The webhook’s id.' }) }),
+  payload: { deletedWebhookId: { type: 'ID', description: 'The id it had.' } },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    await deleteWebhook(ctx, null, String(input.id));
+    return { deletedWebhookId: String(input.id) };
+  },
+});
+defineMutation('redeliverWebhookDelivery', {
+  description: 'Send a delivery again now, with the same event id.',
+  input: (t) => ({ id: t.id({ description: 'The delivery’s id.' }) }),
+  payload: { delivery: { type: DeliveryType, description: 'The delivery after this attempt.' } },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    const id = intDatabaseId(String(input.id));
+    if (id === null) throw new NotFound('Delivery');
+    return { delivery: await redeliver(ctx, id) };
+  },
+});

@@ -1,10 +1,11 @@
 import { canSeeProject, isAdmin, visibleProjectsWhere } from '../../auth/permissions.ts';
-import { ValidationFailed } from '../../errors.ts';
+import { Conflict, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { builder, type GraphQLContext } from '../../graphql/builder.ts';
-import { MUTATION_ERRORS } from '../../graphql/errors.ts';
+import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface, prefixedDatabaseId } from '../../graphql/node.ts';
 import { PROJECT_ABILITIES } from '../../auth/abilities.ts';
-import { countTokens, createProject, createToken, createWorkspace, findProjects, revokeToken, tokenPage, visibleWorkspaces, type CreatedToken } from './service.ts';
+import { countTokens, createProject, createToken, createWorkspace, findProjects, revokeToken, tokenPage, visibleWorkspaces } from './service.ts';
 
 const WorkspaceNode = defineNodeKind('Workspace', {
   parseId: prefixedDatabaseId('ws'),
@@ -91,13 +92,6 @@ const ApiTokenType = builder.prismaObject('ApiToken', {
   }),
 });
 
-const CreatedTokenType = builder.objectRef<CreatedToken>('CreatedToken').implement({
-  fields: (t) => ({
-    token: t.field({ type: ApiTokenType, resolve: (created) => created.token }),
-    secret: t.exposeString('secret', { description: 'The bearer secret. Shown once; store it now.' }),
-  }),
-});
-
 const tokenFilterOf = (args: { project?: string | number | null; workspace?: string | null; user?: string | null; includeRevoked?: boolean | null }) => ({
   project: args.project === null || args.project === undefined ? undefined : ProjectNode.refOf(args.project),
   workspace: args.workspace ?? undefined,
@@ -174,47 +168,54 @@ const ProjectAbilityEnum = builder.enumType('ProjectAbility', {
   values: Object.fromEntries(PROJECT_ABILITIES.map((a) => [a.replace(/[^a-z]+/gi, '_').toUpperCase(), { value: a }])) as Record<string, { value: string }>,
 });
 
-builder.mutationFields((t) => ({
-  createWorkspace: t.field({
-    type: Workspace,
-    description: 'Administrators only.',
-    errors: { types: MUTATION_ERRORS },
-    args: {
-      slug: t.arg.string(),
-      name: t.arg.string(),
-      features: t.arg({ type: [FeatureEnum], required: false }),
-    },
-    resolve: (_root, args, ctx) => createWorkspace(ctx, { slug: args.slug, name: args.name, features: args.features ?? undefined }),
+/** Administration: a bad input, a slug taken, or a caller who is not an administrator. */
+const ADMIN_ERRORS = [ValidationFailed, Forbidden, NotFound, Conflict] as const;
+
+defineMutation('createWorkspace', {
+  description: 'Administrators only.',
+  input: (t) => ({
+    slug: t.string({ description: 'Lower-case letters, digits and dashes; unique.' }),
+    name: t.string(),
+    features: t.field({ type: [FeatureEnum], required: false, description: 'The modules it may use (default: all).' }),
   }),
-  createProject: t.field({
-    type: Project,
-    description: 'Administrators only.',
-    errors: { types: MUTATION_ERRORS },
-    args: { workspace: t.arg.string({ description: 'Workspace slug or id.' }), slug: t.arg.string(), name: t.arg.string() },
-    resolve: (_root, args, ctx) => createProject(ctx, args),
+  payload: { workspace: { type: Workspace, description: 'The new workspace.' } },
+  errors: ADMIN_ERRORS,
+  resolve: async (input, ctx) => ({ workspace: await createWorkspace(ctx, { slug: input.slug, name: input.name, features: input.features ?? undefined }) }),
+});
+defineMutation('createProject', {
+  description: 'Administrators only.',
+  input: (t) => ({ workspace: t.string({ description: 'Workspace slug or id.' }), slug: t.string({ description: 'Unique in its workspace.' }), name: t.string() }),
+  payload: { project: { type: Project, description: 'The new project.' } },
+  errors: ADMIN_ERRORS,
+  resolve: async (input, ctx) => ({ project: await createProject(ctx, input) }),
+});
+defineMutation('createProjectToken', {
+  description: 'Mint a token bound to one project. The secret is returned once.',
+  input: (t) => ({
+    project: t.id({ description: 'Numeric id, prj_ id, or slug.' }),
+    name: t.string(),
+    abilities: t.field({ type: [ProjectAbilityEnum], description: 'What the token may do.' }),
+    expiresAt: t.field({ type: 'DateTime', required: false, description: 'Default: never.' }),
   }),
-  createProjectToken: t.field({
-    type: CreatedTokenType,
-    description: 'Mint a token bound to one project. The secret is returned once.',
-    errors: { types: MUTATION_ERRORS },
-    args: {
-      project: t.arg.id({ description: 'Numeric id, prj_ id, or slug.' }),
-      name: t.arg.string(),
-      abilities: t.arg({ type: [ProjectAbilityEnum] }),
-      expiresAt: t.arg({ type: 'DateTime', required: false }),
-    },
-    resolve: (_root, args, ctx) =>
-      createToken(ctx, {
-        kind: 'PROJECT', name: args.name, project: ProjectNode.refOf(args.project), abilities: args.abilities as string[],
-        expiresAt: args.expiresAt ?? undefined,
-      }),
-  }),
-  revokeToken: t.field({
-    type: ApiTokenType,
-    errors: { types: MUTATION_ERRORS },
-    args: { id: t.arg.id() },
-    resolve: (_root, args, ctx) => revokeToken(ctx, String(args.id)),
-  }),
-}));
+  payload: {
+    token: { type: ApiTokenType, description: 'The new token (without its secret).' },
+    secret: { type: 'String', description: 'The bearer secret: shown once, never stored.' },
+  },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => {
+    const created = await createToken(ctx, {
+      kind: 'PROJECT', name: input.name, project: ProjectNode.refOf(input.project), abilities: input.abilities as string[],
+      expiresAt: input.expiresAt ?? undefined,
+    });
+    return { token: created.token, secret: created.secret };
+  },
+});
+defineMutation('revokeToken', {
+  description: 'Revoke a token: it authenticates nothing from now on. Revoking twice answers the same.',
+  input: (t) => ({ id: t.id({ description: 'The token’s id.' }) }),
+  payload: { token: { type: ApiTokenType, description: 'The token, revoked.' } },
+  errors: PROJECT_WRITE_ERRORS,
+  resolve: async (input, ctx) => ({ token: await revokeToken(ctx, String(input.id)) }),
+});
 
 export { Viewer };
