@@ -10,7 +10,7 @@ import { recordActivity } from './journey.ts';
 // Stored as text and written only through the domain's zod enums, so the casts below hold.
 import { BUG_SEVERITIES, BUG_SOURCES, BUG_STATUSES, type BugSeverity, type BugStatus } from './rules.ts';
 import {
-  apiSource, bugReportFor, bugReportPage, countBugReports, createBugReport, deleteBugReport, promoteBugReport, reportBugAutomatically,
+  apiSource, bugReportFor, bugReportPage, mayWriteBugReports, countBugReports, createBugReport, deleteBugReport, promoteBugReport, reportBugAutomatically,
   updateBugReport, type AutoReportOutcome, type BugReportFilter,
 } from './service.ts';
 import { enumValues } from '../../graphql/enums.ts';
@@ -44,6 +44,7 @@ const BugReportType = builder.prismaObject('BugReport', {
     occurrenceCount: t.exposeInt('occurrenceCount'),
     occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    viewerCanUpdate: t.boolean({ description: 'Whether you may update, promote or delete it.', resolve: (_report, _args, ctx) => mayWriteBugReports(ctx) }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     resolvedAt: t.expose('resolvedAt', { type: 'DateTime', nullable: true }),
     issue: t.relation('issue', { nullable: true }),

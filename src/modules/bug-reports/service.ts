@@ -63,6 +63,16 @@ const RULES = {
 
 const requireBugAdmin = (principal: Principal, access: 'read' | 'write'): void => authorizeWorkspace(principal, null, RULES[access]);
 
+/** Whether the caller may change bug reports (update, promote, delete): administrators with a write token. */
+export function mayWriteBugReports(actor: Actor): boolean {
+  try {
+    requireBugAdmin(actor.principal, 'write');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // A filter set to null means no filter; an empty workspaceId names no workspace (a 422, not "all").
 const listInput = z.object({
   source: z.enum(BUG_SOURCES).nullish(),

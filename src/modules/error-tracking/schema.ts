@@ -3,7 +3,7 @@ import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
-import { countErrorGroups, findErrorGroup, projectErrorGroups, promoteErrorGroup, setErrorGroupStatus } from './service.ts';
+import { countErrorGroups, findErrorGroup, mayTriageErrorGroup, projectErrorGroups, promoteErrorGroup, setErrorGroupStatus } from './service.ts';
 import { anyOf, OrderDirectionEnum } from '../../graphql/lists.ts';
 
 const ErrorGroupStatusEnum = builder.enumType('ErrorGroupStatus', { values: ['UNRESOLVED', 'RESOLVED', 'IGNORED'] as const });
@@ -49,6 +49,7 @@ const ErrorGroupType = builder.prismaObject('ErrorGroup', {
     }),
     project: t.relation('project'),
     issue: t.relation('issue', { nullable: true }),
+    viewerCanUpdate: t.boolean({ description: 'Whether you may resolve, ignore, reopen or promote it.', resolve: (group, _args, ctx) => mayTriageErrorGroup(ctx, group) }),
   }),
 });
 

@@ -6,7 +6,7 @@ import { authorizedProjectScope } from '../workspaces/project-scope.ts';
 import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
-import { countIssues, findIssue, projectIssues, updateIssue } from './service.ts';
+import { countIssues, findIssue, mayUpdateIssue, projectIssues, updateIssue } from './service.ts';
 import { anyOf } from '../../graphql/lists.ts';
 
 export const IssueStatusEnum = builder.enumType('IssueStatus', { values: ['OPEN', 'IN_PROGRESS', 'DONE', 'CLOSED'] as const });
@@ -24,6 +24,7 @@ export const IssueType = builder.prismaObject('Issue', {
     project: t.relation('project'),
     createdBy: t.relation('createdBy', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    viewerCanUpdate: t.boolean({ description: 'Whether you may change its title, description or status.', resolve: (issue, _args, ctx) => mayUpdateIssue(ctx, issue) }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     // What was promoted into it, each list for those who may read that kind (null, with the
     // refusal in `errors`, for anyone else): issue readers are not all report or error readers.

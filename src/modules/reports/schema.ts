@@ -9,7 +9,7 @@ import { Project, ProjectNode } from '../workspaces/schema.ts';
 import { attachmentUrl } from './attachments.ts';
 import { anyOf } from '../../graphql/lists.ts';
 import {
-  boardReports, countReports, QUEUE_CHANGES, type QueueChange, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, restoreReport, submitReport,
+  boardReports, countReports, reportCapabilities, QUEUE_CHANGES, type QueueChange, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, restoreReport, submitReport,
   MAX_REPORT_FILE_BYTES, type IncomingFile, type ReportStatus,
 } from './service.ts';
 import { enumValues } from '../../graphql/enums.ts';
@@ -51,6 +51,8 @@ const ReportType = builder.prismaObject('Report', {
     project: t.field({ type: Project, description: 'Loaded once per request, whatever the page size.', resolve: (report, _args, ctx) => ctx.loaders.project.load(report.projectId).then((p) => p!) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    viewerCanUpdate: t.boolean({ description: 'Whether you may promote, dismiss, restore or reorder it.', resolve: async (report, _args, ctx) => (await reportCapabilities(ctx, report)).update }),
+    viewerCanDelete: t.boolean({ description: 'Whether you may delete it (some may delete only the reports they filed).', resolve: async (report, _args, ctx) => (await reportCapabilities(ctx, report)).delete }),
   }),
 });
 

@@ -15,7 +15,7 @@ import { detectFileType, IMAGE_TYPES } from '../../storage/file-type.ts';
 import { collectInput, idSchema, maxChars, parseInput } from '../../validation.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
-import { authorizedProjectScope, authorizedRecordProject, type ProjectScope } from '../workspaces/project-scope.ts';
+import { authorizedProjectScope, authorizedRecordProject, viewerReach, type ProjectScope } from '../workspaces/project-scope.ts';
 import { emitEvents } from '../webhooks/events.ts';
 
 /** Every change to a project's queue order holds this lock (per project). */
@@ -35,6 +35,17 @@ const RULES = {
 /** The project, once the caller may do `rule` there and the workspace has the Reports feature. */
 export const reportProject = (actor: Actor, projectRef: string | number, rule: keyof typeof RULES): Promise<ProjectScope & { reach: Reach }> =>
   authorizedProjectScope(actor, projectRef, RULES[rule], 'reports');
+
+/** What the caller may do to a report (the board hides what they cannot): triage it, delete it. */
+export async function reportCapabilities(actor: Actor, report: Pick<Report, 'projectId' | 'createdById'>): Promise<{ update: boolean; delete: boolean }> {
+  const [update, remove] = await Promise.all([
+    viewerReach(actor, report.projectId, RULES.update, 'reports'),
+    viewerReach(actor, report.projectId, RULES.delete, 'reports'),
+  ]);
+  return { update: update !== null, delete: remove === 'all' || (remove === 'own' && isOwnReport(actor, report)) };
+}
+
+const isOwnReport = (actor: Actor, report: Pick<Report, 'createdById'>): boolean => actor.principal.kind === 'user' && report.createdById === actor.principal.user.id;
 
 export const reportStatus = (report: Pick<Report, 'promotedIssueId' | 'dismissedAt'>): ReportStatus =>
   report.promotedIssueId !== null ? 'PROMOTED' : report.dismissedAt !== null ? 'DISMISSED' : 'PENDING';
@@ -360,8 +371,7 @@ export async function deleteReport(actor: Actor, projectRef: string | number, re
     await lockForTransaction(tx, REPORT_QUEUE_LOCK, project.id);
     const report = await tx.report.findFirst({ where: { id: reportId, projectId: project.id } });
     if (!report) throw new NotFound('Report');
-    const principal = actor.principal;
-    if (project.reach === 'own' && !(principal.kind === 'user' && report.createdById === principal.user.id)) {
+    if (project.reach === 'own' && !isOwnReport(actor, report)) {
       throw new Forbidden('You may delete only the reports you filed.');
     }
     await tx.report.delete({ where: { id: reportId } });

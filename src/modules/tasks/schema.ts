@@ -8,7 +8,7 @@ import { IssueNode, IssueType } from '../issues/schema.ts';
 import { ProjectNode } from '../workspaces/schema.ts';
 import { visibleProjectNamed } from '../workspaces/service.ts';
 import { TASK_STATUSES } from './rules.ts';
-import { countTasks, findTask, projectOfTask, projectTasks, promoteTaskReport, reportTask, taskProject, upsertTask } from './service.ts';
+import { countTasks, findTask, mayEditTask, projectOfTask, projectTasks, promoteTaskReport, reportTask, taskProject, upsertTask } from './service.ts';
 import { anyOf } from '../../graphql/lists.ts';
 
 const TaskStatusEnum = builder.enumType('TaskStatus', { values: TASK_STATUSES });
@@ -56,6 +56,7 @@ const TaskType = builder.prismaObject('Task', {
     project: t.relation('project'),
     reports: t.relation('reports', { description: 'Newest first (the latest 50).', query: { orderBy: { id: 'desc' }, take: 50 } }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    viewerCanUpdate: t.boolean({ description: 'Whether you may report problems with it or change it.', resolve: (task, _args, ctx) => mayEditTask(ctx, task) }),
   }),
 });
 

@@ -49,6 +49,10 @@ export async function authorizedProjectScope(actor: Actor, ref: string | number,
   return { ...project, reach };
 }
 
+/** For `viewerCan…` fields: the caller's reach if they may do `rule` in the project, else null (never an error). */
+export const viewerReach = (actor: Actor, projectId: number, rule: ProjectRule, feature?: Feature): Promise<Reach | null> =>
+  authorizedProjectScope(actor, projectId, rule, feature).then((scope) => scope.reach, () => null);
+
 /** Workspace-level authorization (see WorkspaceRule); a project token's workspace is looked up. */
 export async function authorizedWorkspace(actor: Actor, workspaceId: string | null, rule: WorkspaceRule): Promise<void> {
   const { principal, services } = actor;
