@@ -60,16 +60,15 @@ afterAll(() => {
 
 describe('the job queue across kill -9', () => {
   it('delivers, after a restart, a webhook enqueued by a server that was killed before delivering it', async () => {
-    await cli('migrate');
-    await cli('workspace', 'create', '--slug', 'acme', '--name', 'Acme');
-    const { project } = await cli('project', 'create', '--workspace', 'acme', '--slug', 'web', '--name', 'Web');
-    const ops = (await cli('token', 'create', '--name', 'ops', '--workspace', 'acme')).secret;
-    const ingest = (await cli('token', 'create', '--name', 'ci', '--project', String(project.id), '--ability', 'report:create')).secret;
-
     const port = await freePort();
     const first = startServer(port, { QUEUE_WORKER: '0' });
     servers.push(first.child);
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
+    // Seeded through the running server's socket (the server migrated the new directory at start).
+    await cli('workspace', 'create', '--slug', 'acme', '--name', 'Acme');
+    const { project } = await cli('project', 'create', '--workspace', 'acme', '--slug', 'web', '--name', 'Web');
+    const ops = (await cli('token', 'create', '--name', 'ops', '--workspace', 'acme')).secret;
+    const ingest = (await cli('token', 'create', '--name', 'ci', '--project', String(project.id), '--ability', 'report:create')).secret;
     const hook = await fetch(`http://127.0.0.1:${port}/v1/projects/web/webhooks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ops}` },

@@ -30,9 +30,14 @@ const TERMINATE = 0x58;
  * PGlite 0.4 also parses what execProtocolRawStream sends and keeps the parsed messages until the
  * next execProtocol call: with raw streaming only, they pile up in this thread's heap (~5 MB/s
  * under bench/analytics, until the thread hit its heap limit). An empty execProtocol after each
- * exchange drops them (pglite#1025 describes the pile; 0.5 no longer keeps it).
+ * exchange drops them (pglite#1025 describes the pile; 0.5 no longer keeps it). Done once 4 MB
+ * of results or 64 exchanges have passed, not after each: the board's uncached page ran 12%
+ * faster (103 → 117 req/s) without the per-exchange call, and the pile stays a few MB.
  */
 const NOTHING = new Uint8Array(0);
+const DRAIN_AFTER_BYTES = 4 * 1024 * 1024;
+const DRAIN_AFTER_EXCHANGES = 64;
+let undrained = { bytes: 0, exchanges: 0 };
 /** EMBEDDED_DEBUG=1: every few seconds, this thread's heap and what it ran last (stderr). */
 const DEBUG = Boolean(process.env.EMBEDDED_DEBUG);
 let debugStarted;
@@ -81,11 +86,15 @@ async function runExchanges() {
             await db.execProtocolRawStream(bytes, {
               onRawData: (data) => {
                 if (DEBUG && chunks++ < 200) fs.appendFileSync(`${socketPath}.last-exchange`, `  out ${data.length}: ${Buffer.from(data.subarray(0, 300)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ')}\n`);
+                undrained.bytes += data.length;
                 connection.socket.write(data);
               },
             });
           } finally {
-            await db.execProtocol(NOTHING, { syncToFs: false, throwOnError: false });
+            if (++undrained.exchanges >= DRAIN_AFTER_EXCHANGES || undrained.bytes >= DRAIN_AFTER_BYTES) {
+              undrained = { bytes: 0, exchanges: 0 };
+              await db.execProtocol(NOTHING, { syncToFs: false, throwOnError: false });
+            }
           }
         })
         .catch(() => connection.socket.destroy());

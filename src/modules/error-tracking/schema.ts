@@ -92,7 +92,7 @@ const STATUS_VERBS = [
 ] as const;
 for (const [name, status, description] of STATUS_VERBS) {
   defineMutation(name, {
-    description: `${description} Repeating it answers the same.`,
+    description: `${description} A group already in that status answers VALIDATION_FAILED, every time.`,
     input: (t) => ({ id: t.id({ description: 'The group’s global id (or its numeric id).' }) }),
     payload: groupFields,
     errors: PROJECT_WRITE_ERRORS,

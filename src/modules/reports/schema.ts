@@ -131,26 +131,22 @@ defineMutation('promoteReports', {
       title: input.title,
     }),
 });
-defineMutation('dismissReport', {
-  description: 'Take a pending report off the queue; `restoreReport` undoes it. Dismissing twice answers the same.',
-  input: (t) => ({ id: reportId(t) }),
-  payload: reportFields,
-  errors: PROJECT_WRITE_ERRORS,
-  resolve: async (input, ctx) => {
-    const report = await reportToChange(ctx, input.id);
-    return { report: await dismissReport(ctx, report.projectId, report.id) };
-  },
-});
-defineMutation('restoreReport', {
-  description: 'Undo a dismissal: the report is pending again.',
-  input: (t) => ({ id: reportId(t) }),
-  payload: reportFields,
-  errors: PROJECT_WRITE_ERRORS,
-  resolve: async (input, ctx) => {
-    const report = await reportToChange(ctx, input.id);
-    return { report: await restoreReport(ctx, report.projectId, report.id) };
-  },
-});
+const QUEUE_VERBS = [
+  ['dismissReport', dismissReport, 'Take a pending report off the queue; `restoreReport` undoes it. A report that is not pending answers VALIDATION_FAILED, every time.'],
+  ['restoreReport', restoreReport, 'Undo a dismissal: the report is pending again. A report that is not dismissed answers VALIDATION_FAILED, every time.'],
+] as const;
+for (const [name, change, description] of QUEUE_VERBS) {
+  defineMutation(name, {
+    description,
+    input: (t) => ({ id: reportId(t) }),
+    payload: reportFields,
+    errors: PROJECT_WRITE_ERRORS,
+    resolve: async (input, ctx) => {
+      const report = await reportToChange(ctx, input.id);
+      return { report: await change(ctx, report.projectId, report.id) };
+    },
+  });
+}
 defineMutation('reorderReports', {
   description: 'The listed reports take the positions they occupy between them, in this order.',
   input: (t) => ({ project: t.id({ description: 'The project’s global id, numeric id or slug.' }), reportIds: t.idList({ description: 'Reports of that project, in their new order.' }) }),
