@@ -25,7 +25,7 @@ const freePort = () =>
       server.close(() => resolve(port));
     });
   });
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
+async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (await Promise.resolve(check()).catch(() => false)) return;
@@ -95,5 +95,5 @@ describe('the job queue across kill -9', () => {
     expect(JSON.parse(received[0]!)).toMatchObject({ type: 'report.created', data: { title: 'Survives a crash' }, project: { slug: 'web' } });
     second.child.kill('SIGTERM');
     await second.exited;
-  }, 60_000);
+  }, 150_000);
 });
