@@ -7,8 +7,8 @@ import { measure, report, seedProject, startIntake } from './lib.ts';
 
 const PNG = pngBytes(1024);
 const BOARD = `query Board($project: ID!) { project(id: $project) { reports(first: 50) { edges { node {
-  id title status order source authorName author { id name } attachments { filename mimeType size url }
-  project { id slug } promotedIssue { id title status } } } pageInfo { hasNextPage endCursor } } } }`;
+  id title status order source authorName reporter { id name } attachments { filename mimeType size url }
+  project { id slug } issue { id title status } } } pageInfo { hasNextPage endCursor } } } }`;
 
 async function boardRun(cache: 'cached' | 'uncached') {
   const intake = await startIntake('board', cache === 'uncached' ? { GRAPHQL_CACHE_TTL_MS: '0' } : {});

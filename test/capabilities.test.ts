@@ -22,7 +22,7 @@ async function person(permissions: Parameters<typeof grant>[3]) {
 }
 
 const SUBMIT = `mutation ($project: ID!, $title: String!) { submitReport(input: { project: $project, title: $title, description: "d" }) { report { id } userErrors { code } } }`;
-const BOARD = `query ($project: ID!) { project(id: $project) { reports(first: 10) { nodes { title viewerCanUpdate viewerCanDelete promotedIssue { viewerCanUpdate } } } } }`;
+const BOARD = `query ($project: ID!) { project(id: $project) { reports(first: 10) { nodes { title viewerCanUpdate viewerCanDelete issue { viewerCanUpdate } } } } }`;
 
 describe('viewerCan… on board cards', () => {
   it('tells each viewer what they may do to each report and issue, as the mutations would answer', async () => {
@@ -35,12 +35,12 @@ describe('viewerCan… on board cards', () => {
     const board = async (secret: string) =>
       Object.fromEntries(((await graphql(t.app, BOARD, { project }, secret)).data.project.reports.nodes as Array<{ title: string }>).map(({ title, ...rest }) => [title, rest]));
     expect(await board(seed.adminToken)).toEqual({
-      Mine: { viewerCanUpdate: true, viewerCanDelete: true, promotedIssue: null },
-      Theirs: { viewerCanUpdate: true, viewerCanDelete: true, promotedIssue: { viewerCanUpdate: true } },
+      Mine: { viewerCanUpdate: true, viewerCanDelete: true, issue: null },
+      Theirs: { viewerCanUpdate: true, viewerCanDelete: true, issue: { viewerCanUpdate: true } },
     });
     expect(await board(author)).toEqual({
-      Mine: { viewerCanUpdate: false, viewerCanDelete: true, promotedIssue: null },
-      Theirs: { viewerCanUpdate: false, viewerCanDelete: false, promotedIssue: { viewerCanUpdate: false } },
+      Mine: { viewerCanUpdate: false, viewerCanDelete: true, issue: null },
+      Theirs: { viewerCanUpdate: false, viewerCanDelete: false, issue: { viewerCanUpdate: false } },
     });
 
     // What the card said is what the mutations do.

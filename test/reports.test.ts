@@ -224,13 +224,13 @@ const BOARD = gql(`
   query Board($project: ID!, $filter: ReportFilter, $first: Int) {
     project(id: $project) {
       reports(filter: $filter, first: $first) {
-        edges { node { id title status order source authorName author { id } attachments { filename mimeType size url } project { id databaseId } promotedIssue { id databaseId title } } }
+        edges { node { id title status order source authorName reporter { id } attachments { filename mimeType size url } project { id databaseId } issue { id databaseId title } } }
       }
     }
   }`);
 const SUBMIT = gql(`
   mutation Submit($project: ID!, $title: String!, $description: String!) {
-    submitReport(input: { project: $project, title: $title, description: $description }) { report { id databaseId source author { id } } userErrors { code } }
+    submitReport(input: { project: $project, title: $title, description: $description }) { report { id databaseId source reporter { id } } userErrors { code } }
   }`);
 const PROMOTE = gql(`
   mutation PromoteReports($project: ID!, $reportIds: [ID!]!) {
@@ -269,7 +269,7 @@ describe('the GraphQL triage board', () => {
     const full = await count(50);
     expect(full.edges).toHaveLength(50);
     expect(full.edges[0]!.node).toMatchObject({
-      status: 'PROMOTED', promotedIssue: { databaseId: expect.any(Number) }, attachments: [{ mimeType: 'image/png', size: 80 }],
+      status: 'PROMOTED', issue: { databaseId: expect.any(Number) }, attachments: [{ mimeType: 'image/png', size: 80 }],
       project: { id: encodeGlobalId('Project', board.project.id), databaseId: board.project.id },
     });
     expect(full.statements).toBe(small.statements);
@@ -290,12 +290,12 @@ describe('the GraphQL triage board', () => {
 
   it('files a person’s report as source PERSON with its author, and filters the board by status', async () => {
     const filed = successData((await graphql(t.app, SUBMIT, { project: String(board.project.id), title: 'From the board', description: 'typo' }, seed.adminToken)).data.submitReport);
-    expect(filed).toMatchObject({ source: 'PERSON', author: { id: seed.admin.id } });
+    expect(filed).toMatchObject({ source: 'PERSON', reporter: { id: seed.admin.id } });
     const promoted = (await graphql(t.app, BOARD, { project: String(board.project.id), filter: { status: ['PROMOTED'] }, first: 50 }, seed.adminToken)).data.project!.reports!.edges;
     expect(promoted).toHaveLength(2);
     const again = (await graphql(t.app, PROMOTE, { project: String(board.project.id), reportIds: [promoted[0]!.node.id] }, seed.adminToken)).data.promoteReports;
     expect(again?.userErrors).toMatchObject([{ code: 'VALIDATION_FAILED' }]);
-    const issueId = promoted[0]!.node.promotedIssue!.id;
+    const issueId = promoted[0]!.node.issue!.id;
     expect(successData((await graphql(t.app, UPDATE_ISSUE, { id: issueId, status: 'IN_PROGRESS' }, seed.adminToken)).data.updateIssue).status).toBe('IN_PROGRESS');
     expect((await graphql(t.app, UPDATE_ISSUE, { id: issueId, status: 'DONE' }, seed.memberToken)).data.updateIssue?.userErrors).toMatchObject([{ code: 'NOT_FOUND' }]);
   });

@@ -523,7 +523,7 @@ describe('emails and the admin flag are the person’s and the administrators’
   let authorToken: string;
   let reportId: string;
   let issueId: string;
-  const REPORT = `query ($id: ID!) { report(id: $id) { id author { id email isAdmin } } }`;
+  const REPORT = `query ($id: ID!) { report(id: $id) { id reporter { id email isAdmin } } }`;
   const ISSUE = `query ($id: ID!) { issue(id: $id) { id createdBy { id email } } }`;
 
   beforeAll(async () => {
@@ -538,7 +538,7 @@ describe('emails and the admin flag are the person’s and the administrators’
 
   it('hides the author’s email and role from a member who is not the author', async () => {
     const seen = (await graphql(t.app, REPORT, { id: reportId }, seed.memberToken)).data.report;
-    expect(seen).toEqual({ id: reportId, author: { id: author.id, email: null, isAdmin: null } });
+    expect(seen).toEqual({ id: reportId, reporter: { id: author.id, email: null, isAdmin: null } });
   });
 
   it('hides the issue creator’s email from a member', async () => {
@@ -553,12 +553,12 @@ describe('emails and the admin flag are the person’s and the administrators’
     // A workspace token reads the board, so it reaches the author: without email or role.
     const workspaceToken = await createToken(t.operator, { kind: 'WORKSPACE', name: 'board', workspace: seed.workspace.slug, abilities: ['read'] });
     const seen = (await graphql(t.app, REPORT, { id: reportId }, workspaceToken.secret)).data.report;
-    expect(seen).toEqual({ id: reportId, author: { id: author.id, email: null, isAdmin: null } });
+    expect(seen).toEqual({ id: reportId, reporter: { id: author.id, email: null, isAdmin: null } });
   });
 
   it('shows the author their own email, and an administrator everyone’s', async () => {
-    expect((await graphql(t.app, REPORT, { id: reportId }, authorToken)).data.report.author).toEqual({ id: author.id, email: author.email, isAdmin: false });
-    expect((await graphql(t.app, REPORT, { id: reportId }, seed.adminToken)).data.report.author).toEqual({ id: author.id, email: author.email, isAdmin: false });
+    expect((await graphql(t.app, REPORT, { id: reportId }, authorToken)).data.report.reporter).toEqual({ id: author.id, email: author.email, isAdmin: false });
+    expect((await graphql(t.app, REPORT, { id: reportId }, seed.adminToken)).data.report.reporter).toEqual({ id: author.id, email: author.email, isAdmin: false });
     expect((await graphql(t.app, ISSUE, { id: issueId }, seed.adminToken)).data.issue.createdBy).toEqual({ id: seed.admin.id, email: seed.admin.email });
   });
 });

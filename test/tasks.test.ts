@@ -275,9 +275,9 @@ describe('GraphQL', () => {
     const empty = await graphql(t.app, `mutation ($id: ID!) { reportTask(input: { taskId: $id, issues: [] }) { userErrors { code field message } } }`, { id: taskId }, who.adminToken);
     expect(empty.data.reportTask.userErrors).toMatchObject([{ code: 'VALIDATION_FAILED', field: ['issues'] }]);
     const reportId = reported.data.reportTask.taskReport.id;
-    const promoted = await graphql(t.app, `mutation ($id: ID!) { promoteTaskReport(input: { id: $id }) { issue { title } taskReport { promotedIssue { title } } userErrors { code } } }`, { id: reportId }, who.adminToken);
+    const promoted = await graphql(t.app, `mutation ($id: ID!) { promoteTaskReport(input: { id: $id }) { issue { title } taskReport { issue { title } } userErrors { code } } }`, { id: reportId }, who.adminToken);
     expect(promoted.data.promoteTaskReport.issue.title).toContain('Missing Information');
-    const task = await graphql(t.app, `query ($id: ID!) { task(id: $id) { name reports { message reportedBy promotedIssue { title } } } }`, { id: taskId }, who.adminToken);
+    const task = await graphql(t.app, `query ($id: ID!) { task(id: $id) { name reports { message reportedBy issue { title } } } }`, { id: taskId }, who.adminToken);
     expect(task.data.task.reports).toHaveLength(2);
     const other = await team();
     expect((await graphql(t.app, `query ($id: ID!) { task(id: $id) { name } }`, { id: taskId }, other.memberToken)).data.task).toBeNull();

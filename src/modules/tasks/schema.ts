@@ -32,7 +32,7 @@ const TaskReportType = builder.prismaObject('TaskReport', {
     exportStatus: t.exposeString('exportStatus', { description: 'none (no export hook), pending, exported or failed (a retry is queued).' }),
     exportedAt: t.expose('exportedAt', { type: 'DateTime', nullable: true }),
     exportError: t.exposeString('exportError', { nullable: true }),
-    promotedIssue: t.relation('promotedIssue', { nullable: true }),
+    issue: t.relation('promotedIssue', { nullable: true, description: 'The issue it was promoted into.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
