@@ -36,8 +36,12 @@ const USER_ERROR_CODES = new Map<UserErrorClass, { code: string; description: st
 export type UserErrorClass = typeof ValidationFailed | typeof NotFound | typeof Forbidden | typeof Conflict | typeof FeatureRestricted | typeof RateLimited;
 export const userErrorCode = (kind: UserErrorClass) => USER_ERROR_CODES.get(kind)!;
 
-/** Errors of a mutation that writes inside a project: a bad input, an unknown or forbidden object, a state clash. */
-export const PROJECT_WRITE_ERRORS = [ValidationFailed, NotFound, Forbidden, FeatureRestricted, Conflict] as const;
+/** Errors of a mutation that writes: a bad input, an object unknown to the caller, a refusal. */
+export const WRITE_ERRORS = [ValidationFailed, NotFound, Forbidden] as const;
+/** … in a module a workspace may not have (reports, error tracking, test reports, task reports). */
+export const MODULE_WRITE_ERRORS = [...WRITE_ERRORS, FeatureRestricted] as const;
+/** … that can also find the object in a state that refuses it (closed, already promoted, edited meanwhile). */
+export const STATEFUL_WRITE_ERRORS = [...MODULE_WRITE_ERRORS, Conflict] as const;
 
 /** Yoga's maskError: catalogue errors keep message and code; everything else is masked. */
 export function maskGraphQLError(error: unknown, message: string): Error {

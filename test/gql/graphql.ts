@@ -36,10 +36,6 @@ export type BugStatus =
 
 /** What createProjectToken can answer in userErrors. */
 export type CreateProjectTokenErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
-  /** The workspace does not have the module this needs. */
-  | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
   | 'FORBIDDEN'
   /** An object it names does not exist, or the caller may not see it. */
@@ -60,10 +56,6 @@ export type CreateWorkspaceErrorCode =
 
 /** What deleteBugReport can answer in userErrors. */
 export type DeleteBugReportErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
-  /** The workspace does not have the module this needs. */
-  | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
   | 'FORBIDDEN'
   /** An object it names does not exist, or the caller may not see it. */
@@ -97,8 +89,6 @@ export type ErrorGroupStatus =
 
 /** What ignoreErrorGroup can answer in userErrors. */
 export type IgnoreErrorGroupErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
   /** The workspace does not have the module this needs. */
   | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
@@ -132,10 +122,6 @@ export type ProjectAbility =
 
 /** What promoteBugReport can answer in userErrors. */
 export type PromoteBugReportErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
-  /** The workspace does not have the module this needs. */
-  | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
   | 'FORBIDDEN'
   /** An object it names does not exist, or the caller may not see it. */
@@ -145,8 +131,6 @@ export type PromoteBugReportErrorCode =
 
 /** What promoteErrorGroup can answer in userErrors. */
 export type PromoteErrorGroupErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
   /** The workspace does not have the module this needs. */
   | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
@@ -158,8 +142,6 @@ export type PromoteErrorGroupErrorCode =
 
 /** What promoteReports can answer in userErrors. */
 export type PromoteReportsErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
   /** The workspace does not have the module this needs. */
   | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
@@ -178,8 +160,6 @@ export type RecordActivityErrorCode =
 
 /** What reopenErrorGroup can answer in userErrors. */
 export type ReopenErrorGroupErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
   /** The workspace does not have the module this needs. */
   | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
@@ -191,10 +171,6 @@ export type ReopenErrorGroupErrorCode =
 
 /** What reportError can answer in userErrors. */
 export type ReportErrorErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
-  /** The workspace does not have the module this needs. */
-  | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
   | 'FORBIDDEN'
   /** An object it names does not exist, or the caller may not see it. */
@@ -220,8 +196,6 @@ export type ReportStatus =
 
 /** What resolveErrorGroup can answer in userErrors. */
 export type ResolveErrorGroupErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
   /** The workspace does not have the module this needs. */
   | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
@@ -233,10 +207,6 @@ export type ResolveErrorGroupErrorCode =
 
 /** What revokeToken can answer in userErrors. */
 export type RevokeTokenErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
-  /** The workspace does not have the module this needs. */
-  | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
   | 'FORBIDDEN'
   /** An object it names does not exist, or the caller may not see it. */
@@ -246,8 +216,6 @@ export type RevokeTokenErrorCode =
 
 /** What submitReport can answer in userErrors. */
 export type SubmitReportErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
   /** The workspace does not have the module this needs. */
   | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
@@ -264,10 +232,6 @@ export type TokenKind =
 
 /** What updateBugReport can answer in userErrors. */
 export type UpdateBugReportErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
-  /** The workspace does not have the module this needs. */
-  | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
   | 'FORBIDDEN'
   /** An object it names does not exist, or the caller may not see it. */
@@ -277,10 +241,6 @@ export type UpdateBugReportErrorCode =
 
 /** What updateIssue can answer in userErrors. */
 export type UpdateIssueErrorCode =
-  /** The object’s state does not allow it (already promoted, closed, taken). */
-  | 'CONFLICT'
-  /** The workspace does not have the module this needs. */
-  | 'FEATURE_RESTRICTED'
   /** The caller may see the object but not do this. */
   | 'FORBIDDEN'
   /** An object it names does not exist, or the caller may not see it. */

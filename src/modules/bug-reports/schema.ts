@@ -1,6 +1,6 @@
 import { isAdmin } from '../../auth/permissions.ts';
 import { builder } from '../../graphql/builder.ts';
-import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { Forbidden, ValidationFailed } from '../../errors.ts';
 import { defineNodeKind, encodeGlobalId, NodeInterface } from '../../graphql/node.ts';
@@ -127,7 +127,7 @@ defineMutation('createBugReport', {
     context: t.field({ type: 'JSON', required: false, description: 'Free-form, as the client sent it.' }),
   }),
   payload: bugReportFields,
-  errors: PROJECT_WRITE_ERRORS,
+  errors: WRITE_ERRORS,
   resolve: async (input, ctx) => ({ bugReport: await createBugReport(ctx, { ...input, severity: input.severity ?? undefined }) }),
 });
 defineMutation('reportError', {
@@ -150,7 +150,7 @@ defineMutation('reportError', {
     summary: { type: ReportedBugSummary, description: 'What any reporter may read of the report, this occurrence counted.' },
     bugReport: { type: BugReportType, description: 'Administrators only (null for anyone else): the whole report as it is after this occurrence.' },
   },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: WRITE_ERRORS,
   resolve: async (input, ctx) => {
     const outcome = await reportBugAutomatically(ctx, { ...input, occurredAt: input.occurredAt?.toISOString() });
     return { created: outcome.created, summary: outcome, bugReport: isAdmin(ctx.principal) ? await bugReportFor(ctx, outcome.report.id) : null };
@@ -166,14 +166,14 @@ defineMutation('updateBugReport', {
     status: t.field({ type: BugStatusEnum, required: false }),
   }),
   payload: bugReportFields,
-  errors: PROJECT_WRITE_ERRORS,
+  errors: WRITE_ERRORS,
   resolve: async ({ id, ...change }, ctx) => ({ bugReport: await updateBugReport(ctx, { bugReportId: BugReportNode.idOf(id), ...change }) }),
 });
 defineMutation('deleteBugReport', {
   description: 'Delete a bug report.',
   input: (t) => ({ id: bugReportId(t) }),
   payload: { deletedBugReportId: { type: 'ID', description: 'The global id it had.' } },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: WRITE_ERRORS,
   resolve: async (input, ctx) => {
     const id = BugReportNode.idOf(input.id);
     await deleteBugReport(ctx, id);
@@ -189,7 +189,7 @@ defineMutation('promoteBugReport', {
     issueId: t.id({ required: false, description: 'An issue of that project to link it to, instead of a new one.' }),
   }),
   payload: { ...bugReportFields, issue: { type: IssueType, description: 'The issue it went into.' } },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: WRITE_ERRORS,
   resolve: async (input, ctx) => {
     const promoted = await promoteBugReport(ctx, BugReportNode.idOf(input.id), ProjectNode.refOf(input.project), input.title, IssueNode.optionalIdOf(input.issueId, 'issueId'));
     return { bugReport: promoted.report, issue: promoted.issue };

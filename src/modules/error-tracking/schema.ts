@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.ts';
-import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { MODULE_WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
@@ -95,7 +95,7 @@ for (const [name, status, description] of STATUS_VERBS) {
     description: `${description} A group already in that status answers VALIDATION_FAILED, every time.`,
     input: (t) => ({ id: t.id({ description: 'The group’s global id (or its numeric id).' }) }),
     payload: groupFields,
-    errors: PROJECT_WRITE_ERRORS,
+    errors: MODULE_WRITE_ERRORS,
     resolve: async (input, ctx) => ({ errorGroup: await setErrorGroupStatus(ctx, ErrorGroupNode.idOf(input.id, 'id'), status) }),
   });
 }
@@ -107,7 +107,7 @@ defineMutation('promoteErrorGroup', {
     title: t.string({ required: false, description: 'The new issue’s title (default: the group’s exception).' }),
   }),
   payload: { ...groupFields, issue: { type: IssueType, description: 'The issue it went into.' } },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: MODULE_WRITE_ERRORS,
   resolve: async (input, ctx) => {
     const promoted = await promoteErrorGroup(ctx, ErrorGroupNode.idOf(input.id, 'id'), { title: input.title, issueId: IssueNode.optionalIdOf(input.issueId, 'issueId') });
     return { errorGroup: promoted.group, issue: promoted.issue };

@@ -3,7 +3,7 @@ import type { ProjectRule } from '../../auth/permissions.ts';
 import { builder } from '../../graphql/builder.ts';
 import type { Actor } from '../../services.ts';
 import { authorizedProjectScope } from '../workspaces/project-scope.ts';
-import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { countIssues, findIssue, mayUpdateIssue, projectIssues, updateIssue } from './service.ts';
@@ -86,7 +86,7 @@ defineMutation('updateIssue', {
     status: t.field({ type: IssueStatusEnum, required: false }),
   }),
   payload: { issue: { type: IssueType, description: 'The issue as it is after the change.' } },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: WRITE_ERRORS,
   resolve: async ({ id, title, description, status }, ctx) => ({
     issue: await updateIssue(ctx, IssueNode.idOf(id, 'id'), { title: title ?? undefined, description: description ?? undefined, status: status ?? undefined }),
   }),

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { builder, type GraphQLContext } from '../../graphql/builder.ts';
-import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { MODULE_WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { guardedStream } from '../../graphql/live.ts';
 import { defineNodeKind, encodeGlobalId, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
@@ -106,7 +106,7 @@ defineMutation('submitReport', {
     files: t.field({ type: ['File'], required: false, description: 'Up to 5 images (jpg, png, gif, webp, bmp, tiff), 3 MB each.' }),
   }),
   payload: reportFields,
-  errors: PROJECT_WRITE_ERRORS,
+  errors: MODULE_WRITE_ERRORS,
   resolve: async (input, ctx) => ({
     report: await submitReport(ctx, ProjectNode.refOf(input.project), { title: input.title, description: input.description, authorName: input.authorName }, await incomingFiles(ctx, input.files)),
   }),
@@ -123,7 +123,7 @@ defineMutation('promoteReports', {
     issue: { type: IssueType, description: 'The issue they went into.' },
     reports: { type: [ReportType], description: 'The promoted reports, as they are now.' },
   },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: MODULE_WRITE_ERRORS,
   resolve: (input, ctx) =>
     promoteReports(ctx, ProjectNode.refOf(input.project), {
       reportIds: input.reportIds.map((id) => ReportNode.idOf(id, 'reportIds')),
@@ -140,7 +140,7 @@ for (const [name, change, description] of QUEUE_VERBS) {
     description,
     input: (t) => ({ id: reportId(t) }),
     payload: reportFields,
-    errors: PROJECT_WRITE_ERRORS,
+    errors: MODULE_WRITE_ERRORS,
     resolve: async (input, ctx) => {
       const report = await reportToChange(ctx, input.id);
       return { report: await change(ctx, report.projectId, report.id) };
@@ -151,7 +151,7 @@ defineMutation('reorderReports', {
   description: 'The listed reports take the positions they occupy between them, in this order.',
   input: (t) => ({ project: t.id({ description: 'The project’s global id, numeric id or slug.' }), reportIds: t.idList({ description: 'Reports of that project, in their new order.' }) }),
   payload: { reports: { type: [ReportType], description: 'The listed reports in their new order.' } },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: MODULE_WRITE_ERRORS,
   resolve: async (input, ctx) => ({
     reports: await reorderReports(ctx, ProjectNode.refOf(input.project), { reportIds: input.reportIds.map((id) => ReportNode.idOf(id, 'reportIds')) }),
   }),
@@ -160,7 +160,7 @@ defineMutation('deleteReport', {
   description: 'Delete a report and its attachments.',
   input: (t) => ({ id: reportId(t) }),
   payload: { deletedReportId: { type: 'ID', description: 'The global id the report had.' } },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: MODULE_WRITE_ERRORS,
   resolve: async (input, ctx) => {
     const report = await reportToChange(ctx, input.id);
     await deleteReport(ctx, report.projectId, report.id);

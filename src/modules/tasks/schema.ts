@@ -1,7 +1,7 @@
 // Tasks on the board: a project's tasks (by status, reported or not), a task with its reports,
 // reporting a task, registering one, and promoting a report into an issue.
 import { builder } from '../../graphql/builder.ts';
-import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { MODULE_WRITE_ERRORS, STATEFUL_WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
@@ -101,7 +101,7 @@ defineMutation('reportTask', {
     exported: { type: 'Boolean', description: 'Forwarded to the export hook (false also when there is none).' },
     exportError: { type: 'String', description: 'Why the export failed; it will be retried.' },
   },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: MODULE_WRITE_ERRORS,
   resolve: async (input, ctx) => {
     const { task, project } = await projectOfTask(ctx, TaskNode.idOf(input.taskId, 'taskId'), 'edit');
     const outcome = await reportTask(ctx, project, task.taskId, { issues: input.issues, message: input.message });
@@ -116,7 +116,7 @@ defineMutation('upsertTask', {
     task: t.field({ type: 'JSON', description: 'The task object as the REST API takes it (snake_case).' }),
   }),
   payload: { task: { type: TaskType, description: 'The task as it is after the change.' } },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: MODULE_WRITE_ERRORS,
   resolve: async (input, ctx) => {
     const named = await visibleProjectNamed(ctx, { project: ProjectNode.refOf(input.project) });
     const project = await taskProject(ctx, named.workspaceId, named.publicId, 'edit');
@@ -134,7 +134,7 @@ defineMutation('promoteTaskReport', {
     taskReport: { type: TaskReportType, description: 'The report, promoted.' },
     issue: { type: IssueType, description: 'The issue it went into.' },
   },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: STATEFUL_WRITE_ERRORS,
   resolve: async (input, ctx) => {
     const promoted = await promoteTaskReport(ctx, intDatabaseId(String(input.id)) ?? -1, { issueId: IssueNode.optionalIdOf(input.issueId, 'issueId'), title: input.title });
     return { taskReport: promoted.report, issue: promoted.issue };

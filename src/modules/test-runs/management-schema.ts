@@ -2,7 +2,7 @@
 // and defects — the same domain calls as the Kaizen REST routes (plan-routes.ts, rest.ts), so a
 // rule (revisions, immutability once closed, known cases) holds once for both.
 import { builder } from '../../graphql/builder.ts';
-import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { MODULE_WRITE_ERRORS, STATEFUL_WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, NodeInterface, prefixedDatabaseId } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
@@ -219,14 +219,14 @@ defineMutation('createTestPlan', {
     cases: t.stringList({ description: 'Stable ids of tests of the project (run or imported).' }),
   }),
   payload: planFields,
-  errors: PROJECT_WRITE_ERRORS,
+  errors: MODULE_WRITE_ERRORS,
   resolve: async (input, ctx) => ({ testPlan: await createPlan(ctx, ProjectNode.refOf(input.project), { name: input.name, cases: input.cases }) }),
 });
 defineMutation('updateTestPlan', {
   description: 'Edit a plan: a new revision; running executions keep theirs. CONFLICT when another edit came first.',
   input: (t) => ({ id: t.id({ description: 'Global id or pln_… id.' }), name: t.string({ required: false }), cases: t.stringList({ required: false }) }),
   payload: planFields,
-  errors: PROJECT_WRITE_ERRORS,
+  errors: STATEFUL_WRITE_ERRORS,
   resolve: async ({ id, ...change }, ctx) => ({ testPlan: await updatePlan(ctx, PlanNode.idOf(id, 'id'), given(change)) }),
 });
 defineMutation('startTestExecution', {
@@ -237,7 +237,7 @@ defineMutation('startTestExecution', {
     autoFill: t.boolean({ defaultValue: true, description: 'Let finalized runs fill in verdicts.' }),
   }),
   payload: executionFields,
-  errors: PROJECT_WRITE_ERRORS,
+  errors: MODULE_WRITE_ERRORS,
   resolve: async (input, ctx) => ({
     testExecution: (await startExecution(ctx, PlanNode.idOf(input.planId, 'planId'), { mode: input.mode ?? 'manual', autoFill: input.autoFill ?? true })).execution,
   }),
@@ -252,7 +252,7 @@ defineMutation('setExecutionVerdict', {
     attachmentIds: t.stringList({ required: false }),
   }),
   payload: executionFields,
-  errors: PROJECT_WRITE_ERRORS,
+  errors: STATEFUL_WRITE_ERRORS,
   resolve: async ({ executionId, caseId, ...verdict }, ctx) => ({
     testExecution: (await setVerdict(ctx, ExecutionNode.idOf(executionId, 'executionId'), caseId, given(verdict))).execution,
   }),
@@ -261,7 +261,7 @@ defineMutation('closeTestExecution', {
   description: 'Close an execution: its verdicts are final. CONFLICT when already closed.',
   input: (t) => ({ id: t.id({ description: 'Global id or exe_… id.' }) }),
   payload: executionFields,
-  errors: PROJECT_WRITE_ERRORS,
+  errors: STATEFUL_WRITE_ERRORS,
   resolve: async (input, ctx) => ({ testExecution: (await closeExecution(ctx, ExecutionNode.idOf(input.id, 'id'))).execution }),
 });
 defineMutation('linkDefect', {
@@ -273,14 +273,14 @@ defineMutation('linkDefect', {
     cases: t.stringList({ description: 'Stable ids of the failing tests.' }),
   }),
   payload: defectFields,
-  errors: PROJECT_WRITE_ERRORS,
+  errors: MODULE_WRITE_ERRORS,
   resolve: async ({ project, ...link }, ctx) => ({ defect: (await linkDefect(ctx, ProjectNode.refOf(project), given(link))).defect }),
 });
 defineMutation('setDefectStatus', {
   description: 'Close a defect (its tracker resolved it) or reopen it; a later failure of a linked test reopens it anyway.',
   input: (t) => ({ id: t.id({ description: 'Global id or dft_… id.' }), status: t.field({ type: DefectStatusEnum }) }),
   payload: defectFields,
-  errors: PROJECT_WRITE_ERRORS,
+  errors: MODULE_WRITE_ERRORS,
   resolve: async (input, ctx) => ({ defect: await updateDefect(ctx, DefectNode.idOf(input.id, 'id'), { status: input.status }) }),
 });
 defineMutation('promoteDefect', {
@@ -295,6 +295,6 @@ defineMutation('promoteDefect', {
     issue: { type: IssueType, description: 'The issue it went into.' },
     created: { type: 'Boolean', description: 'Whether the issue is new.' },
   },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: STATEFUL_WRITE_ERRORS,
   resolve: (input, ctx) => promoteDefect(ctx, DefectNode.idOf(input.id, 'id'), given({ issueId: IssueNode.optionalIdOf(input.issueId, 'issueId'), title: input.title })),
 });

@@ -2,7 +2,7 @@
 // the job queue for administrators (what is pending, what died).
 import { builder } from '../../graphql/builder.ts';
 import { NotFound } from '../../errors.ts';
-import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { intDatabaseId } from '../../graphql/node.ts';
 import { ProjectNode } from '../workspaces/schema.ts';
@@ -118,7 +118,7 @@ defineMutation('createWebhook', {
     webhook: { type: WebhookType, description: 'The new subscription.' },
     secret: { type: 'String', description: 'Signs every delivery (X-Intake-Signature). Shown once; store it now.' },
   },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: WRITE_ERRORS,
   resolve: (input, ctx) =>
     createWebhook(ctx, ProjectNode.refOf(input.project), {
       url: input.url, events: input.events, format: input.format, environments: input.environments ?? undefined, branches: input.branches ?? undefined,
@@ -128,7 +128,7 @@ defineMutation('deleteWebhook', {
   description: 'Stop sending a project’s events to this webhook.',
   input: (t) => ({ id: t.id({ description: 'The webhook’s id.' }) }),
   payload: { deletedWebhookId: { type: 'ID', description: 'The id it had.' } },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: WRITE_ERRORS,
   resolve: async (input, ctx) => {
     await deleteWebhook(ctx, null, String(input.id));
     return { deletedWebhookId: String(input.id) };
@@ -138,7 +138,7 @@ defineMutation('redeliverWebhookDelivery', {
   description: 'Send a delivery again now, with the same event id.',
   input: (t) => ({ id: t.id({ description: 'The delivery’s id.' }) }),
   payload: { delivery: { type: DeliveryType, description: 'The delivery after this attempt.' } },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: WRITE_ERRORS,
   resolve: async (input, ctx) => {
     const id = intDatabaseId(String(input.id));
     if (id === null) throw new NotFound('Delivery');

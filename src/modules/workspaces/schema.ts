@@ -1,7 +1,7 @@
 import { canSeeProject, isAdmin, visibleProjectsWhere } from '../../auth/permissions.ts';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { builder, type GraphQLContext } from '../../graphql/builder.ts';
-import { PROJECT_WRITE_ERRORS } from '../../graphql/errors.ts';
+import { WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface, prefixedDatabaseId } from '../../graphql/node.ts';
 import { PROJECT_ABILITIES } from '../../auth/abilities.ts';
@@ -201,7 +201,7 @@ defineMutation('createProjectToken', {
     token: { type: ApiTokenType, description: 'The new token (without its secret).' },
     secret: { type: 'String', description: 'The bearer secret: shown once, never stored.' },
   },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: WRITE_ERRORS,
   resolve: async (input, ctx) => {
     const created = await createToken(ctx, {
       kind: 'PROJECT', name: input.name, project: ProjectNode.refOf(input.project), abilities: input.abilities as string[],
@@ -214,7 +214,7 @@ defineMutation('revokeToken', {
   description: 'Revoke a token: it authenticates nothing from now on. Revoking twice answers the same.',
   input: (t) => ({ id: t.id({ description: 'The token’s id.' }) }),
   payload: { token: { type: ApiTokenType, description: 'The token, revoked.' } },
-  errors: PROJECT_WRITE_ERRORS,
+  errors: WRITE_ERRORS,
   resolve: async (input, ctx) => ({ token: await revokeToken(ctx, String(input.id)) }),
 });
 
