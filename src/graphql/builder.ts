@@ -43,7 +43,6 @@ export const builder = new SchemaBuilder<{
     unauthorizedError: (_parent, ctx, _info, result) =>
       ctx.principal.kind === 'anonymous' ? new Unauthenticated() : new Forbidden(result.message),
   },
-
   prisma: {
     client: (ctx) => ctx.services.prisma,
     dmmf: getDatamodel(),

@@ -1,8 +1,8 @@
-// The error catalogue as GraphQL types: each mutation lists the ones it can return as userErrors (graphql/mutations.ts);
-// anything else thrown from a resolver keeps its catalogue code in `extensions.code`.
+// The error catalogue in GraphQL: each mutation lists the errors it can return as userErrors
+// (graphql/mutations.ts); anything else thrown from a resolver keeps its catalogue code in `extensions.code`.
 import { GraphQLError } from 'graphql';
 import {
-  Conflict, DomainError, FeatureRestricted, Forbidden, NotFound, RateLimited, ValidationFailed,
+  Conflict, DomainError, FeatureRestricted, Forbidden, NotFound, ValidationFailed,
 } from '../errors.ts';
 import { builder } from './builder.ts';
 
@@ -31,9 +31,8 @@ const USER_ERROR_CODES = new Map<UserErrorClass, { code: string; description: st
   [Forbidden, { code: 'forbidden', description: 'The caller may see the object but not do this.' }],
   [Conflict, { code: 'conflict', description: 'The object’s state does not allow it (already promoted, closed, taken).' }],
   [FeatureRestricted, { code: 'feature_restricted', description: 'The workspace does not have the module this needs.' }],
-  [RateLimited, { code: 'rate_limited', description: 'Too many attempts; try again later.' }],
 ]);
-export type UserErrorClass = typeof ValidationFailed | typeof NotFound | typeof Forbidden | typeof Conflict | typeof FeatureRestricted | typeof RateLimited;
+export type UserErrorClass = typeof ValidationFailed | typeof NotFound | typeof Forbidden | typeof Conflict | typeof FeatureRestricted;
 export const userErrorCode = (kind: UserErrorClass) => USER_ERROR_CODES.get(kind)!;
 
 /** Errors of a mutation that writes: a bad input, an object unknown to the caller, a refusal. */

@@ -1,16 +1,18 @@
 // Every mutation has one shape (GRAPHQL.md, Shopify's userErrors): `name(input: NameInput!):
 // NamePayload`, the payload naming what changed (`issue`, `reports`, …) as it is after the change,
 // and `userErrors: [NameUserError!]!`, whose `code` enum lists only the catalogue errors this
-// mutation can return (Shopify's `ProductCreateUserError`). A DomainError outside that list (and any other failure) stays a top-level error with its
-// catalogue code, so nothing is hidden; the payload is nullable so one failing mutation of a
-// document does not null the others (GitHub's mutation fields are nullable too).
+// mutation can return (Shopify's `ProductCreateUserError`). A DomainError outside that list (and
+// any other failure) stays a top-level error with its catalogue code, so nothing is hidden; the
+// payload is nullable so one failing mutation of a document does not null the others (GitHub's
+// mutation fields are nullable too).
 import type { InputFieldMap, InputShapeFromFields, SchemaTypes } from '@pothos/core';
 import { DomainError, ValidationFailed } from '../errors.ts';
 import { builder, type GraphQLContext } from './builder.ts';
 import { userErrorCode, UserErrorInterface, type UserErrorClass, type UserErrorShape } from './errors.ts';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T extends SchemaTypes> ? T : never;
-type InputFields = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>;
+/** What a mutation's `input` fields are declared with (for helpers that declare a shared field). */
+export type MutationInputFields = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>;
 type PayloadField = { type: Parameters<PothosSchemaTypes.ObjectFieldBuilder<Types, unknown>['field']>[0]['type']; description: string };
 type Outcome = { result: Record<string, unknown> | null; userErrors: UserErrorShape[] };
 
@@ -26,7 +28,7 @@ export function defineMutation<Fields extends InputFieldMap, Payload extends Rec
   name: string,
   spec: {
     description: string;
-    input: (t: InputFields) => Fields;
+    input: (t: MutationInputFields) => Fields;
     /** The payload's fields, read from what `resolve` returns under the same names. */
     payload: Payload;
     /** The catalogue errors this mutation answers as `userErrors`. */

@@ -1,7 +1,7 @@
 import { isAdmin } from '../../auth/permissions.ts';
 import { builder } from '../../graphql/builder.ts';
 import { WRITE_ERRORS } from '../../graphql/errors.ts';
-import { defineMutation } from '../../graphql/mutations.ts';
+import { defineMutation, type MutationInputFields } from '../../graphql/mutations.ts';
 import { Forbidden, ValidationFailed } from '../../errors.ts';
 import { defineNodeKind, encodeGlobalId, NodeInterface } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
@@ -113,7 +113,7 @@ const UserActivityType = builder.prismaObject('UserActivity', {
 });
 
 const bugReportFields = { bugReport: { type: BugReportType, description: 'The bug report as it is after the change.' } };
-const bugReportId = (t: Parameters<Parameters<typeof defineMutation>[1]['input']>[0]) => t.id({ description: 'The bug report’s global id (or its id).' });
+const bugReportId = (t: MutationInputFields) => t.id({ description: 'The bug report’s global id (or its id).' });
 
 defineMutation('createBugReport', {
   description: 'Administrators only: a report filed by a person (no dedup).',

@@ -13,7 +13,7 @@ import type { Actor, Services } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
-import { authorizedProjectScope, authorizedRecordProject, viewerReach } from '../workspaces/project-scope.ts';
+import { authorizedProjectScope, authorizedRecordProject, viewerMay } from '../workspaces/project-scope.ts';
 import { fingerprintErrorEvent } from './fingerprint.ts';
 
 /** Only these fields are stored; anything else in a request body is dropped unread. */
@@ -209,7 +209,7 @@ export async function findErrorGroup<Q extends Pick<PrismaTypes.ErrorGroupFindUn
 
 /** Whether the caller may triage the group (resolve, ignore, reopen, promote). */
 export const mayTriageErrorGroup = (actor: Actor, group: Pick<ErrorGroup, 'projectId'>): Promise<boolean> =>
-  viewerReach(actor, group.projectId, UPDATE_RULE, 'error-tracking').then((reach) => reach !== null);
+  viewerMay(actor, group.projectId, UPDATE_RULE, 'error-tracking');
 
 /** Moves a group to RESOLVED, IGNORED or back to UNRESOLVED. */
 export async function setErrorGroupStatus(actor: Actor, id: number, status: ErrorGroupStatus): Promise<ErrorGroup> {

@@ -1,8 +1,5 @@
-import type { Feature } from '../../auth/abilities.ts';
-import type { ProjectRule } from '../../auth/permissions.ts';
 import { builder } from '../../graphql/builder.ts';
-import type { Actor } from '../../services.ts';
-import { authorizedProjectScope } from '../workspaces/project-scope.ts';
+import { viewerMay } from '../workspaces/project-scope.ts';
 import { WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
@@ -31,12 +28,12 @@ export const IssueType = builder.prismaObject('Issue', {
     reports: t.relation('reports', {
       nullable: true,
       query: { orderBy: { order: 'asc' } },
-      authScopes: (issue, _args, ctx) => mayRead(ctx, issue.projectId, { permission: 'reports:read' }, 'reports'),
+      authScopes: (issue, _args, ctx) => viewerMay(ctx, issue.projectId, { permission: 'reports:read' }, 'reports'),
     }),
     errorGroups: t.relation('errorGroups', {
       nullable: true,
       query: { orderBy: { id: 'asc' } },
-      authScopes: (issue, _args, ctx) => mayRead(ctx, issue.projectId, { permission: 'error-groups:read' }, 'error-tracking'),
+      authScopes: (issue, _args, ctx) => viewerMay(ctx, issue.projectId, { permission: 'error-groups:read' }, 'error-tracking'),
     }),
     bugReports: t.relation('bugReports', {
       nullable: true,
@@ -46,11 +43,6 @@ export const IssueType = builder.prismaObject('Issue', {
     }),
   }),
 });
-
-/** Whether the caller may read a kind of record in the project (for fields gated per kind). */
-async function mayRead(actor: Actor, projectId: number, rule: ProjectRule, feature: Feature): Promise<boolean> {
-  return authorizedProjectScope(actor, projectId, rule, feature).then(() => true, () => false);
-}
 
 const IssueFilterInput = builder.inputType('IssueFilter', {
   fields: (t) => ({ status: t.field({ type: [IssueStatusEnum], required: false, description: 'Any of these.' }) }),

@@ -8,7 +8,7 @@ import { requireAuthenticated } from '../../auth/permissions.ts';
 import { NotFound, ValidationFailed } from '../../errors.ts';
 import { announceChanged, type Actor } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
-import { authorizedProjectScope, authorizedRecordProject, viewerReach } from '../workspaces/project-scope.ts';
+import { authorizedProjectScope, authorizedRecordProject, viewerMay } from '../workspaces/project-scope.ts';
 import { recordTriage, type TriageSubject } from '../history/service.ts';
 
 export interface NewIssue {
@@ -98,7 +98,7 @@ export async function findIssue<Q extends Pick<PrismaTypes.IssueFindUniqueArgs, 
 
 /** Whether the caller may change the issue (title, description, status). */
 export const mayUpdateIssue = (actor: Actor, issue: Pick<Issue, 'projectId'>): Promise<boolean> =>
-  viewerReach(actor, issue.projectId, { permission: 'issues:update' }).then((reach) => reach !== null);
+  viewerMay(actor, issue.projectId, { permission: 'issues:update' });
 
 /** The filter of a project's issues, once the caller may read them. */
 async function issuesWhere(actor: Actor, projectId: number, statuses?: readonly IssueStatus[]) {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { builder, type GraphQLContext } from '../../graphql/builder.ts';
 import { MODULE_WRITE_ERRORS } from '../../graphql/errors.ts';
-import { defineMutation } from '../../graphql/mutations.ts';
+import { defineMutation, type MutationInputFields } from '../../graphql/mutations.ts';
 import { guardedStream } from '../../graphql/live.ts';
 import { defineNodeKind, encodeGlobalId, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
@@ -9,7 +9,7 @@ import { Project, ProjectNode } from '../workspaces/schema.ts';
 import { attachmentUrl } from './attachments.ts';
 import { anyOf } from '../../graphql/lists.ts';
 import {
-  boardReports, countReports, reportCapabilities, QUEUE_CHANGES, type QueueChange, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, restoreReport, submitReport,
+  boardReports, countReports, mayDeleteReport, mayTriageReport, QUEUE_CHANGES, type QueueChange, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, restoreReport, submitReport,
   MAX_REPORT_FILE_BYTES, type IncomingFile, type ReportStatus,
 } from './service.ts';
 import { enumValues } from '../../graphql/enums.ts';
@@ -51,8 +51,8 @@ const ReportType = builder.prismaObject('Report', {
     project: t.field({ type: Project, description: 'Loaded once per request, whatever the page size.', resolve: (report, _args, ctx) => ctx.loaders.project.load(report.projectId).then((p) => p!) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    viewerCanUpdate: t.boolean({ description: 'Whether you may promote, dismiss, restore or reorder it.', resolve: async (report, _args, ctx) => (await reportCapabilities(ctx, report)).update }),
-    viewerCanDelete: t.boolean({ description: 'Whether you may delete it (some may delete only the reports they filed).', resolve: async (report, _args, ctx) => (await reportCapabilities(ctx, report)).delete }),
+    viewerCanUpdate: t.boolean({ description: 'Whether you may promote, dismiss, restore or reorder it.', resolve: (report, _args, ctx) => mayTriageReport(ctx, report) }),
+    viewerCanDelete: t.boolean({ description: 'Whether you may delete it (some may delete only the reports they filed).', resolve: (report, _args, ctx) => mayDeleteReport(ctx, report) }),
   }),
 });
 
@@ -92,7 +92,7 @@ const incomingFiles = async (ctx: GraphQLContext, files: readonly File[] | null 
   );
 
 const reportFields = { report: { type: ReportType, description: 'The report as it is after the change.' } };
-const reportId = (t: Parameters<Parameters<typeof defineMutation>[1]['input']>[0]) => t.id({ description: 'The report’s global id (or its numeric id).' });
+const reportId = (t: MutationInputFields) => t.id({ description: 'The report’s global id (or its numeric id).' });
 /** The report the caller may change, read once. */
 const reportToChange = (ctx: GraphQLContext, id: string | number) => findReport(ctx, ReportNode.idOf(id, 'id'));
 

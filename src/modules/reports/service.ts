@@ -15,7 +15,7 @@ import { detectFileType, IMAGE_TYPES } from '../../storage/file-type.ts';
 import { collectInput, idSchema, maxChars, parseInput } from '../../validation.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
-import { authorizedProjectScope, authorizedRecordProject, viewerReach, type ProjectScope } from '../workspaces/project-scope.ts';
+import { authorizedProjectScope, authorizedRecordProject, viewerMay, viewerReach, type ProjectScope } from '../workspaces/project-scope.ts';
 import { emitEvents } from '../webhooks/events.ts';
 
 /** Every change to a project's queue order holds this lock (per project). */
@@ -36,13 +36,13 @@ const RULES = {
 export const reportProject = (actor: Actor, projectRef: string | number, rule: keyof typeof RULES): Promise<ProjectScope & { reach: Reach }> =>
   authorizedProjectScope(actor, projectRef, RULES[rule], 'reports');
 
-/** What the caller may do to a report (the board hides what they cannot): triage it, delete it. */
-export async function reportCapabilities(actor: Actor, report: Pick<Report, 'projectId' | 'createdById'>): Promise<{ update: boolean; delete: boolean }> {
-  const [update, remove] = await Promise.all([
-    viewerReach(actor, report.projectId, RULES.update, 'reports'),
-    viewerReach(actor, report.projectId, RULES.delete, 'reports'),
-  ]);
-  return { update: update !== null, delete: remove === 'all' || (remove === 'own' && isOwnReport(actor, report)) };
+/** Whether the caller may promote, dismiss, restore or reorder the report (the board hides what they cannot). */
+export const mayTriageReport = (actor: Actor, report: Pick<Report, 'projectId'>): Promise<boolean> => viewerMay(actor, report.projectId, RULES.update, 'reports');
+
+/** Whether the caller may delete the report: anywhere in the project, or only the reports they filed. */
+export async function mayDeleteReport(actor: Actor, report: Pick<Report, 'projectId' | 'createdById'>): Promise<boolean> {
+  const reach = await viewerReach(actor, report.projectId, RULES.delete, 'reports');
+  return reach === 'all' || (reach === 'own' && isOwnReport(actor, report));
 }
 
 const isOwnReport = (actor: Actor, report: Pick<Report, 'createdById'>): boolean => actor.principal.kind === 'user' && report.createdById === actor.principal.user.id;

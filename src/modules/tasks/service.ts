@@ -16,7 +16,7 @@ import { isoDateSchema, maxChars, parseInput, parseIsoDate } from '../../validat
 import { triageActor } from '../history/service.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { emitEvents } from '../webhooks/events.ts';
-import { authorizedRecordProject, viewerReach } from '../workspaces/project-scope.ts';
+import { authorizedRecordProject, viewerMay } from '../workspaces/project-scope.ts';
 import { changeFor, RULES, TASK_STATUSES, type TaskAction, type TaskStatus } from './rules.ts';
 
 /** The queued retry of an export waits this long, so the attempt made during the request goes first. */
@@ -263,7 +263,7 @@ export async function findTask<Q extends Pick<PrismaTypes.TaskFindUniqueArgs, 'i
 
 /** Whether the caller may report problems with the task, or change it. */
 export const mayEditTask = (actor: Actor, task: Pick<Task, 'projectId'>): Promise<boolean> =>
-  viewerReach(actor, task.projectId, RULES.edit, 'task-reports').then((reach) => reach !== null);
+  viewerMay(actor, task.projectId, RULES.edit, 'task-reports');
 
 /** The project of a task, checked for `rule` (GraphQL mutations name tasks by their global id). */
 export async function projectOfTask(actor: Actor, id: number, rule: keyof typeof RULES): Promise<{ task: Task; project: TaskProject }> {

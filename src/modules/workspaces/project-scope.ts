@@ -53,6 +53,10 @@ export async function authorizedProjectScope(actor: Actor, ref: string | number,
 export const viewerReach = (actor: Actor, projectId: number, rule: ProjectRule, feature?: Feature): Promise<Reach | null> =>
   authorizedProjectScope(actor, projectId, rule, feature).then((scope) => scope.reach, () => null);
 
+/** viewerReach as a yes or no: may the caller do `rule` in the project at all. */
+export const viewerMay = (actor: Actor, projectId: number, rule: ProjectRule, feature?: Feature): Promise<boolean> =>
+  viewerReach(actor, projectId, rule, feature).then((reach) => reach !== null);
+
 /** Workspace-level authorization (see WorkspaceRule); a project token's workspace is looked up. */
 export async function authorizedWorkspace(actor: Actor, workspaceId: string | null, rule: WorkspaceRule): Promise<void> {
   const { principal, services } = actor;
