@@ -44,7 +44,8 @@ const TOKEN_INCLUDE = { user: { include: { memberships: true } }, createdBy: { i
 
 /**
  * Token lookups are cached briefly, misses too: hot ingest paths do not pay a query per request,
- * and a flood of made-up secrets does not become a flood of queries.
+ * and a flood of made-up secrets does not become a flood of queries. The entries age by the domain
+ * clock, so a test decides when they expire (a loaded machine cannot expire one mid-count).
  */
 const CACHE_TTL_MS = 5_000;
 const CACHE_MAX = 10_000;
@@ -52,12 +53,14 @@ const CACHE_MAX = 10_000;
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 export class PrincipalResolver {
-  private cache = new LRUCache<string, { row: TokenRow | null }>({ max: CACHE_MAX, ttl: CACHE_TTL_MS });
+  private cache: LRUCache<string, { row: TokenRow | null }>;
 
   constructor(
     private prisma: Prisma,
     private clock: Clock,
-  ) {}
+  ) {
+    this.cache = new LRUCache({ max: CACHE_MAX, ttl: CACHE_TTL_MS, perf: { now: () => clock.now().getTime() } });
+  }
 
   /** Missing credential → anonymous; a credential that does not verify → 401, whatever the route. */
   async resolve(secret: string | undefined): Promise<Principal> {

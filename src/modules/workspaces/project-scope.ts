@@ -1,6 +1,7 @@
 // Ingest paths look up the same few projects thousands of times a second; the scope they need
 // (id, workspace, feature flags) is cached per process for a few seconds, like principals.
-// A feature switched in this process takes effect at once; on other instances within the TTL.
+// A feature switched in this process takes effect at once; on other instances within the TTL,
+// counted by the domain clock (so tests decide when entries expire).
 import type { Feature } from '../../auth/abilities.ts';
 import { authorizeProject, authorizeWorkspace, canSeeProject, requireAuthenticated, requireFeature, type ProjectRule, type Reach, type WorkspaceRule } from '../../auth/permissions.ts';
 import { NotFound } from '../../errors.ts';
@@ -23,7 +24,7 @@ export async function projectScope(services: Services, ref: string | number): Pr
   if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) throw new NotFound('Project');
   let cache = caches.get(services);
   if (!cache) caches.set(services, (cache = new Map()));
-  const now = Date.now();
+  const now = services.clock.now().getTime();
   const hit = cache.get(id);
   if (hit && hit.expiresAt > now) return hit.scope;
   const project = await services.prisma.project.findUnique({ where: { id }, select: { id: true, workspaceId: true, workspace: { select: { features: true } } } });
