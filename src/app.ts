@@ -4,11 +4,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { Config } from './config.ts';
 import { openDatabase, type Database, type OpenOptions } from './db/client.ts';
-import { systemClock, type Clock } from './clock.ts';
-import { BlobStore } from './storage/blobs.ts';
-import { PrincipalResolver } from './auth/principal.ts';
-import { createPubSub } from 'graphql-yoga';
-import type { PubSubTopics, Services } from './services.ts';
+import type { Clock } from './clock.ts';
+import { createServices, type Services } from './services.ts';
 import { answerClientError, answerFrameworkError, familyScope, HTTP_LIMITS, registerHttpInfrastructure, requestIdFrom } from './http/plugin.ts';
 import { registerGraphQL, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES } from './graphql/yoga.ts';
 import { registerHealthRoutes } from './http/health.ts';
@@ -78,36 +75,4 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await registerModuleRoutes(app, familyScope(services));
   registerOpenApiRoutes(app);
   return app;
-}
-
-/** The shared services of one process (the server, or the CLI when no server holds the data). */
-export async function createServices(config: Config, db: Database, log: FastifyBaseLogger, clock: Clock = systemClock): Promise<Services> {
-  const onClose: Services['onClose'] = [];
-  return {
-    config,
-    db,
-    prisma: db.prisma,
-    blobs: new BlobStore(config.storageDir),
-    pubsub: await createEventPubSub(config, onClose),
-    clock,
-    principals: new PrincipalResolver(db.prisma, clock),
-    log,
-    onClose,
-    nudgeQueue: () => {},
-    requestsServed: 0,
-  };
-}
-
-/** In-process pub/sub by default; with REDIS_URL every instance sees every event. */
-async function createEventPubSub(config: Config, onClose: Services['onClose']) {
-  if (!config.redisUrl) return createPubSub<PubSubTopics>();
-  const { Redis } = await import('ioredis');
-  const { createRedisEventTarget } = await import('@graphql-yoga/redis-event-target');
-  const publishClient = new Redis(config.redisUrl);
-  const subscribeClient = new Redis(config.redisUrl);
-  onClose.push(() => {
-    publishClient.disconnect();
-    subscribeClient.disconnect();
-  });
-  return createPubSub<PubSubTopics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
 }

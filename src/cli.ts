@@ -16,7 +16,7 @@ async function runLocally(config: Config, command: Command): Promise<CommandResu
   const lock = isEmbeddedPath(config.databaseUrl) ? acquireDataDirLock(config.runtimeDir) : undefined;
   try {
     const [{ default: pino }, { openDatabase }, { createServices }, { executeCommand }] = await Promise.all([
-      import('pino'), import('./db/client.ts'), import('./app.ts'), import('./cli/commands.ts'),
+      import('pino'), import('./db/client.ts'), import('./services.ts'), import('./cli/commands.ts'),
     ]);
     const db = await openDatabase(config.databaseUrl);
     try {

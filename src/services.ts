@@ -1,10 +1,12 @@
 // What domain services share: configuration, database, blob store, pub/sub, clock, logger.
-// Built once per process (or per test app) by buildApp; passed to every service call.
+// Built once per process (or per test app) by buildApp, or by the CLI, which must not load the
+// HTTP and GraphQL layers to run one command (graphql-yoga alone takes ~0.6 s to import; its
+// pub/sub is the small package it re-exports); passed to every service call.
 import type { FastifyBaseLogger } from 'fastify';
-import { createPubSub } from 'graphql-yoga';
+import { createPubSub } from '@graphql-yoga/subscription';
 import type { Config } from './config.ts';
 import type { Database, Prisma } from './db/client.ts';
-import type { Clock } from './clock.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { BlobStore } from './storage/blobs.ts';
 import { PrincipalResolver, type Principal } from './auth/principal.ts';
 import type { QueueChange } from './modules/reports/service.ts';
@@ -54,4 +56,36 @@ export interface Services {
 export interface Actor {
   services: Services;
   principal: Principal;
+}
+
+/** The shared services of one process (the server, or the CLI when no server holds the data). */
+export async function createServices(config: Config, db: Database, log: FastifyBaseLogger, clock: Clock = systemClock): Promise<Services> {
+  const onClose: Services['onClose'] = [];
+  return {
+    config,
+    db,
+    prisma: db.prisma,
+    blobs: new BlobStore(config.storageDir),
+    pubsub: await createEventPubSub(config, onClose),
+    clock,
+    principals: new PrincipalResolver(db.prisma, clock),
+    log,
+    onClose,
+    nudgeQueue: () => {},
+    requestsServed: 0,
+  };
+}
+
+/** In-process pub/sub by default; with REDIS_URL every instance sees every event. */
+async function createEventPubSub(config: Config, onClose: Services['onClose']) {
+  if (!config.redisUrl) return createPubSub<PubSubTopics>();
+  const { Redis } = await import('ioredis');
+  const { createRedisEventTarget } = await import('@graphql-yoga/redis-event-target');
+  const publishClient = new Redis(config.redisUrl);
+  const subscribeClient = new Redis(config.redisUrl);
+  onClose.push(() => {
+    publishClient.disconnect();
+    subscribeClient.disconnect();
+  });
+  return createPubSub<PubSubTopics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
 }

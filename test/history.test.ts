@@ -9,7 +9,7 @@ let seed: Awaited<ReturnType<typeof seedWorkspace>>;
 let ingest: string;
 
 beforeAll(async () => {
-  t = await createTestApp({ graphqlCacheTtlMs: 0 }, { countStatements: true });
+  t = await createTestApp({ graphqlCacheTtlMs: 0 });
   seed = await seedWorkspace(t.operator);
   ingest = (await projectToken(t.operator, seed.project.id, ['report:create', 'error-events:write'])).secret;
 });

@@ -12,7 +12,7 @@ let seed: Awaited<ReturnType<typeof seedWorkspace>>;
 let token: string;
 
 beforeAll(async () => {
-  t = await createTestApp({}, { countStatements: true });
+  t = await createTestApp({});
   seed = await seedWorkspace(t.operator);
   token = (await projectToken(t.operator, seed.project.id, ['report:create'])).secret;
 });

@@ -10,7 +10,7 @@ import { caseId, kenshoRun, pushAcrossInstances, screenshotBytes, sha256 } from 
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await createTestApp({ graphqlCacheTtlMs: 0 }, { countStatements: true });
+  t = await createTestApp({ graphqlCacheTtlMs: 0 });
 });
 afterAll(() => t.close());
 
