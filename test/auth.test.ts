@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../src/auth/tokens.ts';
-import { createTestApp, graphql, successData, type TestApp } from './helpers.ts';
+import { createSecondInstance, createTestApp, graphql, successData, type TestApp } from './helpers.ts';
 import { projectToken, seedWorkspace } from './fixtures.ts';
 import { graphql as gql } from './gql/index.ts';
 
@@ -69,11 +69,26 @@ describe('tokens and principals', () => {
   it('rejects an expired token with 401', async () => {
     const { secret } = await projectToken(t.operator, seed.project.id, ['report:create'], { expiresAt: new Date(t.clock.now().getTime() + 60_000) });
     expect((await graphql(t.app, '{ __typename }', {}, secret)).status).toBe(200);
-    t.clock.advance(61_000);
-    t.app.services.principals.forget();
+    t.clock.advance(61_000); // past the expiry, and past the principal cache's lifetime
     const after = await graphql(t.app, '{ __typename }', {}, secret);
     expect(after.status).toBe(401);
     expect(after.errors?.[0]?.message).toMatch(/expired/);
+  });
+
+  it('lets another instance serve a revoked token only until its principal cache expires (5 s by the clock)', async () => {
+    const other = await createSecondInstance(t);
+    try {
+      const { token, secret } = await projectToken(t.operator, seed.project.id, ['report:create']);
+      expect((await graphql(other, '{ __typename }', {}, secret)).status).toBe(200);
+      successData((await graphql(t.app, REVOKE_TOKEN, { id: token.id }, seed.adminToken)).data.revokeToken);
+      expect((await graphql(t.app, '{ __typename }', {}, secret)).status).toBe(401); // the revoking instance forgets at once
+      t.clock.advance(4_900);
+      expect((await graphql(other, '{ __typename }', {}, secret)).status).toBe(200);
+      t.clock.advance(200);
+      expect((await graphql(other, '{ __typename }', {}, secret)).status).toBe(401);
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses project tokens where their abilities do not reach', async () => {

@@ -59,7 +59,8 @@ export class PrincipalResolver {
     private prisma: Prisma,
     private clock: Clock,
   ) {
-    this.cache = new LRUCache({ max: CACHE_MAX, ttl: CACHE_TTL_MS, perf: { now: () => clock.now().getTime() } });
+    // ttlResolution 0: lru-cache would otherwise reuse one reading of the clock until a timer clears it.
+    this.cache = new LRUCache({ max: CACHE_MAX, ttl: CACHE_TTL_MS, ttlResolution: 0, perf: { now: () => clock.now().getTime() } });
   }
 
   /** Missing credential → anonymous; a credential that does not verify → 401, whatever the route. */
