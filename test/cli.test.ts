@@ -195,13 +195,11 @@ describe('intake CLI while the server holds the embedded database', () => {
     expect(second.stderr).toMatch(/in use by process \d+/);
   });
 
-  it('answers a command through the socket in under a second (compiled CLI)', async () => {
-    const started = performance.now();
+  // How fast (< 1 s) is measured by bench/cli-command.ts, not timed here.
+  it('answers a command through the socket while the server holds the directory', async () => {
     const listed = await intake('token', 'list', '--json');
-    const elapsed = performance.now() - started;
     expect(listed.code).toBe(0);
     expect(listed.json.tokens.length).toBeGreaterThan(0);
-    expect(elapsed).toBeLessThan(1_000);
   });
 
   it('shuts down cleanly on SIGTERM, releasing the directory for the CLI', async () => {
