@@ -20,5 +20,7 @@ export default defineConfig({
     // Vitest's default is one worker per core minus one: a single worker on a 2-core machine, idle
     // while a test waits on a spawned server or a socket. Three keep both cores busy.
     maxWorkers: 3,
+    // As `npm start`: the embedded database's WebAssembly is not optimised (README, "Footprint").
+    execArgv: ['--liftoff-only'],
   },
 });
