@@ -60,7 +60,9 @@ export interface Actor {
 
 /** The shared services of one process (the server, or the CLI when no server holds the data). */
 export async function createServices(config: Config, db: Database, log: FastifyBaseLogger, clock: Clock = systemClock): Promise<Services> {
-  const onClose: Services['onClose'] = [];
+  const principals = new PrincipalResolver(db.prisma, clock);
+  // Last to run (onClose runs in reverse): the token bookkeeping of the final requests lands before the database closes.
+  const onClose: Services['onClose'] = [() => principals.settled()];
   return {
     config,
     db,
@@ -68,7 +70,7 @@ export async function createServices(config: Config, db: Database, log: FastifyB
     blobs: new BlobStore(config.storageDir),
     pubsub: await createEventPubSub(config, onClose),
     clock,
-    principals: new PrincipalResolver(db.prisma, clock),
+    principals,
     log,
     onClose,
     nudgeQueue: () => {},

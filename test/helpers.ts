@@ -90,6 +90,11 @@ export interface TestApp {
   db: Database;
   /** The local operator, for seeding through the domain services. */
   operator: Actor;
+  /**
+   * The statements run so far, once the background lastUsedAt writes of earlier requests have
+   * landed (one landing inside a counted window would be counted against it).
+   */
+  settledStatementCount(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -106,6 +111,7 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
     clock,
     db,
     operator: { services: app.services, principal: operatorPrincipal() },
+    settledStatementCount: async () => (await app.services.principals.settled(), db.statementCount()),
     async close() {
       await app.close();
       await release();

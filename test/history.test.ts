@@ -92,7 +92,7 @@ describe('triage history', () => {
       // Warmed right before each count: the token and project caches live 5 s, which a loaded
       // machine can spend between two counts.
       await graphql(t.app, BOARD, { project: String(seed.project.id), first }, seed.adminToken);
-      const before = t.db.statementCount();
+      const before = await t.settledStatementCount();
       const result = await graphql(t.app, BOARD, { project: String(seed.project.id), first }, seed.adminToken);
       expect(result.data.project.reports.edges).toHaveLength(first);
       expect(result.data.project.reports.edges.every((e: { node: { history: unknown[] } }) => e.node.history.length > 0)).toBe(true);

@@ -261,7 +261,7 @@ describe('the GraphQL triage board', () => {
       // warm the token and project caches with another page size (an identical query would be a
       // response-cache hit, which runs no SQL at all)
       await graphql(t.app, BOARD, { project: String(board.project.id), first: first - 1 }, seed.adminToken);
-      const before = t.db.statementCount();
+      const before = await t.settledStatementCount();
       const result = await graphql(t.app, BOARD, { project: String(board.project.id), first }, seed.adminToken);
       return { statements: t.db.statementCount() - before, edges: result.data.project!.reports!.edges };
     };
@@ -357,7 +357,7 @@ describe('single-record lookups', () => {
     const id = (await postJson({ title: 'look me up', description: 'x' }, secret, own.project.id)).json().id as number;
     const lookup = (reportId: number, who: string) => graphql(t.app, `query ($id: ID!) { report(id: $id) { id databaseId title project { id } } }`, { id: reportId }, who);
     await lookup(id + 100_000, own.adminToken); // warms the token cache (an identical query would be a cache hit)
-    const before = t.db.statementCount();
+    const before = await t.settledStatementCount();
     expect((await lookup(id, own.adminToken)).data.report).toMatchObject({ id: encodeGlobalId('Report', id), databaseId: id, title: 'look me up' });
     expect(t.db.statementCount() - before).toBeLessThanOrEqual(2); // the report (project joined in); the project scope is cached
     const stranger = await lookup(id, seed.memberToken);
@@ -376,7 +376,7 @@ describe('the board response cache', () => {
     const titles = async (who: string) => (await graphql(t.app, BOARD, variables, who)).data.project?.reports?.edges.map((e) => e.node.title);
 
     expect(await titles(seed.adminToken)).toEqual(['first']);
-    const before = t.db.statementCount();
+    const before = await t.settledStatementCount();
     expect(await titles(seed.adminToken)).toEqual(['first']);
     expect(t.db.statementCount() - before).toBe(0);
 
@@ -396,7 +396,7 @@ describe('the board response cache', () => {
     const board = () => graphql(t.app, BOARD, { project: String(mine.project.id), first: 10 }, mine.adminToken);
     await board();
     await postJson({ title: 'theirs', description: 'x' }, theirSecret, theirs.project.id);
-    const before = t.db.statementCount();
+    const before = await t.settledStatementCount();
     expect((await board()).data.project?.reports?.edges.map((e) => e.node.title)).toEqual(['mine']);
     expect(t.db.statementCount() - before).toBe(0); // still served from the cache
   });

@@ -277,7 +277,7 @@ describe('reading runs', () => {
       // Warmed right before each count: the principal and project caches live 5 s, which a
       // loaded machine can spend between two counts.
       await graphql(t.app, query, { project: String(who.project.id), first }, who.adminToken);
-      const before = t.db.statementCount();
+      const before = await t.settledStatementCount();
       const result = await graphql(t.app, query, { project: String(who.project.id), first }, who.adminToken);
       expect(result.errors).toBeUndefined();
       expect(result.data.project.runs.nodes[0].cases.nodes).toHaveLength(first);

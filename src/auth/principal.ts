@@ -54,6 +54,8 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 export class PrincipalResolver {
   private cache: LRUCache<string, { row: TokenRow | null }>;
+  /** lastUsedAt writes still in flight. */
+  private writes = new Set<Promise<unknown>>();
 
   constructor(
     private prisma: Prisma,
@@ -108,7 +110,14 @@ export class PrincipalResolver {
     if (row.lastUsedAt && now.getTime() - row.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
     row.lastUsedAt = now;
     // Fire and forget: bookkeeping must never fail or slow the request it describes.
-    this.prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } }).catch(() => {});
+    const write = this.prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } }).catch(() => {});
+    this.writes.add(write);
+    void write.finally(() => this.writes.delete(write));
+  }
+
+  /** Resolves once the lastUsedAt writes started so far have landed (before closing the database). */
+  async settled(): Promise<void> {
+    await Promise.all(this.writes);
   }
 }
 
