@@ -5,7 +5,7 @@ import multipart from '@fastify/multipart';
 import type { Config } from './config.ts';
 import { openDatabase, type Database, type OpenOptions } from './db/client.ts';
 import type { Clock } from './clock.ts';
-import { createServices, type Services } from './services.ts';
+import { closeServices, createServices, type Services } from './services.ts';
 import { answerClientError, answerFrameworkError, familyScope, HTTP_LIMITS, registerHttpInfrastructure, requestIdFrom } from './http/plugin.ts';
 import { registerGraphQL, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES } from './graphql/yoga.ts';
 import { registerHealthRoutes } from './http/health.ts';
@@ -63,7 +63,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const services = await createServices(config, db, app.log, options.clock);
   app.decorate('services', services);
   app.addHook('onClose', async () => {
-    for (const close of services.onClose.reverse()) await close();
+    await closeServices(services);
     if (!options.database) await db.close();
   });
 

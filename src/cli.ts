@@ -15,7 +15,7 @@ const EXIT_USAGE = 2;
 async function runLocally(config: Config, command: Command): Promise<CommandResult> {
   const lock = isEmbeddedPath(config.databaseUrl) ? acquireDataDirLock(config.runtimeDir) : undefined;
   try {
-    const [{ default: pino }, { openDatabase }, { createServices }, { executeCommand }] = await Promise.all([
+    const [{ default: pino }, { openDatabase }, { closeServices, createServices }, { executeCommand }] = await Promise.all([
       import('pino'), import('./db/client.ts'), import('./services.ts'), import('./cli/commands.ts'),
     ]);
     const db = await openDatabase(config.databaseUrl);
@@ -25,7 +25,7 @@ async function runLocally(config: Config, command: Command): Promise<CommandResu
       try {
         return await executeCommand(services, command);
       } finally {
-        for (const close of services.onClose) await close();
+        await closeServices(services);
       }
     } finally {
       await db.close();

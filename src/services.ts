@@ -44,7 +44,7 @@ export interface Services {
   clock: Clock;
   principals: PrincipalResolver;
   log: FastifyBaseLogger;
-  /** Called on close, in reverse order (redis connections, background jobs). */
+  /** Called by closeServices, in reverse order (redis connections, background jobs). */
   onClose: Array<() => Promise<void> | void>;
   /** Tells this instance's queue worker that jobs were just committed (a no-op where none runs). */
   nudgeQueue: () => void;
@@ -61,7 +61,7 @@ export interface Actor {
 /** The shared services of one process (the server, or the CLI when no server holds the data). */
 export async function createServices(config: Config, db: Database, log: FastifyBaseLogger, clock: Clock = systemClock): Promise<Services> {
   const principals = new PrincipalResolver(db.prisma, clock);
-  // Last to run (onClose runs in reverse): the token bookkeeping of the final requests lands before the database closes.
+  // Last to run (closeServices runs them in reverse): the token bookkeeping of the final requests lands before the database closes.
   const onClose: Services['onClose'] = [() => principals.settled()];
   return {
     config,
@@ -76,6 +76,11 @@ export async function createServices(config: Config, db: Database, log: FastifyB
     nudgeQueue: () => {},
     requestsServed: 0,
   };
+}
+
+/** Runs the services' close callbacks, the last registered first. */
+export async function closeServices(services: Services): Promise<void> {
+  for (const close of [...services.onClose].reverse()) await close();
 }
 
 /** In-process pub/sub by default; with REDIS_URL every instance sees every event. */

@@ -53,8 +53,9 @@ export async function cloneTestDatabase(options: { countStatements?: boolean } =
 const idleEmbedded: Database[] = [];
 let snapshotTables: string | undefined;
 
-const publicTables = async (db: Database) =>
-  (await db.sql.rows<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)).map((row) => row.name);
+/** The tables a test fills: every table but the migrations' record. */
+const dataTables = async (db: Database) =>
+  (await db.sql.rows<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY tablename`)).map((row) => row.name);
 
 /**
  * A migrated database holding no rows, as a fresh clone would: every table but the migrations'
@@ -62,7 +63,7 @@ const publicTables = async (db: Database) =>
  * test changed the schema) is not reused.
  */
 async function emptied(db: Database): Promise<boolean> {
-  const tables = (await publicTables(db)).filter((name) => name !== '_prisma_migrations');
+  const tables = await dataTables(db);
   if (tables.join(',') !== snapshotTables) return false;
   await db.sql.exec(`TRUNCATE ${tables.map((name) => `"${name}"`).join(', ')} RESTART IDENTITY CASCADE`);
   return true;
@@ -74,13 +75,18 @@ async function borrowTestDatabase(): Promise<{ db: Database; release(): Promise<
     const { db, drop } = await cloneTestDatabase({ countStatements: true });
     return { db, release: async () => (await db.close(), await drop()) };
   }
+  const db = (await reusedEmbedded()) ?? (await cloneTestDatabase({ countStatements: true })).db;
+  snapshotTables ??= (await dataTables(db)).join(',');
+  return { db, release: async () => void idleEmbedded.push(db) };
+}
+
+/** An idle embedded database of this worker, emptied; those a test changed the schema of are closed. */
+async function reusedEmbedded(): Promise<Database | undefined> {
   for (let db = idleEmbedded.pop(); db; db = idleEmbedded.pop()) {
-    if (await emptied(db)) return { db, release: async () => void idleEmbedded.push(db) };
+    if (await emptied(db)) return db;
     await db.close();
   }
-  const { db } = await cloneTestDatabase({ countStatements: true });
-  snapshotTables ??= (await publicTables(db)).filter((name) => name !== '_prisma_migrations').join(',');
-  return { db, release: async () => void idleEmbedded.push(db) };
+  return undefined;
 }
 
 export interface TestApp {
