@@ -16,6 +16,16 @@ describe.skipIf(usingPostgres)('the embedded database thread (PGlite only)', () 
   });
   afterAll(() => t.close());
 
+  // Prisma's statements are prepared by name (client.ts), and the four connections share PGlite's
+  // one session: each connection's first Parse of a name another has prepared must still work.
+  it('lets every connection prepare the same named statement in the one shared session', async () => {
+    const lookups = await Promise.all(Array.from({ length: 24 }, (_, i) => t.db.prisma.workspace.findMany({ where: { slug: `none-${i}` }, select: { id: true } })));
+    expect(lookups.every((rows) => rows.length === 0)).toBe(true);
+    const statements = await t.db.prisma.$queryRaw<Array<{ named: number }>>`
+      SELECT count(*)::int AS named FROM pg_prepared_statements WHERE name LIKE 'intake%' AND statement LIKE 'SELECT "t0"."id" FROM "public"."Workspace" AS "t0" WHERE "t0"."slug" = $1%'`;
+    expect(statements).toEqual([{ named: 1 }]);
+  });
+
   it('keeps nothing of the results it has sent: 300,000 rows later it still answers', async () => {
     for (let round = 0; round < 1_500; round += 4) {
       const pages = await Promise.all([0, 1, 2, 3].map((i) => t.db.prisma.$queryRaw<Array<{ n: number; label: string }>>`

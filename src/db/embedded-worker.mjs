@@ -57,6 +57,49 @@ setInterval(() => {
   void runExchanges();
 }, CHECKPOINT_MS).unref();
 
+/**
+ * Named prepared statements live in the session, and the connections share it: one connection's
+ * Parse of a name another has prepared would fail ("already exists"). The client names a statement
+ * by a hash of its text (client.ts), so a name already prepared holds the same text: such a Parse is
+ * sent as a Parse of the unnamed statement (same reply, nothing clashes), and the connection's Bind
+ * then finds the shared one. A Close of a named statement closes the unnamed portal instead (same
+ * reply): another connection still uses the statement. node-postgres sends a Parse first in its
+ * exchange, so the exchange's first reply tells whether it was prepared.
+ */
+const prepared = new Set();
+const PARSE = 0x50;
+const CLOSE = 0x43;
+const PARSE_COMPLETE = 0x31;
+const CLOSE_UNNAMED_PORTAL = Buffer.from([CLOSE, 0, 0, 0, 6, 0x50, 0]);
+
+function shareStatements(bytes) {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  let name;
+  let rewritten;
+  for (let offset = 0; offset + 5 <= buffer.length; ) {
+    const type = buffer[offset];
+    const end = offset + 1 + buffer.readInt32BE(offset + 1);
+    if (type === PARSE && buffer[offset + 5] !== 0) {
+      const nameEnd = buffer.indexOf(0, offset + 5);
+      const parsed = buffer.toString('latin1', offset + 5, nameEnd);
+      if (prepared.has(parsed)) {
+        const unnamed = Buffer.concat([Buffer.from([PARSE, 0, 0, 0, 0, 0]), buffer.subarray(nameEnd + 1, end)]);
+        unnamed.writeInt32BE(unnamed.length - 1, 1);
+        (rewritten ??= []).push([offset, end, unnamed]);
+      } else if (offset === 0) name = parsed;
+    } else if (type === CLOSE && buffer[offset + 5] === 0x53 && buffer[offset + 6] !== 0) {
+      (rewritten ??= []).push([offset, end, CLOSE_UNNAMED_PORTAL]);
+    }
+    offset = end;
+  }
+  if (!rewritten) return { bytes, name };
+  const parts = [];
+  let from = 0;
+  for (const [start, end, replacement] of rewritten) parts.push(buffer.subarray(from, start), replacement), (from = end);
+  parts.push(buffer.subarray(from));
+  return { bytes: new Uint8Array(Buffer.concat(parts)), name };
+}
+
 /** Exchanges ready to run: {connection, bytes}. */
 const ready = [];
 let transactionOwner = null;
@@ -79,13 +122,16 @@ async function runExchanges() {
         debugStarted = { at: Date.now(), text: Buffer.from(bytes.subarray(0, 400)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ') };
         fs.writeFileSync(`${socketPath}.last-exchange`, `${new Date().toISOString()} ${debugStarted.text}\n`); // readable while this thread is busy
       }
+      const preparing = shareStatements(bytes);
       await db
         .runExclusive(async () => {
           try {
             let chunks = 0;
-            await db.execProtocolRawStream(bytes, {
+            await db.execProtocolRawStream(preparing.bytes, {
               onRawData: (data) => {
-                if (DEBUG && chunks++ < 200) fs.appendFileSync(`${socketPath}.last-exchange`, `  out ${data.length}: ${Buffer.from(data.subarray(0, 300)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ')}\n`);
+                if (chunks === 0 && preparing.name && data[0] === PARSE_COMPLETE) prepared.add(preparing.name);
+                if (DEBUG && chunks < 200) fs.appendFileSync(`${socketPath}.last-exchange`, `  out ${data.length}: ${Buffer.from(data.subarray(0, 300)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ')}\n`);
+                chunks++;
                 undrained.bytes += data.length;
                 connection.socket.write(data);
               },
