@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.ts';
 import { executeCommand } from '../src/cli/commands.ts';
+import { acquireDataDirLock, DataDirBusy, lockHolder, lockPath, processStartTime } from '../src/db/lock.ts';
 import { createTestApp, type TestApp } from './helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -210,13 +211,37 @@ describe('intake CLI while the server holds the embedded database', () => {
     expect(after.code).toBe(0);
   });
 
-  it('takes over a lock whose pid now belongs to another process (pid 1, or a reused pid)', async () => {
+  it('takes over a lock whose pid now belongs to another process (a reused pid)', async () => {
     // A container restart reuses pids: the lock of a crashed server names a pid that is alive
-    // again, but as another process (here pid 1, and this test's own pid with a wrong start time).
-    for (const stale of ['1', `${process.pid} 1`]) {
-      fs.writeFileSync(path.join(dir, 'intake.lock'), stale);
-      const run = await intake('workspace', 'features', 'acme', '--json');
-      expect(run.code, run.stderr).toBe(0);
+    // again, but as another process (here this test's own pid, with a wrong start time). The
+    // other cases are decided in-process below.
+    fs.writeFileSync(path.join(dir, 'intake.lock'), `${process.pid} 1`);
+    const run = await intake('workspace', 'features', 'acme', '--json');
+    expect(run.code, run.stderr).toBe(0);
+  });
+});
+
+describe('the data-directory lock (in-process)', () => {
+  it('counts as held only while its pid is alive and still the process that wrote it', () => {
+    const runtime = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-lock-'));
+    try {
+      const holdBy = (content: string) => fs.writeFileSync(lockPath(runtime), content);
+      const other = process.ppid; // alive, and not this process
+      holdBy(`${other} ${processStartTime(other)}`);
+      expect(lockHolder(runtime)).toBe(other);
+      expect(() => acquireDataDirLock(runtime)).toThrow(new DataDirBusy(other));
+      holdBy(`${other}`); // written before start times were recorded: held while the pid is node
+      expect(lockHolder(runtime)).toBe(other);
+      for (const stale of [`${other} 1`, '1', '2147483646', `${process.pid}`, 'garbage']) {
+        holdBy(stale);
+        expect(lockHolder(runtime), stale).toBeUndefined();
+      }
+      const lock = acquireDataDirLock(runtime);
+      expect(fs.readFileSync(lockPath(runtime), 'utf8')).toBe(`${process.pid} ${processStartTime(process.pid)}`);
+      lock.release();
+      expect(fs.existsSync(lockPath(runtime))).toBe(false);
+    } finally {
+      fs.rmSync(runtime, { recursive: true, force: true });
     }
   });
 });

@@ -1,8 +1,8 @@
-// Prepares one migrated database that every test file clones: a PGlite snapshot (default), or a
-// PostgreSQL template database when TEST_DATABASE_URL is set. Cloning is ~1 s (PGlite) or
-// ~0.1 s (PostgreSQL) instead of migrating per file.
+// Prepares one migrated database that every test file clones: a PGlite snapshot (default, cached
+// between runs), or a PostgreSQL template database when TEST_DATABASE_URL is set. Cloning is ~1 s
+// (PGlite) or ~0.1 s (PostgreSQL) instead of migrating per file.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/db/client.ts';
@@ -27,14 +27,36 @@ export default async function setup(project: TestProject) {
     project.provide('templateDatabaseUrl', template.toString());
     return;
   }
+  project.provide('pgliteSnapshotFile', await pgliteSnapshot());
+}
+
+/**
+ * The migrated PGlite snapshot, kept between runs under node_modules/.cache: creating it (initdb
+ * and every migration in WebAssembly) costs ~5 s of CPU, and it changes only with the migrations,
+ * the code that applies them or opens the database, and PGlite's version, which name the file.
+ */
+async function pgliteSnapshot(): Promise<string> {
+  const root = path.resolve(import.meta.dirname, '..');
+  const hash = crypto.createHash('sha256');
+  const inputs = ['src/db/migrator.ts', 'src/db/client.ts', 'src/db/embedded-worker.mjs', 'node_modules/@electric-sql/pglite/package.json'];
+  const migrations = path.join(root, 'prisma/migrations');
+  for (const entry of fs.readdirSync(migrations, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())) {
+    inputs.push(path.relative(root, path.join(entry.parentPath, entry.name)));
+  }
+  for (const input of inputs.sort()) hash.update(input).update(fs.readFileSync(path.join(root, input)));
+  const cacheDir = path.join(root, 'node_modules/.cache/intake-test');
+  const file = path.join(cacheDir, `snapshot-${hash.digest('hex').slice(0, 16)}.tar`);
+  if (fs.existsSync(file)) return file;
   const db = await openDatabase('memory://');
   await db.migrate();
-  const snapshot = await db.dumpDataDir!();
+  const snapshot = Buffer.from(await (await db.dumpDataDir!()).arrayBuffer());
   await db.close();
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'intake-test-')), 'snapshot.tar');
-  fs.writeFileSync(file, Buffer.from(await snapshot.arrayBuffer()));
-  project.provide('pgliteSnapshotFile', file);
-  return () => fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  fs.rmSync(cacheDir, { recursive: true, force: true }); // earlier snapshots
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const partial = `${file}.${process.pid}`;
+  fs.writeFileSync(partial, snapshot);
+  fs.renameSync(partial, file); // whole or absent, for a run started alongside
+  return file;
 }
 
 declare module 'vitest' {

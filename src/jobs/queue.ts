@@ -205,6 +205,7 @@ export function startQueueWorker(services: Services, kinds: JobKinds, pollMs = 1
     })();
   };
   const timer = setInterval(poll, pollMs);
+  poll(); // jobs left by a previous process run now, not a tick later
   services.onClose.push(async () => {
     closed = true;
     clearInterval(timer);
