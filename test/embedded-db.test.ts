@@ -39,21 +39,38 @@ describe.skipIf(usingPostgres)('the embedded database thread (PGlite only)', () 
 describe.skipIf(usingPostgres)('the embedded database on disk (PGlite only)', () => {
   it('writes past the WAL volume at which PostgreSQL would request a checkpoint, and checkpoints itself', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-wal-'));
-    process.env.EMBEDDED_CHECKPOINT_MS = '2000';
-    const db = await openDatabase(path.join(dir, 'pglite'));
+    const redoLsn = 'SELECT redo_lsn::text AS redo FROM pg_control_checkpoint()';
     try {
-      await db.prisma.$executeRawUnsafe('CREATE TABLE bulk (x text)');
-      await db.prisma.$executeRawUnsafe('ALTER TABLE bulk ALTER COLUMN x SET STORAGE PLAIN');
-      // ~50 MB of rows (and WAL) per statement; the spin began at ~560 MB of WAL.
-      for (let i = 0; i < 13; i++) await db.prisma.$executeRawUnsafe('INSERT INTO bulk SELECT repeat(md5(g::text), 60) FROM generate_series(1, 25000) AS g');
-      const [size] = await db.prisma.$queryRawUnsafe<Array<{ mb: number }>>(`SELECT (pg_relation_size('bulk') / 1000000)::int AS mb`);
-      expect(size!.mb).toBeGreaterThan(600);
-      const redo = async () => (await db.prisma.$queryRawUnsafe<Array<{ redo: string }>>('SELECT redo_lsn::text AS redo FROM pg_control_checkpoint()'))[0]!.redo;
-      const before = await redo();
-      await vi.waitFor(async () => expect(await redo()).not.toBe(before), { timeout: 15_000, interval: 500 });
+      // Its own checkpoints come every 5 minutes: none can come between these switches. Each ends
+      // the current 16 MB WAL segment: 48 of them (768 MB) pass the ~560 MB at which a backend
+      // would request a checkpoint (at PGlite's default max_wal_size the 32nd switch ends in a
+      // PANIC; rows filling 650 MB took ~10 s of CPU more).
+      const db = await openDatabase(path.join(dir, 'pglite'));
+      try {
+        await db.prisma.$executeRawUnsafe('CREATE TABLE wal_marks (n int)');
+        for (let i = 0; i < 48; i++) {
+          await db.prisma.$executeRawUnsafe(`INSERT INTO wal_marks VALUES (${i})`);
+          await db.prisma.$queryRawUnsafe('SELECT pg_switch_wal()::text');
+        }
+        const [written] = await db.prisma.$queryRawUnsafe<Array<{ mb: number }>>(
+          `SELECT (pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn) / 1000000)::int AS mb FROM pg_control_checkpoint()`,
+        );
+        expect(written!.mb).toBeGreaterThan(600);
+      } finally {
+        await db.close();
+      }
+      process.env.EMBEDDED_CHECKPOINT_MS = '2000';
+      const reopened = await openDatabase(path.join(dir, 'pglite'));
+      try {
+        await reopened.prisma.$executeRawUnsafe('INSERT INTO wal_marks VALUES (48)');
+        const redo = async () => (await reopened.prisma.$queryRawUnsafe<Array<{ redo: string }>>(redoLsn))[0]!.redo;
+        const before = await redo();
+        await vi.waitFor(async () => expect(await redo()).not.toBe(before), { timeout: 15_000, interval: 500 });
+      } finally {
+        delete process.env.EMBEDDED_CHECKPOINT_MS;
+        await reopened.close();
+      }
     } finally {
-      delete process.env.EMBEDDED_CHECKPOINT_MS;
-      await db.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
