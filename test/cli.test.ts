@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.ts';
 import { executeCommand } from '../src/cli/commands.ts';
 import { acquireDataDirLock, DataDirBusy, lockHolder, lockPath, processStartTime } from '../src/db/lock.ts';
-import { createTestApp, type TestApp } from './helpers.ts';
+import { createTestApp, uniqueSlug, type TestApp } from './helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 let dir: string;
@@ -50,7 +50,6 @@ function intake(...args: string[]): Promise<CliRun> {
 // directory, the lock, the socket, SIGTERM) is spawned below.
 describe('intake CLI contract (in-process)', () => {
   let t: TestApp;
-  let token: { id: string; secret: string };
   beforeAll(async () => {
     t = await createTestApp();
   });
@@ -70,20 +69,37 @@ describe('intake CLI contract (in-process)', () => {
     return { code, stdout, stderr: err.join('\n'), json };
   }
 
-  it('creates a workspace, refuses a duplicate slug with exit 1', async () => {
-    const created = await cli('workspace', 'create', '--slug', 'acme', '--name', 'Acme', '--features', 'reports,error-tracking', '--json');
+  /** A workspace (and a project in it) of the calling test's own: each test runs alone. */
+  async function seedWorkspace(features = 'reports,error-tracking') {
+    const slug = uniqueSlug('acme');
+    expect((await cli('workspace', 'create', '--slug', slug, '--name', 'Acme', '--features', features, '--json')).code).toBe(0);
+    const project = `${slug}-web`;
+    expect((await cli('project', 'create', '--workspace', slug, '--slug', project, '--name', 'Acme Web', '--json')).code).toBe(0);
+    return { slug, project };
+  }
+
+  async function projectToken(project: string) {
+    const created = await cli('token', 'create', '--name', 'CI', '--project', project, '--ability', 'report:create', '--json');
     expect(created.code).toBe(0);
-    expect(created.json.workspace).toMatchObject({ slug: 'acme', name: 'Acme', features: ['reports', 'error-tracking'] });
-    const duplicate = await cli('workspace', 'create', '--slug', 'acme', '--name', 'Again', '--json');
+    return { id: created.json.token.id as string, secret: created.json.secret as string, json: created.json };
+  }
+
+  it('creates a workspace, refuses a duplicate slug with exit 1', async () => {
+    const slug = uniqueSlug('acme');
+    const created = await cli('workspace', 'create', '--slug', slug, '--name', 'Acme', '--features', 'reports,error-tracking', '--json');
+    expect(created.code).toBe(0);
+    expect(created.json.workspace).toMatchObject({ slug, name: 'Acme', features: ['reports', 'error-tracking'] });
+    const duplicate = await cli('workspace', 'create', '--slug', slug, '--name', 'Again', '--json');
     expect(duplicate.code).toBe(1);
     expect(duplicate.json).toMatchObject({ ok: false, error: { code: 'conflict' } });
-    const plain = await cli('workspace', 'create', '--slug', 'acme', '--name', 'Again');
+    const plain = await cli('workspace', 'create', '--slug', slug, '--name', 'Again');
     expect(plain.code).toBe(1);
-    expect(plain.stderr).toMatch(/^intake: .*acme/);
+    expect(plain.stderr).toMatch(new RegExp(`^intake: .*${slug}`));
   });
 
   it('toggles workspace features', async () => {
-    const toggled = await cli('workspace', 'features', 'acme', '--enable', 'test-reports', '--disable', 'error-tracking', '--json');
+    const { slug } = await seedWorkspace();
+    const toggled = await cli('workspace', 'features', slug, '--enable', 'test-reports', '--disable', 'error-tracking', '--json');
     expect(toggled.code).toBe(0);
     expect(toggled.json.workspace.features).toEqual(['reports', 'test-reports']);
   });
@@ -93,26 +109,31 @@ describe('intake CLI contract (in-process)', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.json.error.code).toBe('not_found');
     expect(unknown.json.error.message).toMatch(/workspace/i);
-    const created = await cli('project', 'create', '--workspace', 'acme', '--slug', 'acme-web', '--name', 'Acme Web', '--json');
+    const slug = uniqueSlug('acme');
+    expect((await cli('workspace', 'create', '--slug', slug, '--name', 'Acme', '--json')).code).toBe(0);
+    const created = await cli('project', 'create', '--workspace', slug, '--slug', `${slug}-web`, '--name', 'Acme Web', '--json');
     expect(created.code).toBe(0);
-    expect(created.json.project).toMatchObject({ slug: 'acme-web', name: 'Acme Web', id: expect.any(Number), publicId: expect.stringMatching(/^prj_/) });
+    expect(created.json.project).toMatchObject({ slug: `${slug}-web`, name: 'Acme Web', id: expect.any(Number), publicId: expect.stringMatching(/^prj_/) });
   });
 
   it('creates users and project tokens, refusing unknown abilities', async () => {
-    const user = await cli('user', 'create', '--email', 'ada@example.com', '--name', 'Ada', '--admin', '--json');
-    expect(user.json.user).toMatchObject({ email: 'ada@example.com', role: 'ADMIN' });
-    const bad = await cli('token', 'create', '--name', 'CI', '--project', 'acme-web', '--ability', 'report:destroy', '--json');
+    const { project } = await seedWorkspace();
+    const email = `${uniqueSlug('ada')}@example.com`;
+    const user = await cli('user', 'create', '--email', email, '--name', 'Ada', '--admin', '--json');
+    expect(user.json.user).toMatchObject({ email, role: 'ADMIN' });
+    const bad = await cli('token', 'create', '--name', 'CI', '--project', project, '--ability', 'report:destroy', '--json');
     expect(bad.code).toBe(1);
     expect(bad.json.error.code).toBe('validation_failed');
-    const created = await cli('token', 'create', '--name', 'CI', '--project', 'acme-web', '--ability', 'report:create', '--json');
-    expect(created.code).toBe(0);
-    expect(created.json.secret).toMatch(/^intake_prj_/);
+    const created = await projectToken(project);
+    expect(created.secret).toMatch(/^intake_prj_/);
     expect(created.json.token).toMatchObject({ kind: 'PROJECT', abilities: ['report:create'] });
-    token = { id: created.json.token.id, secret: created.json.secret };
   });
 
   it('lists tokens a page at a time, never their secrets', async () => {
-    const listed = await cli('token', 'list', '--project', 'acme-web', '--json');
+    const { project } = await seedWorkspace();
+    const token = await projectToken(project);
+    await projectToken((await seedWorkspace()).project); // another project's token: not listed
+    const listed = await cli('token', 'list', '--project', project, '--json');
     expect(listed.code).toBe(0);
     expect(listed.json.tokens.map((t: { id: string }) => t.id)).toEqual([token.id]);
     expect(listed.stdout).not.toContain(token.secret);
@@ -122,6 +143,7 @@ describe('intake CLI contract (in-process)', () => {
   });
 
   it('revokes a token', async () => {
+    const token = await projectToken((await seedWorkspace()).project);
     const revoked = await cli('token', 'revoke', token.id, '--json');
     expect(revoked.code).toBe(0);
     expect(revoked.json.token.revokedAt).not.toBeNull();
@@ -148,6 +170,15 @@ describe('intake CLI as a process on an embedded database', () => {
     expect(again.json).toEqual({ ok: true, applied: [] });
     expect((await intake('workspace', 'create', '--slug', 'acme', '--name', 'Acme', '--json')).code).toBe(0);
   });
+
+  it('takes over a lock whose pid now belongs to another process (a reused pid)', async () => {
+    // A container restart reuses pids: the lock of a crashed server names a pid that is alive
+    // again, but as another process (here this test's own pid, with a wrong start time). The
+    // other cases are decided in-process below. No server runs in this block.
+    fs.writeFileSync(path.join(dir, 'intake.lock'), `${process.pid} 1`);
+    const run = await intake('migrate', '--json');
+    expect(run.code, run.stderr).toBe(0);
+  });
 });
 
 describe('intake CLI while the server holds the embedded database', () => {
@@ -171,8 +202,9 @@ describe('intake CLI while the server holds the embedded database', () => {
 
   it('sends commands to the running server, whose HTTP API sees the result at once', async () => {
     expect(fs.existsSync(path.join(dir, 'intake.lock'))).toBe(true);
+    expect((await intake('workspace', 'create', '--slug', 'held', '--name', 'Held', '--json')).code).toBe(0);
     expect((await intake('user', 'create', '--email', 'ada@example.com', '--name', 'Ada', '--admin', '--json')).code).toBe(0);
-    expect((await intake('project', 'create', '--workspace', 'acme', '--slug', 'acme-web', '--name', 'Acme Web', '--json')).code).toBe(0);
+    expect((await intake('project', 'create', '--workspace', 'held', '--slug', 'held-web', '--name', 'Held Web', '--json')).code).toBe(0);
     const created = await intake('token', 'create', '--name', 'me', '--user', 'ada@example.com', '--json');
     expect(created.code).toBe(0);
     const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
@@ -181,7 +213,7 @@ describe('intake CLI while the server holds the embedded database', () => {
       body: JSON.stringify({ query: '{ viewer { email isAdmin } }' }),
     });
     expect(await response.json()).toEqual({ data: { viewer: { email: 'ada@example.com', isAdmin: true } } });
-    const duplicate = await intake('project', 'create', '--workspace', 'acme', '--slug', 'acme-web', '--name', 'Again', '--json');
+    const duplicate = await intake('project', 'create', '--workspace', 'held', '--slug', 'held-web', '--name', 'Again', '--json');
     expect(duplicate.code).toBe(1);
     expect(duplicate.json.error.code).toBe('conflict');
   });
@@ -198,26 +230,17 @@ describe('intake CLI while the server holds the embedded database', () => {
 
   // How fast (< 1 s) is measured by bench/cli-command.ts, not timed here.
   it('answers a command through the socket while the server holds the directory', async () => {
-    const listed = await intake('token', 'list', '--json');
-    expect(listed.code).toBe(0);
-    expect(listed.json.tokens.length).toBeGreaterThan(0);
+    const created = await intake('workspace', 'create', '--slug', 'through-the-socket', '--name', 'Socket', '--json');
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.json.workspace.slug).toBe('through-the-socket');
   });
 
   it('shuts down cleanly on SIGTERM, releasing the directory for the CLI', async () => {
     server.kill('SIGTERM');
     expect(await serverExit).toBe(0);
     expect(fs.existsSync(path.join(dir, 'intake.lock'))).toBe(false);
-    const after = await intake('workspace', 'features', 'acme', '--json');
-    expect(after.code).toBe(0);
-  });
-
-  it('takes over a lock whose pid now belongs to another process (a reused pid)', async () => {
-    // A container restart reuses pids: the lock of a crashed server names a pid that is alive
-    // again, but as another process (here this test's own pid, with a wrong start time). The
-    // other cases are decided in-process below.
-    fs.writeFileSync(path.join(dir, 'intake.lock'), `${process.pid} 1`);
-    const run = await intake('workspace', 'features', 'acme', '--json');
-    expect(run.code, run.stderr).toBe(0);
+    const after = await intake('migrate', '--json'); // opens the directory itself
+    expect(after.json).toEqual({ ok: true, applied: [] });
   });
 });
 
