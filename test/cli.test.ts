@@ -6,22 +6,28 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { main } from '../src/cli.ts';
 import { executeCommand } from '../src/cli/commands.ts';
+import { openDatabase } from '../src/db/client.ts';
 import { acquireDataDirLock, DataDirBusy, lockHolder, lockPath, processStartTime } from '../src/db/lock.ts';
 import { createTestApp, uniqueSlug, type TestApp } from './helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 let dir: string;
 let env: NodeJS.ProcessEnv;
+const directories: string[] = [];
 
-beforeAll(() => {
+/** The `intake` calls that follow use a new, empty data directory (each test or block its own). */
+function useNewDataDirectory() {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-cli-'));
+  directories.push(dir);
   env = { ...process.env, DATABASE_URL: path.join(dir, 'pglite'), STORAGE_DIR: path.join(dir, 'blobs'), LOG_LEVEL: 'silent' };
   delete env.REDIS_URL;
+}
+afterAll(() => {
+  for (const directory of directories) fs.rmSync(directory, { recursive: true, force: true });
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 interface CliRun {
   code: number;
@@ -161,6 +167,8 @@ describe('intake CLI contract (in-process)', () => {
 });
 
 describe('intake CLI as a process on an embedded database', () => {
+  beforeEach(useNewDataDirectory);
+
   it('applies migrations once, then runs commands on the directory itself', async () => {
     const first = await intake('migrate', '--json');
     expect(first.code).toBe(0);
@@ -174,19 +182,25 @@ describe('intake CLI as a process on an embedded database', () => {
   it('takes over a lock whose pid now belongs to another process (a reused pid)', async () => {
     // A container restart reuses pids: the lock of a crashed server names a pid that is alive
     // again, but as another process (here this test's own pid, with a wrong start time). The
-    // other cases are decided in-process below. No server runs in this block.
+    // other cases are decided in-process below. No server runs in this block. The directory starts
+    // from the suite's migrated snapshot where there is one (initdb is the test above's).
+    const snapshot = inject('pgliteSnapshotFile');
+    if (snapshot) await (await openDatabase(env.DATABASE_URL!, { loadDataDir: new Blob([fs.readFileSync(snapshot)]) })).close();
     fs.writeFileSync(path.join(dir, 'intake.lock'), `${process.pid} 1`);
     const run = await intake('migrate', '--json');
     expect(run.code, run.stderr).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'intake.lock'))).toBe(false); // taken over, then released
   });
 });
 
-describe('intake CLI while the server holds the embedded database', () => {
+// In the server's lifecycle order (the last test stops it), never shuffled; each test also runs alone.
+describe('intake CLI while the server holds the embedded database', { shuffle: false }, () => {
   let server: ChildProcess;
   let port: number;
   let serverExit: Promise<number | null>;
 
   beforeAll(async () => {
+    useNewDataDirectory();
     port = await freePort();
     server = spawn(process.execPath, [path.join(root, 'dist/main.js')], {
       cwd: root,

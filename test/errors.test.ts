@@ -40,31 +40,42 @@ function postEvent(body: unknown, secret: string | null = ingestToken, projectId
 
 const groupsOf = (projectId = seed.project.id) => t.db.prisma.errorGroup.findMany({ where: { projectId }, orderBy: { id: 'asc' } });
 
+/** A project of the calling test's own with an ingest token, so its groups are its own: tests run alone, in any order. */
+async function ownProject() {
+  const own = await seedWorkspace(t.operator);
+  const secret = (await projectToken(t.operator, own.project.id, ['error-events:write'])).secret;
+  return { post: (body: unknown) => postEvent(body, secret, own.project.id), groups: () => groupsOf(own.project.id) };
+}
+
 describe('POST /api/projects/{projectId}/error-events', () => {
   it('accepts the documented example with 202 and an empty body, opening a group', async () => {
-    const response = await postEvent(SEED_EVENT);
+    const own = await ownProject();
+    const response = await own.post(SEED_EVENT);
     expect(response.statusCode).toBe(202);
     expect(response.body).toBe('');
-    const [group, ...rest] = await groupsOf();
+    const [group, ...rest] = await own.groups();
     expect(rest).toEqual([]);
     expect(group).toMatchObject({ environment: 'production', exceptionClass: 'RuntimeException', release: 'v1.4.2', occurrenceCount: 1, status: 'UNRESOLVED' });
     expect(group!.firstSeenAt).toEqual(group!.lastSeenAt);
   });
 
   it('folds a repeat from another server and release into the group, keeping the latest details', async () => {
-    const [before] = await groupsOf();
+    const own = await ownProject();
+    expect((await own.post(SEED_EVENT)).statusCode).toBe(202);
+    const [before] = await own.groups();
     t.clock.advance(60_000);
     const repeat = { ...SEED_EVENT, release: 'v1.4.3', message: 'Undefined array key "order_id"', stack_trace: SEED_EVENT.stack_trace.replace('/var/www/', '/home/forge/').replace('(42)', '(44)') };
-    expect((await postEvent(repeat)).statusCode).toBe(202);
-    const groups = await groupsOf();
+    expect((await own.post(repeat)).statusCode).toBe(202);
+    const groups = await own.groups();
     expect(groups).toHaveLength(1);
     expect(groups[0]).toMatchObject({ occurrenceCount: 2, release: 'v1.4.3', message: 'Undefined array key "order_id"', firstSeenAt: before!.firstSeenAt });
     expect(groups[0]!.lastSeenAt.getTime()).toBe(before!.lastSeenAt.getTime() + 60_000);
   });
 
   it('splits groups by environment', async () => {
-    expect((await postEvent({ ...SEED_EVENT, environment: 'staging' })).statusCode).toBe(202);
-    expect((await groupsOf()).map((g) => [g.environment, g.occurrenceCount])).toEqual([['production', 2], ['staging', 1]]);
+    const own = await ownProject();
+    for (const environment of ['production', 'production', 'staging']) expect((await own.post({ ...SEED_EVENT, environment })).statusCode).toBe(202);
+    expect((await own.groups()).map((g) => [g.environment, g.occurrenceCount])).toEqual([['production', 2], ['staging', 1]]);
   });
 
   it('accepts empty message and trace, but not missing ones', async () => {
@@ -229,19 +240,19 @@ const PROMOTE = gql(`
 const ERROR_GROUP = gql(`query ErrorGroup($id: ID!) { errorGroup(id: $id) { id exceptionClass regressedAt isRegression } }`);
 
 describe('GraphQL triage of error groups', () => {
-  let board: Awaited<ReturnType<typeof seedWorkspace>>;
-  let token: string;
-  const send = (body: Partial<typeof SEED_EVENT>) => postEvent({ ...SEED_EVENT, ...body }, token, board.project.id);
-
-  beforeAll(async () => {
-    board = await seedWorkspace(t.operator);
-    token = (await projectToken(t.operator, board.project.id, ['error-events:write'])).secret;
+  /** Each test's own board: PaymentDeclined once, TimeoutError three times in production and once in staging. */
+  async function seedBoard() {
+    const board = await seedWorkspace(t.operator);
+    const token = (await projectToken(t.operator, board.project.id, ['error-events:write'])).secret;
+    const send = (body: Partial<typeof SEED_EVENT>) => postEvent({ ...SEED_EVENT, ...body }, token, board.project.id);
     await send({ exception_class: 'PaymentDeclined', message: 'card declined' });
     for (let i = 0; i < 3; i++) await send({ exception_class: 'TimeoutError', message: 'upstream timed out' });
     await send({ exception_class: 'TimeoutError', environment: 'staging' });
-  });
+    return { board, send };
+  }
 
   it('lists groups with filters, search, ordering and pagination', async () => {
+    const { board } = await seedBoard();
     const list = async (variables: Record<string, unknown>) =>
       (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), ...variables }, seed.adminToken)).data.project!.errorGroups!;
     expect((await list({ orderBy: { field: 'COUNT' } })).edges.map((e) => [e.node.exceptionClass, e.node.environment, e.node.occurrenceCount])).toEqual([
@@ -262,6 +273,7 @@ describe('GraphQL triage of error groups', () => {
   });
 
   it('reopens a resolved group that occurs again, and says it regressed', async () => {
+    const { board, send } = await seedBoard();
     const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), filter: { search: 'PaymentDeclined' } }, seed.adminToken)).data.project!.errorGroups!;
     const { id, databaseId } = groups.edges[0]!.node;
     const resolved = successData((await graphql(t.app, RESOLVE, { id }, seed.adminToken)).data.resolveErrorGroup);
@@ -276,6 +288,7 @@ describe('GraphQL triage of error groups', () => {
   });
 
   it('keeps ignored groups ignored when they occur again, until reopened', async () => {
+    const { board, send } = await seedBoard();
     const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), filter: { environment: 'staging' } }, seed.adminToken)).data.project!.errorGroups!;
     const { id, databaseId } = groups.edges[0]!.node;
     expect(successData((await graphql(t.app, IGNORE, { id }, seed.adminToken)).data.ignoreErrorGroup).status).toBe('IGNORED');
@@ -285,6 +298,7 @@ describe('GraphQL triage of error groups', () => {
   });
 
   it('promotes a group into an issue once', async () => {
+    const { board } = await seedBoard();
     const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id), orderBy: { field: 'COUNT' }, first: 1 }, seed.adminToken)).data.project!.errorGroups!;
     const id = groups.edges[0]!.node.id;
     const promoted = successData((await graphql(t.app, PROMOTE, { id }, seed.adminToken)).data.promoteErrorGroup);
@@ -294,6 +308,7 @@ describe('GraphQL triage of error groups', () => {
   });
 
   it('lets members read but not triage, and hides groups of projects they cannot see', async () => {
+    const { board } = await seedBoard();
     await grant(t.operator, seed.member.email, board.project.id, ['error-groups:read']);
     const groups = (await graphql(t.app, ERROR_GROUPS, { project: String(board.project.id) }, seed.memberToken)).data.project!.errorGroups!;
     const id = groups.edges[0]!.node.id;

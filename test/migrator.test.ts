@@ -1,17 +1,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, migrateDeploy } from '../src/db/migrator.ts';
 import type { Database } from '../src/db/client.ts';
 import { cloneTestDatabase } from './helpers.ts';
 
+// Each test migrates (or breaks) a database of its own: they run alone and in any order.
 let db: Database;
 let drop: () => Promise<void>;
-beforeAll(async () => {
+beforeEach(async () => {
   ({ db, drop } = await cloneTestDatabase());
 });
-afterAll(async () => {
+afterEach(async () => {
   await db.close();
   await drop();
 });

@@ -10,12 +10,12 @@ import { caseId, kenshoRun } from './kensho-fixture.ts';
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp();
-  t.clock.set(new Date('2026-11-30T18:00:00Z'));
 });
 afterAll(() => t.close());
 
-/** A project whose inventory holds cases 0..3 (one run pushed), with a workspace token. */
+/** A project whose inventory holds cases 0..3 (one run pushed), with a workspace token; the clock reads 18:00 again. */
 async function project() {
+  t.clock.set(new Date('2026-11-30T18:00:00Z'));
   const seed = await seedWorkspace(t.operator);
   const token = (await createToken(t.operator, { kind: 'WORKSPACE', name: 'ci', workspace: seed.workspace.slug })).secret;
   const call = (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, key = token) =>

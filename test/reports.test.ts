@@ -36,12 +36,14 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 describe('POST /api/projects/{projectId}/reports', () => {
   it('creates the documented JSON report with a project token: 201, source 1, created_by null', async () => {
-    const response = await postJson({ title: 'Deployment failed', description: 'Build #1234 failed with exit code 1. See logs at https://ci.example.com/1234', author_name: 'CI Pipeline' });
+    const own = await seedWorkspace(t.operator); // its first report: order 1
+    const ownToken = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
+    const response = await postJson({ title: 'Deployment failed', description: 'Build #1234 failed with exit code 1. See logs at https://ci.example.com/1234', author_name: 'CI Pipeline' }, ownToken, own.project.id);
     expect(response.statusCode).toBe(201);
     const report = response.json();
     expect(report).toEqual({
       id: expect.any(Number), title: 'Deployment failed', description: 'Build #1234 failed with exit code 1. See logs at https://ci.example.com/1234',
-      source: 1, author_name: 'CI Pipeline', project_id: seed.project.id, created_by: null, promoted_issue_id: null, promoted_at: null,
+      source: 1, author_name: 'CI Pipeline', project_id: own.project.id, created_by: null, promoted_issue_id: null, promoted_at: null,
       dismissed_at: null, order: 1, attachments_count: 0, created_at: expect.stringMatching(TIMESTAMP), updated_at: expect.stringMatching(TIMESTAMP),
     });
   });
