@@ -35,10 +35,9 @@ async function ok(verb: string, body: unknown, secret?: string | null, status = 
 }
 
 describe('the documented curls', () => {
-  let created: { id: string };
-
-  it('create: a user:command report, 201, severity and status defaulted', async () => {
-    created = await ok('create', {
+  /** The reference's create example: each test files its own, so tests run alone and in any order. */
+  const createExample = (): Promise<{ id: string }> =>
+    ok('create', {
       title: 'Export button not working',
       description: 'When clicking Export on pages with tables, nothing happens',
       source: 'user:command',
@@ -46,6 +45,9 @@ describe('the documented curls', () => {
       spaceId: 'space_456',
       context: { pageId: 'page_789' },
     }, undefined, 201);
+
+  it('create: a user:command report, 201, severity and status defaulted', async () => {
+    const created = await createExample();
     expect(created).toEqual({ id: expect.stringMatching(/^bug_/), title: 'Export button not working', source: 'user:command', severity: 'high', status: 'open', createdAt: expect.any(String) });
     const plain = await ok('create', { title: 'Defaults', source: 'user:command' }, undefined, 201);
     expect(plain).toMatchObject({ severity: 'medium', status: 'open' });
@@ -65,6 +67,7 @@ describe('the documented curls', () => {
   });
 
   it('get: the full object with its reporter; unknown ids are 404', async () => {
+    const created = await createExample();
     const report = await ok('get', { bugReportId: created.id });
     expect(Object.keys(report).sort()).toEqual([
       'context', 'createdAt', 'description', 'errorCode', 'errorMessage', 'errorStack', 'id', 'metadata', 'occurredAt', 'occurrenceCount',
@@ -78,6 +81,7 @@ describe('the documented curls', () => {
   });
 
   it('list: filters as in the example', async () => {
+    const created = await createExample();
     const data = await ok('list', { status: 'open', severity: 'high', limit: 10 });
     expect(data.items.map((i: { id: string }) => i.id)).toContain(created.id);
     expect(data.items.every((i: { severity: string; status: string }) => i.severity === 'high' && i.status === 'open')).toBe(true);
@@ -85,6 +89,7 @@ describe('the documented curls', () => {
   });
 
   it('update: resolved stamps resolvedAt, which later changes keep', async () => {
+    const created = await createExample();
     t.clock.advance(MINUTE);
     const resolved = await ok('update', { bugReportId: created.id, status: 'resolved' });
     expect(resolved).toMatchObject({ status: 'resolved', resolvedAt: t.clock.now().toISOString() });
@@ -94,6 +99,7 @@ describe('the documented curls', () => {
   });
 
   it('delete: soft — gone from get and list, still in the table', async () => {
+    const created = await createExample();
     expect(await ok('delete', { bugReportId: created.id })).toBeNull();
     expect((await call('get', { bugReportId: created.id })).statusCode).toBe(404);
     const data = await ok('list', { limit: 100 });

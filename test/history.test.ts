@@ -15,8 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const submit = async (title: string) =>
-  (await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: bearer(ingest), payload: { title, description: 'd' } })).json().id as number;
+const submit = async (title: string, projectId = seed.project.id, token = ingest) =>
+  (await t.app.inject({ method: 'POST', url: `/api/projects/${projectId}/reports`, headers: bearer(token), payload: { title, description: 'd' } })).json().id as number;
 
 const BOARD = `query Board($project: ID!, $first: Int) {
   project(id: $project) { reports(first: $first) { edges { node { databaseId history { action from to actor { kind name } at } } } } }
@@ -24,9 +24,12 @@ const BOARD = `query Board($project: ID!, $first: Int) {
 
 describe('triage history', () => {
   it('records submission, reorder, promotion, dismissal and issue status changes with actor, from and to', async () => {
-    const [a, b, c] = [await submit('first'), await submit('second'), await submit('third')];
+    // A project of its own: its first three reports (orders 1–3), whatever ran before.
+    const own = await seedWorkspace(t.operator);
+    const ownIngest = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
+    const [a, b, c] = [await submit('first', own.project.id, ownIngest), await submit('second', own.project.id, ownIngest), await submit('third', own.project.id, ownIngest)];
     const api = (path: string, body: unknown) =>
-      t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports${path}`, headers: bearer(seed.adminToken), payload: body as object });
+      t.app.inject({ method: 'POST', url: `/api/projects/${own.project.id}/reports${path}`, headers: bearer(seed.adminToken), payload: body as object });
     expect((await api('/reorder', { report_ids: [c, a] })).statusCode).toBe(200);
     const promoted = await api('/promote', { report_ids: [a] });
     expect(promoted.statusCode).toBe(201);
@@ -35,14 +38,14 @@ describe('triage history', () => {
     const status = await graphql(t.app, `mutation { updateIssue(input: { id: ${issueId}, status: DONE }) { userErrors { code } } }`, {}, seed.adminToken);
     expect(status.errors).toBeUndefined();
 
-    const page = await graphql(t.app, BOARD, { project: String(seed.project.id), first: 10 }, seed.adminToken);
+    const page = await graphql(t.app, BOARD, { project: String(own.project.id), first: 10 }, seed.adminToken);
     const history = (id: number) => page.data.project.reports.edges.find((e: { node: { databaseId: number } }) => e.node.databaseId === id).node.history;
     expect(history(a).map((e: { action: string }) => e.action)).toEqual(['promoted', 'reordered', 'submitted']);
     expect(history(a)[0]).toMatchObject({ from: 'PENDING', to: `issue ${issueId}`, actor: { kind: 'user', name: 'Ada Admin' } });
     expect(history(a)[1]).toMatchObject({ action: 'reordered', from: '1', to: '3' });
     expect(history(a)[2]).toMatchObject({ action: 'submitted', actor: { kind: 'project-token', name: 'CI' } });
     expect(history(b)[0]).toMatchObject({ action: 'dismissed', from: 'PENDING', to: 'DISMISSED' });
-    const links = await graphql(t.app, `{ issue(id: ${issueId}) { reports { databaseId } errorGroups { databaseId } bugReports { databaseId } } }`, {}, seed.memberToken);
+    const links = await graphql(t.app, `{ issue(id: ${issueId}) { reports { databaseId } errorGroups { databaseId } bugReports { databaseId } } }`, {}, own.memberToken);
     expect(links.data.issue).toEqual({ reports: [{ databaseId: a }], errorGroups: [], bugReports: null }); // bug reports: administrators only
     expect((links.errors as Array<{ path?: string[] }> | undefined)?.map((e) => e.path?.join('.'))).toEqual(['issue.bugReports']);
     const restored = await graphql(t.app, `mutation { restoreReport(input: { id: ${b} }) { report { status } userErrors { code } } }`, {}, seed.adminToken);

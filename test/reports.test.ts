@@ -63,7 +63,9 @@ describe('POST /api/projects/{projectId}/reports', () => {
   });
 
   it('refuses a bad file type, a 3 MB + 1 file, or 6 files — and stores nothing', async () => {
-    const before = { reports: await t.db.prisma.report.count(), blobs: fs.readdirSync(t.config.storageDir, { recursive: true }).length };
+    // Files, not directories: the first upload of a run creates the store's staging directory.
+    const blobFiles = () => fs.readdirSync(t.config.storageDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
+    const before = { reports: await t.db.prisma.report.count(), blobs: blobFiles() };
     const fresh = PNG(512, 42); // new bytes: would be a new blob
     const cases: Array<[Array<[string, Buffer, string]>, string, RegExp]> = [
       [[['files[0]', fresh, 'ok.png'], ['files[1]', Buffer.from('%PDF-1.7 not an image'), 'image.png']], 'files.1', /must be a file of type/],
@@ -76,7 +78,7 @@ describe('POST /api/projects/{projectId}/reports', () => {
       expect(response.json().errors[field][0]).toMatch(message);
     }
     expect(await t.db.prisma.report.count()).toBe(before.reports);
-    expect(fs.readdirSync(t.config.storageDir, { recursive: true }).length).toBe(before.blobs);
+    expect(blobFiles()).toBe(before.blobs);
   });
 
   it('validates fields the Laravel way', async () => {
