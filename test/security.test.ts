@@ -273,13 +273,19 @@ async function subscribe(address: string, secret: string, projectId: number): Pr
 const within = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([promise.then(() => 'done' as const), new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))]);
 
+/** The app's address; it listens from the first block that needs a real connection, in whatever order blocks run. */
+async function listening(): Promise<string> {
+  if (!t.app.server.listening) await t.app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(t.app.server.address() as net.AddressInfo).port}`;
+}
+
 describe('live subscriptions outlive no revocation, and are capped per credential', () => {
   let address: string;
   const submit = (title: string) =>
     t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports`, headers: { 'content-type': 'application/json', ...bearer(reportToken) }, payload: { title, description: 'x' } });
 
   beforeAll(async () => {
-    address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    address = await listening();
   });
 
   /** Submits reports until every stream has seen a `created` event (the server sets streams up asynchronously). */
@@ -439,7 +445,7 @@ describe('HTTP limits are configured on the server', () => {
   it('has a positive request timeout (≤ 120 s) that the listening server uses', async () => {
     expect(HTTP_LIMITS.requestTimeout).toBeGreaterThan(0);
     expect(HTTP_LIMITS.requestTimeout).toBeLessThanOrEqual(120_000);
-    if (!t.app.server.listening) await t.app.listen({ host: '127.0.0.1', port: 0 });
+    await listening();
     expect(t.app.server.requestTimeout).toBe(HTTP_LIMITS.requestTimeout);
   });
 });
