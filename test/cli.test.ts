@@ -183,9 +183,8 @@ describe('intake CLI as a process on an embedded database', () => {
     // A container restart reuses pids: the lock of a crashed server names a pid that is alive
     // again, but as another process (here this test's own pid, with a wrong start time). The
     // other cases are decided in-process below. No server runs in this block. The directory starts
-    // from the suite's migrated snapshot where there is one (initdb is the test above's).
-    const snapshot = inject('pgliteSnapshotFile');
-    if (snapshot) await (await openDatabase(env.DATABASE_URL!, { loadDataDir: new Blob([fs.readFileSync(snapshot)]) })).close();
+    // from the suite's migrated snapshot (initdb is the test above's).
+    await (await openDatabase(env.DATABASE_URL!, { loadDataDir: new Blob([fs.readFileSync(inject('pgliteSnapshotFile')!)]) })).close();
     fs.writeFileSync(path.join(dir, 'intake.lock'), `${process.pid} 1`);
     const run = await intake('migrate', '--json');
     expect(run.code, run.stderr).toBe(0);

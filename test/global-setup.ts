@@ -1,5 +1,5 @@
-// Prepares one migrated database that every test file clones: a PGlite snapshot (default, cached
-// between runs), or a PostgreSQL template database when TEST_DATABASE_URL is set. Cloning is ~1 s
+// Prepares one migrated database that every test file clones: a PGlite snapshot (cached between
+// runs), and a PostgreSQL template database when TEST_DATABASE_URL is set. Cloning is ~1 s
 // (PGlite) or ~0.1 s (PostgreSQL) instead of migrating per file.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,6 +11,9 @@ import type { TestProject } from 'vitest/node';
 export const TEMPLATE_SUFFIX = '_template';
 
 export default async function setup(project: TestProject) {
+  // Tests of the embedded data directory itself (the CLI, the queue across a crash, the WAL) start
+  // directories from it on either database.
+  project.provide('pgliteSnapshotFile', await pgliteSnapshot());
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
     const template = new URL(url);
@@ -25,9 +28,7 @@ export default async function setup(project: TestProject) {
     await db.migrate();
     await db.close();
     project.provide('templateDatabaseUrl', template.toString());
-    return;
   }
-  project.provide('pgliteSnapshotFile', await pgliteSnapshot());
 }
 
 /**

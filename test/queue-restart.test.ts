@@ -52,10 +52,9 @@ const servers: ChildProcess[] = [];
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
-  // The data directory starts from the suite's migrated snapshot where there is one (~1.4 s
+  // The data directory starts from the suite's migrated snapshot (~1.4 s
   // instead of ~4.4 s of initdb; the CLI test covers a directory's first start).
-  const snapshot = inject('pgliteSnapshotFile');
-  if (snapshot) await (await openDatabase(env.DATABASE_URL!, { loadDataDir: new Blob([fs.readFileSync(snapshot)]) })).close();
+  await (await openDatabase(env.DATABASE_URL!, { loadDataDir: new Blob([fs.readFileSync(inject('pgliteSnapshotFile')!)]) })).close();
 });
 afterAll(() => {
   for (const server of servers) if (server.exitCode === null) server.kill('SIGKILL');
