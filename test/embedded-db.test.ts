@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { openDatabase } from '../src/db/client.ts';
-import { createTestApp, usingPostgres, type TestApp } from './helpers.ts';
+import { cloneTestDatabase, createTestApp, usingPostgres, type TestApp } from './helpers.ts';
 
 describe.skipIf(usingPostgres)('the embedded database thread (PGlite only)', () => {
   let t: TestApp;
@@ -16,14 +16,22 @@ describe.skipIf(usingPostgres)('the embedded database thread (PGlite only)', () 
   });
   afterAll(() => t.close());
 
-  // Prisma's statements are prepared by name (client.ts), and the four connections share PGlite's
-  // one session: each connection's first Parse of a name another has prepared must still work.
+  // Prisma's statements are prepared by name from their third use (client.ts), and the four
+  // connections share PGlite's one session: each connection's first Parse of a name another has
+  // prepared must still work. A database of its own: the names a client gives are its own, and a
+  // reused one may have given all it may.
   it('lets every connection prepare the same named statement in the one shared session', async () => {
-    const lookups = await Promise.all(Array.from({ length: 24 }, (_, i) => t.db.prisma.workspace.findMany({ where: { slug: `none-${i}` }, select: { id: true } })));
-    expect(lookups.every((rows) => rows.length === 0)).toBe(true);
-    const statements = await t.db.prisma.$queryRaw<Array<{ named: number }>>`
-      SELECT count(*)::int AS named FROM pg_prepared_statements WHERE name LIKE 'intake%' AND statement LIKE 'SELECT "t0"."id" FROM "public"."Workspace" AS "t0" WHERE "t0"."slug" = $1%'`;
-    expect(statements).toEqual([{ named: 1 }]);
+    const { db, drop } = await cloneTestDatabase();
+    try {
+      const lookups = await Promise.all(Array.from({ length: 24 }, (_, i) => db.prisma.workspace.findMany({ where: { slug: `none-${i}` }, select: { id: true } })));
+      expect(lookups.every((rows) => rows.length === 0)).toBe(true);
+      const statements = await db.prisma.$queryRaw<Array<{ named: number }>>`
+        SELECT count(*)::int AS named FROM pg_prepared_statements WHERE name LIKE 'intake%' AND statement LIKE 'SELECT "t0"."id" FROM "public"."Workspace" AS "t0" WHERE "t0"."slug" = $1%'`;
+      expect(statements).toEqual([{ named: 1 }]);
+    } finally {
+      await db.close();
+      await drop();
+    }
   });
 
   it('keeps nothing of the results it has sent: 300,000 rows later it still answers', async () => {

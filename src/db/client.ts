@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { LRUCache } from 'lru-cache';
 import { PrismaClient, type Prisma as PrismaTypes } from '../generated/prisma/client.ts';
 import { isPostgresUrl } from '../config.ts';
 import { migrateDeploy, type SqlRunner } from './migrator.ts';
@@ -67,20 +68,28 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
 /**
  * Prisma's statements are prepared once per connection and then reused by name, so PostgreSQL
  * parses and plans each only once: the board's page query took 1.7 ms a round trip unnamed, 1.2 ms
- * named (PostgreSQL, this machine). The name is a hash of the statement's text. Only the first
- * PREPARED_STATEMENTS distinct texts are named (the frequent ones come first); later ones run
- * unnamed, as before, so neither this process's nor the server's cache of them grows without bound.
+ * named (PostgreSQL, this machine). The name is a hash of the statement's text. A text is named
+ * from its third use, so one-off shapes (a batch insert of an odd size, an IN list of a new length)
+ * do not take the room, and at most PREPARED_STATEMENTS texts are named: neither this process's nor
+ * the server's cache of them grows without bound. Other statements run unnamed, as before.
  */
 const PREPARED_STATEMENTS = 256;
+const NAMED_FROM_USE = 3;
 function preparedStatementNames(): (query: { sql: string }) => string {
   const names = new Map<string, string>();
+  const uses = new LRUCache<string, number>({ max: 4 * PREPARED_STATEMENTS });
   return ({ sql }) => {
-    let name = names.get(sql);
-    if (name === undefined && names.size < PREPARED_STATEMENTS) {
-      name = `intake_${createHash('sha1').update(sql).digest('base64url')}`;
-      names.set(sql, name);
+    const named = names.get(sql);
+    if (named !== undefined || names.size >= PREPARED_STATEMENTS) return named ?? '';
+    const used = (uses.get(sql) ?? 0) + 1;
+    if (used < NAMED_FROM_USE) {
+      uses.set(sql, used);
+      return ''; // pg's unnamed statement
     }
-    return name ?? ''; // '' is pg's unnamed statement
+    uses.delete(sql);
+    const name = `intake_${createHash('sha1').update(sql).digest('base64url')}`;
+    names.set(sql, name);
+    return name;
   };
 }
 
