@@ -72,35 +72,25 @@ const CLOSE = 0x43;
 const PARSE_COMPLETE = 0x31;
 const CLOSE_UNNAMED_PORTAL = Buffer.from([CLOSE, 0, 0, 0, 6, 0x50, 0]);
 
-function shareStatements(bytes) {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+function shareStatements(messages) {
   let name;
-  let rewritten;
-  for (let offset = 0; offset + 5 <= buffer.length; ) {
-    const type = buffer[offset];
-    const end = offset + 1 + buffer.readInt32BE(offset + 1);
-    if (type === PARSE && buffer[offset + 5] !== 0) {
-      const nameEnd = buffer.indexOf(0, offset + 5);
-      const parsed = buffer.toString('latin1', offset + 5, nameEnd);
-      if (prepared.has(parsed)) {
-        const unnamed = Buffer.concat([Buffer.from([PARSE, 0, 0, 0, 0, 0]), buffer.subarray(nameEnd + 1, end)]);
-        unnamed.writeInt32BE(unnamed.length - 1, 1);
-        (rewritten ??= []).push([offset, end, unnamed]);
-      } else if (offset === 0) name = parsed;
-    } else if (type === CLOSE && buffer[offset + 5] === 0x53 && buffer[offset + 6] !== 0) {
-      (rewritten ??= []).push([offset, end, CLOSE_UNNAMED_PORTAL]);
+  const sent = messages.map((message, index) => {
+    if (message[0] === CLOSE && message[5] === 0x53 && message[6] !== 0) return CLOSE_UNNAMED_PORTAL;
+    if (message[0] !== PARSE || message[5] === 0) return message;
+    const nameEnd = message.indexOf(0, 5);
+    const parsed = message.toString('latin1', 5, nameEnd);
+    if (!prepared.has(parsed)) {
+      if (index === 0) name = parsed;
+      return message;
     }
-    offset = end;
-  }
-  if (!rewritten) return { bytes, name };
-  const parts = [];
-  let from = 0;
-  for (const [start, end, replacement] of rewritten) parts.push(buffer.subarray(from, start), replacement), (from = end);
-  parts.push(buffer.subarray(from));
-  return { bytes: new Uint8Array(Buffer.concat(parts)), name };
+    const unnamed = Buffer.concat([Buffer.from([PARSE, 0, 0, 0, 0, 0]), message.subarray(nameEnd + 1)]);
+    unnamed.writeInt32BE(unnamed.length - 1, 1);
+    return unnamed;
+  });
+  return { bytes: new Uint8Array(Buffer.concat(sent)), name };
 }
 
-/** Exchanges ready to run: {connection, bytes}. */
+/** Exchanges ready to run: {connection, messages}, each message a Buffer. */
 const ready = [];
 let transactionOwner = null;
 let running = false;
@@ -117,19 +107,19 @@ async function runExchanges() {
       }
       const index = transactionOwner ? ready.findIndex((e) => e.connection === transactionOwner) : 0;
       if (index < 0 || ready.length === 0) break; // the transaction's owner has not sent its next exchange yet
-      const [{ connection, bytes }] = ready.splice(index, 1);
+      const [{ connection, messages }] = ready.splice(index, 1);
+      const exchange = shareStatements(messages);
       if (DEBUG) {
-        debugStarted = { at: Date.now(), text: Buffer.from(bytes.subarray(0, 400)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ') };
+        debugStarted = { at: Date.now(), text: Buffer.from(exchange.bytes.subarray(0, 400)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ') };
         fs.writeFileSync(`${socketPath}.last-exchange`, `${new Date().toISOString()} ${debugStarted.text}\n`); // readable while this thread is busy
       }
-      const preparing = shareStatements(bytes);
       await db
         .runExclusive(async () => {
           try {
             let chunks = 0;
-            await db.execProtocolRawStream(preparing.bytes, {
+            await db.execProtocolRawStream(exchange.bytes, {
               onRawData: (data) => {
-                if (chunks === 0 && preparing.name && data[0] === PARSE_COMPLETE) prepared.add(preparing.name);
+                if (chunks === 0 && exchange.name && data[0] === PARSE_COMPLETE) prepared.add(exchange.name);
                 if (DEBUG && chunks < 200) fs.appendFileSync(`${socketPath}.last-exchange`, `  out ${data.length}: ${Buffer.from(data.subarray(0, 300)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ')}\n`);
                 chunks++;
                 undrained.bytes += data.length;
@@ -169,7 +159,7 @@ function serve(socket) {
         else if (code === CANCEL_REQUEST) socket.destroy();
         else {
           connection.started = true;
-          ready.push({ connection, bytes: new Uint8Array(message) });
+          ready.push({ connection, messages: [message] });
         }
         continue;
       }
@@ -184,7 +174,7 @@ function serve(socket) {
       connection.pending.push(connection.buffered.subarray(offset, offset + length));
       offset += length;
       if (EXCHANGE_END.has(type)) {
-        ready.push({ connection, bytes: new Uint8Array(Buffer.concat(connection.pending)) });
+        ready.push({ connection, messages: connection.pending });
         connection.pending = [];
       }
     }
