@@ -6,12 +6,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.ts';
 import { executeCommand } from '../src/cli/commands.ts';
-import { openDatabase } from '../src/db/client.ts';
 import { acquireDataDirLock, DataDirBusy, lockHolder, lockPath, processStartTime } from '../src/db/lock.ts';
-import { createTestApp, uniqueSlug, type TestApp } from './helpers.ts';
+import { createTestApp, migratedDataDirectory, uniqueSlug, type TestApp } from './helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 let dir: string;
@@ -76,7 +75,7 @@ describe('intake CLI contract (in-process)', () => {
   }
 
   /** A workspace (and a project in it) of the calling test's own: each test runs alone. */
-  async function seedWorkspace(features = 'reports,error-tracking') {
+  async function workspaceWithProject(features = 'reports,error-tracking') {
     const slug = uniqueSlug('acme');
     expect((await cli('workspace', 'create', '--slug', slug, '--name', 'Acme', '--features', features, '--json')).code).toBe(0);
     const project = `${slug}-web`;
@@ -84,7 +83,7 @@ describe('intake CLI contract (in-process)', () => {
     return { slug, project };
   }
 
-  async function projectToken(project: string) {
+  async function createProjectToken(project: string) {
     const created = await cli('token', 'create', '--name', 'CI', '--project', project, '--ability', 'report:create', '--json');
     expect(created.code).toBe(0);
     return { id: created.json.token.id as string, secret: created.json.secret as string, json: created.json };
@@ -104,7 +103,7 @@ describe('intake CLI contract (in-process)', () => {
   });
 
   it('toggles workspace features', async () => {
-    const { slug } = await seedWorkspace();
+    const { slug } = await workspaceWithProject();
     const toggled = await cli('workspace', 'features', slug, '--enable', 'test-reports', '--disable', 'error-tracking', '--json');
     expect(toggled.code).toBe(0);
     expect(toggled.json.workspace.features).toEqual(['reports', 'test-reports']);
@@ -123,22 +122,22 @@ describe('intake CLI contract (in-process)', () => {
   });
 
   it('creates users and project tokens, refusing unknown abilities', async () => {
-    const { project } = await seedWorkspace();
+    const { project } = await workspaceWithProject();
     const email = `${uniqueSlug('ada')}@example.com`;
     const user = await cli('user', 'create', '--email', email, '--name', 'Ada', '--admin', '--json');
     expect(user.json.user).toMatchObject({ email, role: 'ADMIN' });
     const bad = await cli('token', 'create', '--name', 'CI', '--project', project, '--ability', 'report:destroy', '--json');
     expect(bad.code).toBe(1);
     expect(bad.json.error.code).toBe('validation_failed');
-    const created = await projectToken(project);
+    const created = await createProjectToken(project);
     expect(created.secret).toMatch(/^intake_prj_/);
     expect(created.json.token).toMatchObject({ kind: 'PROJECT', abilities: ['report:create'] });
   });
 
   it('lists tokens a page at a time, never their secrets', async () => {
-    const { project } = await seedWorkspace();
-    const token = await projectToken(project);
-    await projectToken((await seedWorkspace()).project); // another project's token: not listed
+    const { project } = await workspaceWithProject();
+    const token = await createProjectToken(project);
+    await createProjectToken((await workspaceWithProject()).project); // another project's token: not listed
     const listed = await cli('token', 'list', '--project', project, '--json');
     expect(listed.code).toBe(0);
     expect(listed.json.tokens.map((t: { id: string }) => t.id)).toEqual([token.id]);
@@ -149,7 +148,7 @@ describe('intake CLI contract (in-process)', () => {
   });
 
   it('revokes a token', async () => {
-    const token = await projectToken((await seedWorkspace()).project);
+    const token = await createProjectToken((await workspaceWithProject()).project);
     const revoked = await cli('token', 'revoke', token.id, '--json');
     expect(revoked.code).toBe(0);
     expect(revoked.json.token.revokedAt).not.toBeNull();
@@ -182,9 +181,8 @@ describe('intake CLI as a process on an embedded database', () => {
   it('takes over a lock whose pid now belongs to another process (a reused pid)', async () => {
     // A container restart reuses pids: the lock of a crashed server names a pid that is alive
     // again, but as another process (here this test's own pid, with a wrong start time). The
-    // other cases are decided in-process below. No server runs in this block. The directory starts
-    // from the suite's migrated snapshot (initdb is the test above's).
-    await (await openDatabase(env.DATABASE_URL!, { loadDataDir: new Blob([fs.readFileSync(inject('pgliteSnapshotFile')!)]) })).close();
+    // other cases are decided in-process below. No server runs in this block.
+    await migratedDataDirectory(env.DATABASE_URL!);
     fs.writeFileSync(path.join(dir, 'intake.lock'), `${process.pid} 1`);
     const run = await intake('migrate', '--json');
     expect(run.code, run.stderr).toBe(0);

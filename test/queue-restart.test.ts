@@ -7,8 +7,8 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openDatabase } from '../src/db/client.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratedDataDirectory } from './helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-queue-'));
@@ -52,9 +52,7 @@ const servers: ChildProcess[] = [];
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
-  // The data directory starts from the suite's migrated snapshot (~1.4 s
-  // instead of ~4.4 s of initdb; the CLI test covers a directory's first start).
-  await (await openDatabase(env.DATABASE_URL!, { loadDataDir: new Blob([fs.readFileSync(inject('pgliteSnapshotFile')!)]) })).close();
+  await migratedDataDirectory(env.DATABASE_URL!);
 });
 afterAll(() => {
   for (const server of servers) if (server.exitCode === null) server.kill('SIGKILL');
