@@ -52,7 +52,7 @@ const servers: ChildProcess[] = [];
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
-  await migratedDataDirectory(env.DATABASE_URL!);
+  migratedDataDirectory(env.DATABASE_URL!);
 });
 afterAll(() => {
   for (const server of servers) if (server.exitCode === null) server.kill('SIGKILL');
