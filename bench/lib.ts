@@ -8,6 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { npmStartNodeFlags } from '../test/npm-start.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -56,8 +57,7 @@ async function prepareDataDir(): Promise<string> {
  */
 export function productionNodeFlags(): string[] {
   if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
-  const start: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
-  return start.replace(/^.*?\bnode\s+/, '').replace(/\s*dist\/main\.js.*$/, '').split(/\s+/).filter(Boolean);
+  return npmStartNodeFlags();
 }
 
 // A benchmark that fails must not leave its servers running (and itself waiting on them).

@@ -1,10 +1,12 @@
 // `npm run build`: compiles src/ to dist/ from scratch (no leftovers of deleted sources) and stamps
 // it. `--if-stale` (the test command's first step) compiles only when a file under src/ or prisma/
 // changed since the stamp: the tests spawn the compiled CLI and server, and a full compile costs
-// ~13 s where checking costs milliseconds.
+// ~13 s where checking costs milliseconds. It ends with the embedded seed (writeEmbeddedSeed).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
 
 const root = path.resolve(import.meta.dirname, '..');
 const stamp = path.join(root, 'dist', '.built');
@@ -24,4 +26,20 @@ if (process.argv.includes('--if-stale') && fs.existsSync(stamp)) {
 }
 fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+await writeEmbeddedSeed();
 fs.writeFileSync(stamp, '');
+
+/**
+ * dist/embedded-seed.tar: a migrated embedded cluster, from which a new data directory starts
+ * (EMBEDDED_SEED in src/db/client.ts) and the test suite clones its databases. initdb and every
+ * migration in WebAssembly cost ~5 s here, once per build, instead of at a user's first start.
+ */
+async function writeEmbeddedSeed() {
+  v8.setFlagsFromString('--liftoff-only'); // as npm start: the database's WASM is not optimised
+  const { openDatabase, EMBEDDED_SEED } = await import(pathToFileURL(path.join(root, 'dist/db/client.js')).href);
+  const db = await openDatabase('memory://');
+  await db.migrate();
+  const seed = Buffer.from(await (await db.dumpDataDir()).arrayBuffer());
+  await db.close();
+  fs.writeFileSync(EMBEDDED_SEED, seed);
+}

@@ -41,6 +41,8 @@ export interface Config {
   maxConnectionsPerClient: number;
   /** Live subscription streams one credential may hold. */
   maxSubscriptionsPerPrincipal: number;
+  /** How often a live stream re-reads its credential when no event comes (a revoked token's stream ends within this). */
+  liveRecheckMs: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphqlFastPath: env.GRAPHQL_FAST_PATH !== '0',
     maxConnectionsPerClient: intFromEnv(env, 'MAX_CONNECTIONS_PER_CLIENT', 256),
     maxSubscriptionsPerPrincipal: intFromEnv(env, 'MAX_SUBSCRIPTIONS_PER_CREDENTIAL', 20),
+    liveRecheckMs: Math.max(100, intFromEnv(env, 'LIVE_RECHECK_MS', 5_000)),
   };
 }
 

@@ -8,13 +8,11 @@ import { budgetKey } from '../auth/principal.ts';
 import { PerKeyLimit } from '../http/per-key-limit.ts';
 import type { Actor, Services } from '../services.ts';
 
-export const LIVE_RECHECK_MS = 5_000;
-
 const openStreams = new WeakMap<Services, PerKeyLimit>();
 
 /**
  * `source`'s events while `authorize(freshActor)` keeps passing. `authorize` runs first (so a
- * refused caller never subscribes), before each event, and every `recheckMs` between. A plain
+ * refused caller never subscribes), before each event, and every `config.liveRecheckMs` between. A plain
  * iterator rather than a generator: a generator could not be closed by the client while it
  * waits between events, and its slot would leak until the next one.
  */
@@ -22,14 +20,14 @@ export async function guardedStream<T>(
   actor: Actor,
   subscribe: () => AsyncIterable<T>,
   authorize: (fresh: Actor) => Promise<unknown>,
-  recheckMs = LIVE_RECHECK_MS,
 ): Promise<AsyncIterableIterator<T>> {
   const { services } = actor;
+  const recheckMs = services.config.liveRecheckMs;
   await authorize(actor);
   const streams = openStreams.get(services) ?? new PerKeyLimit(services.config.maxSubscriptionsPerPrincipal);
   openStreams.set(services, streams);
   const key = budgetKey(actor.principal) ?? 'anonymous';
-  if (!streams.tryTake(key)) throw new RateLimited(LIVE_RECHECK_MS / 1000, streams.max);
+  if (!streams.tryTake(key)) throw new RateLimited(Math.ceil(recheckMs / 1000), streams.max);
 
   const source = subscribe()[Symbol.asyncIterator]();
   let pending: Promise<IteratorResult<T>> | undefined;
