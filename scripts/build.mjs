@@ -31,12 +31,13 @@ fs.writeFileSync(stamp, '');
 
 /**
  * dist/embedded-seed.tar: a migrated embedded cluster, from which a new data directory starts
- * (EMBEDDED_SEED in src/db/client.ts) and the test suite clones its databases. initdb and every
+ * (src/db/seed.ts) and the test suite clones its databases. initdb and every
  * migration in WebAssembly cost ~5 s here, once per build, instead of at a user's first start.
  */
 async function writeEmbeddedSeed() {
   v8.setFlagsFromString('--liftoff-only'); // as npm start: the database's WASM is not optimised
-  const { openDatabase, EMBEDDED_SEED } = await import(pathToFileURL(path.join(root, 'dist/db/client.js')).href);
+  const { openDatabase } = await import(pathToFileURL(path.join(root, 'dist/db/client.js')).href);
+  const { EMBEDDED_SEED } = await import(pathToFileURL(path.join(root, 'dist/db/seed.js')).href);
   const db = await openDatabase('memory://');
   await db.migrate();
   const seed = Buffer.from(await (await db.dumpDataDir()).arrayBuffer());

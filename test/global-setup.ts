@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { EMBEDDED_SEED, openDatabase } from '../src/db/client.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { EMBEDDED_SEED } from '../src/db/seed.ts';
 import type { TestProject } from 'vitest/node';
 
 export const TEMPLATE_SUFFIX = '_template';

@@ -12,6 +12,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { buildApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
+import { seedDataDirectory } from '../src/db/seed.ts';
 import { ManualClock } from '../src/clock.ts';
 import { operatorPrincipal } from '../src/auth/principal.ts';
 import type { Actor } from '../src/services.ts';
@@ -51,30 +52,9 @@ let snapshot: Blob | undefined;
  */
 export const pgliteSnapshot = () => (snapshot ??= new Blob([fs.readFileSync(inject('pgliteSnapshotFile')!)]));
 
-/**
- * A migrated embedded data directory at `databaseUrl`, for the tests of a directory that is not new
- * (the CLI covers a first start): the snapshot's files written out as they are. PGlite's dump is a
- * ustar archive of the data directory, so unpacking it costs no database start (opening the
- * snapshot through PGlite took ~2.3 s of CPU, initdb ~9 s).
- */
+/** A migrated embedded data directory at `databaseUrl`, as a new one starts (the suite's seed, unpacked). */
 export function migratedDataDirectory(databaseUrl: string): void {
-  const archive = fs.readFileSync(inject('pgliteSnapshotFile')!);
-  const field = (header: Buffer, start: number, length: number) => header.toString('latin1', start, start + length).replace(/\0.*$/s, '');
-  for (let offset = 0; offset + 512 <= archive.length; ) {
-    const header = archive.subarray(offset, offset + 512);
-    const name = field(header, 345, 155) + field(header, 0, 100);
-    if (!name) break; // the zero blocks that end the archive
-    const size = parseInt(field(header, 124, 12).trim() || '0', 8);
-    const target = path.join(databaseUrl, name);
-    if (!target.startsWith(databaseUrl)) throw new Error(`snapshot entry outside the directory: ${name}`);
-    const type = field(header, 156, 1);
-    if (type === '5') fs.mkdirSync(target, { recursive: true });
-    else if (type === '0' || type === '') {
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, archive.subarray(offset + 512, offset + 512 + size));
-    }
-    offset += 512 + Math.ceil(size / 512) * 512;
-  }
+  seedDataDirectory(databaseUrl, fs.readFileSync(inject('pgliteSnapshotFile')!));
 }
 
 /**

@@ -11,6 +11,7 @@ import { LRUCache } from 'lru-cache';
 import { PrismaClient, type Prisma as PrismaTypes } from '../generated/prisma/client.ts';
 import { isPostgresUrl } from '../config.ts';
 import { migrateDeploy, type SqlRunner } from './migrator.ts';
+import { seedDataDirectory } from './seed.ts';
 import { storableValue } from './storable.ts';
 
 export type Prisma = PrismaClient;
@@ -36,16 +37,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/**
- * The migrated cluster `npm run build` leaves in dist/ (scripts/build.mjs). A new embedded data
- * directory starts from it: ~2 s instead of ~9 s of CPU for initdb and every migration in
- * WebAssembly. The migrator then applies whatever came after it; without it (a source checkout
- * never built) a new directory is initialised as before. The same path from src/db and dist/db.
- */
-export const EMBEDDED_SEED = new URL('../../dist/embedded-seed.tar', import.meta.url);
-
 export interface OpenOptions {
-  /** PGlite only: start from a `dumpDataDir()` snapshot instead of an empty cluster (new directories: EMBEDDED_SEED). */
+  /** PGlite only: start from a `dumpDataDir()` snapshot instead of an empty cluster (tests; new directories start from seed.ts's). */
   loadDataDir?: Blob;
   countStatements?: boolean;
 }
@@ -169,13 +162,12 @@ const EMBEDDED_SETTINGS = [
 async function openPglite(url: string, options: OpenOptions): Promise<Database> {
   const dataDir = url.startsWith('memory://') ? undefined : path.resolve(url.replace(/^file:(\/\/)?/, ''));
   if (dataDir) fs.mkdirSync(path.dirname(dataDir), { recursive: true }); // PGlite won't create parents
-  const seed = dataDir && !options.loadDataDir && !fs.existsSync(path.join(dataDir, 'PG_VERSION')) && fs.existsSync(EMBEDDED_SEED);
-  const loadDataDir = seed ? new Blob([fs.readFileSync(EMBEDDED_SEED)]) : options.loadDataDir;
+  if (dataDir && !options.loadDataDir) seedDataDirectory(dataDir);
   const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-db-'));
   const worker = new Worker(new URL('./embedded-worker.mjs', import.meta.url), {
     // Its JavaScript only moves protocol bytes; the database's memory is WASM, outside these limits.
     resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 },
-    workerData: { dataDir, loadDataDir, startParams: EMBEDDED_SETTINGS, socketPath: path.join(socketDir, '.s.PGSQL.5432') },
+    workerData: { dataDir, loadDataDir: options.loadDataDir, startParams: EMBEDDED_SETTINGS, socketPath: path.join(socketDir, '.s.PGSQL.5432') },
   });
   const replies = new EventEmitter();
   let exited = false;
