@@ -174,8 +174,7 @@ describe('intake CLI as a process on an embedded database', () => {
     const first = await intake('migrate', '--json');
     expect(first.code, first.stderr).toBe(0);
     expect(first.json).toEqual({ ok: true, applied: [] }); // initdb would have applied every migration here
-    expect(fs.existsSync(path.join(dir, 'pglite', 'PG_VERSION'))).toBe(true);
-    expect((await intake('workspace', 'create', '--slug', 'acme', '--name', 'Acme', '--json')).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'pglite', 'PG_VERSION'))).toBe(true); // a write command on a directory: the next test
   });
 
   it('takes over a lock whose pid now belongs to another process (a reused pid), and runs a command on the directory itself', async () => {

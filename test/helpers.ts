@@ -132,6 +132,9 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
     operator: { services: app.services, principal: operatorPrincipal() },
     settledStatementCount: async () => (await app.services.principals.settled(), db.statementCount()),
     async close() {
+      // Teardown, after every test of the file: a connection a test's client left open (undici
+      // keeps an aborted event stream's socket a few seconds) must not hold the close for that long.
+      if (app.server.listening) app.server.closeAllConnections();
       await app.close();
       await release();
       fs.rmSync(storageDir, { recursive: true, force: true });
