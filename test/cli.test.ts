@@ -1,8 +1,10 @@
 // The CLI contract of ARCHITECTURE.md: in-process for the commands themselves, and as real
 // processes (`node bin/intake.mjs …`, the compiled build) on a fresh embedded data directory,
-// standalone and while `npm start`'s server holds that directory.
+// standalone and while `npm start`'s server holds that directory, and the job queue across that
+// server's crash (kill -9).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -190,26 +192,43 @@ describe('intake CLI as a process on an embedded database', () => {
   });
 });
 
-// In the server's lifecycle order (the last test stops it), never shuffled; each test also runs alone.
-describe('intake CLI while the server holds the embedded database', { shuffle: false }, () => {
+// In the server's lifecycle order (a crash replaces the server, the last test stops it), never
+// shuffled; each test also runs alone. The server runs no jobs (QUEUE_WORKER=0) until the crash
+// test's restart, so a job it enqueues waits for the next server.
+describe('intake CLI and npm start on one embedded data directory', { shuffle: false }, () => {
   let server: ChildProcess;
   let port: number;
   let serverExit: Promise<number | null>;
+  const received: string[] = [];
+  const receiver = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      received.push(body);
+      response.end();
+    });
+  });
+
+  async function startServer(extra: NodeJS.ProcessEnv = {}) {
+    server = spawn(process.execPath, npmStart.args, {
+      cwd: root,
+      env: { ...env, ...npmStart.env, WEBHOOKS_ALLOW_PRIVATE: '1', ...extra, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    serverExit = new Promise((resolve) => server.on('exit', (code) => resolve(code)));
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
+  }
 
   beforeAll(async () => {
     useNewDataDirectory();
     migratedDataDirectory(env.DATABASE_URL!); // a first start is the first block's
     port = await freePort();
-    server = spawn(process.execPath, npmStart.args, {
-      cwd: root,
-      env: { ...env, ...npmStart.env, PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    serverExit = new Promise((resolve) => server.on('exit', (code) => resolve(code)));
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
+    await startServer({ QUEUE_WORKER: '0' });
   });
   afterAll(() => {
     if (server.exitCode === null) server.kill('SIGKILL');
+    receiver.close();
   });
 
   it('sends commands to the running server, whose HTTP API sees the result at once', async () => {
@@ -245,6 +264,37 @@ describe('intake CLI while the server holds the embedded database', { shuffle: f
     const created = await intake('workspace', 'create', '--slug', 'through-the-socket', '--name', 'Socket', '--json');
     expect(created.code, created.stderr).toBe(0);
     expect(created.json.workspace.slug).toBe('through-the-socket');
+  });
+
+  // The durable job queue across a crash: the next server on the directory delivers, once.
+  it('delivers, after a restart, a webhook enqueued by a server killed with SIGKILL before delivering it', async () => {
+    const slug = uniqueSlug('crash');
+    expect((await intake('workspace', 'create', '--slug', slug, '--name', 'Crash', '--json')).code).toBe(0);
+    const { project } = (await intake('project', 'create', '--workspace', slug, '--slug', 'web', '--name', 'Web', '--json')).json;
+    const ops = (await intake('token', 'create', '--name', 'ops', '--workspace', slug, '--json')).json.secret;
+    const ingest = (await intake('token', 'create', '--name', 'ci', '--project', String(project.id), '--ability', 'report:create', '--json')).json.secret;
+    const hook = await fetch(`http://127.0.0.1:${port}/v1/projects/web/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ops}` },
+      body: JSON.stringify({ url: `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}/hook`, events: ['report.created'] }),
+    });
+    expect(hook.status).toBe(201);
+    const report = await fetch(`http://127.0.0.1:${port}/api/projects/${project.id}/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ingest}` },
+      body: JSON.stringify({ title: 'Survives a crash', description: 'd' }),
+    });
+    expect(report.status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a worker delivers at once (webhooks.test.ts): none runs here
+    expect(received).toHaveLength(0);
+
+    server.kill('SIGKILL');
+    await serverExit;
+    await startServer(); // takes over the dead server's lock; runs the queue
+    await waitFor(async () => received.length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // room for a second delivery, were there one
+    expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0]!)).toMatchObject({ type: 'report.created', data: { title: 'Survives a crash' }, project: { slug: 'web' } });
   });
 
   it('shuts down cleanly on SIGTERM, releasing the directory for the CLI', async () => {

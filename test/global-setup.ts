@@ -13,7 +13,7 @@ export const TEMPLATE_SUFFIX = '_template';
 const root = path.resolve(import.meta.dirname, '..');
 
 export default async function setup(project: TestProject) {
-  // Tests of the embedded data directory itself (the CLI, the queue across a crash, the WAL) start
+  // Tests of the embedded data directory itself (the CLI and npm start, a crash, the WAL) start
   // directories from it on either database.
   project.provide('pgliteSnapshotFile', pgliteSnapshot());
   const url = process.env.TEST_DATABASE_URL;
