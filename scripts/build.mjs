@@ -1,7 +1,8 @@
-// `npm run build`: compiles src/ to dist/ from scratch (no leftovers of deleted sources) and stamps
-// it. `--if-stale` (the test command's first step) compiles only when a file under src/ or prisma/
-// changed since the stamp: the tests spawn the compiled CLI and server, and a full compile costs
-// ~13 s where checking costs milliseconds. It ends with the embedded seed (writeEmbeddedSeed).
+// `npm run build`: compiles src/ to dist/ from scratch (no leftovers of deleted sources), writes the
+// embedded seed (writeEmbeddedSeed) and stamps it. `--if-stale` (the test suite's global setup)
+// builds only when a file under src/ or prisma/, or the lockfile, changed since the stamp: the
+// tests spawn the compiled CLI and server and clone the seed, and a build costs ~20 s where
+// checking costs milliseconds.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ function newestChange(dir) {
   return newest;
 }
 
-if (process.argv.includes('--if-stale') && fs.existsSync(stamp)) {
+if (process.argv.includes('--if-stale') && fs.existsSync(stamp) && fs.existsSync(path.join(root, 'dist/embedded-seed.tar'))) {
   const built = fs.statSync(stamp).mtimeMs;
   if (Math.max(newestChange(path.join(root, 'src')), newestChange(path.join(root, 'prisma')), fs.statSync(path.join(root, 'package-lock.json')).mtimeMs) < built) process.exit(0);
 }
