@@ -68,13 +68,13 @@ describe.skipIf(usingPostgres)('the embedded database on disk (PGlite only)', ()
       } finally {
         await db.close();
       }
-      process.env.EMBEDDED_CHECKPOINT_MS = '2000';
+      process.env.EMBEDDED_CHECKPOINT_MS = '500'; // each is a forced CHECKPOINT: the redo point moves every time
       const reopened = await openDatabase(path.join(dir, 'pglite'));
       try {
         await reopened.prisma.$executeRawUnsafe('INSERT INTO wal_marks VALUES (48)');
         const redo = async () => (await reopened.prisma.$queryRawUnsafe<Array<{ redo: string }>>(redoLsn))[0]!.redo;
         const before = await redo();
-        await vi.waitFor(async () => expect(await redo()).not.toBe(before), { timeout: 15_000, interval: 500 });
+        await vi.waitFor(async () => expect(await redo()).not.toBe(before), { timeout: 15_000, interval: 100 });
       } finally {
         delete process.env.EMBEDDED_CHECKPOINT_MS;
         await reopened.close();
