@@ -19,8 +19,13 @@ export function seedDataDirectory(dataDir: string, archive?: Buffer): boolean {
   if (!archive && !fs.existsSync(EMBEDDED_SEED)) return false;
   const staging = `${dataDir}.seeding-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
-  unpackArchive(archive ?? fs.readFileSync(EMBEDDED_SEED), staging);
-  fs.renameSync(staging, dataDir); // replaces an empty directory too
+  try {
+    unpackArchive(archive ?? fs.readFileSync(EMBEDDED_SEED), staging);
+    fs.renameSync(staging, dataDir); // replaces an empty directory too
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
   return true;
 }
 
