@@ -6,14 +6,15 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 
 const root = path.resolve(import.meta.dirname, '..');
 const stamp = path.join(root, 'dist', '.built');
 
+/** The newest change under `dir`: a file written, or one added, removed or renamed (the directory's own time). */
 function newestChange(dir) {
-  let newest = 0;
+  let newest = fs.statSync(dir).mtimeMs;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     newest = Math.max(newest, entry.isDirectory() ? newestChange(full) : fs.statSync(full).mtimeMs);
@@ -21,7 +22,8 @@ function newestChange(dir) {
   return newest;
 }
 
-if (process.argv.includes('--if-stale') && fs.existsSync(stamp) && fs.existsSync(path.join(root, 'dist/embedded-seed.tar'))) {
+const seedFiles = ['dist/embedded-seed.tar', 'dist/embedded-seed.json'].map((file) => path.join(root, file));
+if (process.argv.includes('--if-stale') && fs.existsSync(stamp) && seedFiles.every((file) => fs.existsSync(file))) {
   const built = fs.statSync(stamp).mtimeMs;
   if (Math.max(newestChange(path.join(root, 'src')), newestChange(path.join(root, 'prisma')), fs.statSync(path.join(root, 'package-lock.json')).mtimeMs) < built) process.exit(0);
 }
@@ -38,10 +40,14 @@ fs.writeFileSync(stamp, '');
 async function writeEmbeddedSeed() {
   v8.setFlagsFromString('--liftoff-only'); // as npm start: the database's WASM is not optimised
   const { openDatabase } = await import(pathToFileURL(path.join(root, 'dist/db/client.js')).href);
-  const { EMBEDDED_SEED } = await import(pathToFileURL(path.join(root, 'dist/db/seed.js')).href);
+  const { EMBEDDED_SEED, EMBEDDED_SEED_MANIFEST, installedPgliteVersion } = await import(pathToFileURL(path.join(root, 'dist/db/seed.js')).href);
   const db = await openDatabase('memory://');
-  await db.migrate();
+  const migrations = await db.migrate();
   const seed = Buffer.from(await (await db.dumpDataDir()).arrayBuffer());
   await db.close();
-  fs.writeFileSync(EMBEDDED_SEED, seed);
+  // Whole or absent: a build interrupted here leaves no half a seed (nor a stamp).
+  const partial = `${fileURLToPath(EMBEDDED_SEED)}.${process.pid}`;
+  fs.writeFileSync(partial, seed);
+  fs.renameSync(partial, EMBEDDED_SEED);
+  fs.writeFileSync(EMBEDDED_SEED_MANIFEST, `${JSON.stringify({ pglite: installedPgliteVersion(), migrations }, null, 2)}\n`);
 }
