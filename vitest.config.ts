@@ -24,8 +24,8 @@ export default defineConfig({
     maxWorkers: Math.max(2, availableParallelism()),
     // As `npm start`: the embedded database's WebAssembly is not optimised (README, "Footprint").
     execArgv: ['--liftoff-only'],
-    // Transformed TypeScript kept in node_modules/.experimental-vitest-cache between runs (keyed by each file's
-    // content): ~3.5 s of transforms per run otherwise.
+    // Transformed TypeScript kept in node_modules/.experimental-vitest-cache between runs (keyed by
+    // each file's content): ~3.5 s of transforms per run otherwise.
     experimental: { fsModuleCache: true },
   },
 });

@@ -15,7 +15,7 @@ const root = path.resolve(import.meta.dirname, '..');
 export default async function setup(project: TestProject) {
   // Tests of the embedded data directory itself (the CLI and npm start, a crash, the WAL) start
   // directories from it on either database.
-  project.provide('pgliteSnapshotFile', pgliteSnapshot());
+  project.provide('embeddedSeedFile', builtEmbeddedSeed());
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
     const template = new URL(url);
@@ -38,7 +38,7 @@ export default async function setup(project: TestProject) {
  * (scripts/build.mjs), rebuilt first when src/, prisma/ or the lockfile changed since the last
  * build, which also keeps the compiled CLI and server the process tests spawn current.
  */
-function pgliteSnapshot(): string {
+function builtEmbeddedSeed(): string {
   execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
   return fileURLToPath(EMBEDDED_SEED);
 }
@@ -46,6 +46,6 @@ function pgliteSnapshot(): string {
 declare module 'vitest' {
   export interface ProvidedContext {
     templateDatabaseUrl?: string;
-    pgliteSnapshotFile?: string;
+    embeddedSeedFile?: string;
   }
 }

@@ -42,21 +42,21 @@ export async function cloneTestDatabase(options: { countStatements?: boolean } =
       },
     };
   }
-  const db = await openDatabase('memory://', { ...options, loadDataDir: pgliteSnapshot() });
+  const db = await openDatabase('memory://', { ...options, loadDataDir: embeddedSeed() });
   return { db, drop: async () => {} };
 }
 
-let snapshot: Blob | undefined;
+let seedBlob: Blob | undefined;
 /**
- * The suite's migrated PGlite snapshot (global-setup.ts), provided on both databases. Read once per
- * worker: a Blob is immutable, and reading and copying its 40 MB for every clone cost ~4 s of the
- * suite's CPU.
+ * The build's embedded seed (global-setup.ts), provided on both databases, as PGlite loads it. Read
+ * once per worker: a Blob is immutable, and reading and copying its 40 MB for every clone cost ~4 s
+ * of the suite's CPU.
  */
-export const pgliteSnapshot = () => (snapshot ??= new Blob([fs.readFileSync(inject('pgliteSnapshotFile')!)]));
+const embeddedSeed = () => (seedBlob ??= new Blob([fs.readFileSync(inject('embeddedSeedFile')!)]));
 
-/** A migrated embedded data directory at `databaseUrl`, as a new one starts (the suite's seed, unpacked). */
+/** A migrated embedded data directory at `databaseUrl`, as a new one starts (the build's seed, unpacked). */
 export function migratedDataDirectory(databaseUrl: string): void {
-  seedDataDirectory(databaseUrl, fs.readFileSync(inject('pgliteSnapshotFile')!));
+  seedDataDirectory(databaseUrl, fs.readFileSync(inject('embeddedSeedFile')!));
 }
 
 /**
@@ -66,7 +66,7 @@ export function migratedDataDirectory(databaseUrl: string): void {
  * PostgreSQL clones its template in ~0.1 s and keeps one database per borrower.
  */
 const idleEmbedded: Database[] = [];
-let snapshotTables: string | undefined;
+let seedTables: string | undefined;
 
 /** The tables a test fills: every table but the migrations' record. */
 const dataTables = async (db: Database) =>
@@ -74,12 +74,12 @@ const dataTables = async (db: Database) =>
 
 /**
  * A migrated database holding no rows, as a fresh clone would: every table but the migrations'
- * record is truncated and its identities restarted. One whose tables differ from the snapshot's (a
+ * record is truncated and its identities restarted. One whose tables differ from the seed's (a
  * test changed the schema) is not reused.
  */
 async function emptied(db: Database): Promise<boolean> {
   const tables = await dataTables(db);
-  if (tables.join(',') !== snapshotTables) return false;
+  if (tables.join(',') !== seedTables) return false;
   await db.sql.exec(`TRUNCATE ${tables.map((name) => `"${name}"`).join(', ')} RESTART IDENTITY CASCADE`);
   return true;
 }
@@ -91,7 +91,7 @@ async function borrowTestDatabase(): Promise<{ db: Database; release(): Promise<
     return { db, release: async () => (await db.close(), await drop()) };
   }
   const db = (await reusedEmbedded()) ?? (await cloneTestDatabase({ countStatements: true })).db;
-  snapshotTables ??= (await dataTables(db)).join(',');
+  seedTables ??= (await dataTables(db)).join(',');
   return { db, release: async () => void idleEmbedded.push(db) };
 }
 
