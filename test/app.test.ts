@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, graphql, type TestApp } from './helpers.ts';
 import { seedWorkspace } from './fixtures.ts';
 
@@ -73,6 +73,16 @@ describe('the service skeleton', () => {
   it('tells anonymous callers of protected fields they are unauthenticated', async () => {
     const result = await graphql(t.app, '{ workspaces { slug } }');
     expect(result.errors?.[0]?.extensions?.code).toBe('unauthenticated');
+  });
+
+  it('answers a result with errors uncached and without writing to the console (the server logs through its logger only)', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      for (let i = 0; i < 2; i++) expect((await graphql(t.app, '{ workspaces { slug } }')).errors?.[0]?.extensions?.code).toBe('unauthenticated');
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('rejects an unknown bearer token with 401 on every surface', async () => {

@@ -39,5 +39,8 @@ export function boardResponseCache(services: Services) {
     enabled: () => services.config.graphqlCacheTtlMs > 0,
     session: (context) => sessionOf(context.principal),
     ignoredTypes: [...NEVER_CACHED],
+    // The library's default says the same but also console.warns on every result with errors,
+    // which bypasses the server's logger (and a fuzzing client would fill stderr with it).
+    shouldCacheResult: ({ result }) => !result.errors?.length,
   });
 }
