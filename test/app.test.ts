@@ -85,6 +85,21 @@ describe('the service skeleton', () => {
     }
   });
 
+  it('lists the projects a member sees, narrowed by workspace slug or id, and none of another tenant’s', async () => {
+    const mine = await seedWorkspace(t.operator);
+    const theirs = await seedWorkspace(t.operator);
+    const projects = async (workspace?: string) =>
+      ((await graphql(t.app, 'query($w: String) { projects(workspace: $w) { databaseId } }', { w: workspace }, mine.memberToken)).data.projects as Array<{ databaseId: number }>).map((p) => p.databaseId);
+    expect(await projects()).toEqual([mine.project.id]);
+    expect(await projects(mine.workspace.slug)).toEqual([mine.project.id]);
+    expect(await projects(mine.workspace.id)).toEqual([mine.project.id]);
+    expect(await projects(theirs.workspace.slug)).toEqual([]);
+    const byId = await graphql(t.app, 'query($id: ID!) { project(id: $id) { databaseId } }', { id: String(theirs.project.id) }, mine.memberToken);
+    expect(byId.data.project).toBeNull();
+    const bySlug = await graphql(t.app, 'query($s: String!) { project(slug: $s) { databaseId } }', { s: `${mine.workspace.slug}/${mine.project.slug}` }, mine.memberToken);
+    expect(bySlug.data.project).toEqual({ databaseId: mine.project.id });
+  });
+
   it('rejects an unknown bearer token with 401 on every surface', async () => {
     const response = await t.app.inject({
       method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' },

@@ -288,6 +288,11 @@ describe('reading runs', () => {
     const runId = (await graphql(t.app, query, { project: String(who.project.id), first: 1 }, who.adminToken)).data.project.runs.nodes[0].id;
     const node = await graphql(t.app, 'query ($id: ID!) { node(id: $id) { __typename ... on TestRun { externalRunId } } }', { id: runId }, who.adminToken);
     expect(node.data.node).toEqual({ __typename: 'TestRun', externalRunId: 'g-1' });
+    const caseRunId = (await graphql(t.app, query, { project: String(who.project.id), first: 1 }, who.adminToken)).data.project.runs.nodes[0].cases.nodes[0].id;
+    const caseNode = 'query ($id: ID!) { node(id: $id) { __typename ... on CaseRun { id status } } }';
+    expect((await graphql(t.app, caseNode, { id: caseRunId }, who.adminToken)).data.node).toMatchObject({ __typename: 'CaseRun', id: caseRunId });
+    const stranger = await tenant();
+    expect((await graphql(t.app, caseNode, { id: caseRunId }, stranger.memberToken)).data.node).toBeNull();
   });
 });
 

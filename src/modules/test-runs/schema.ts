@@ -7,7 +7,7 @@ import { flakyCases } from './flaky.ts';
 import type { TestCase } from '../../generated/prisma/client.ts';
 import { isQuarantined, ROLLUP_LENGTH } from './cases.ts';
 import { CASE_STATUSES } from './kensho.ts';
-import { countProjectRuns, findRun, findTestCase, HISTORY_LENGTH, projectRuns, reportUrl, type CaseHistoryEntry } from './service.ts';
+import { countProjectRuns, findCaseRun, findRun, findTestCase, HISTORY_LENGTH, projectRuns, reportUrl, type CaseHistoryEntry } from './service.ts';
 import { anyOf } from '../../graphql/lists.ts';
 import { enumValues } from '../../graphql/enums.ts';
 
@@ -17,15 +17,7 @@ export const CaseStatusEnum = builder.enumType('CaseStatus', {
 
 const RunNode = defineNodeKind('TestRun', { parseId: prefixedDatabaseId('run'), load: (ctx, id) => findRun(ctx, id) });
 const TestCaseNode = defineNodeKind('TestCase', { parseId: intDatabaseId, load: (ctx, id) => findTestCase(ctx, id) });
-defineNodeKind('CaseRun', {
-  parseId: intDatabaseId,
-  load: async (ctx, id) => {
-    const caseRun = await ctx.services.prisma.caseRun.findUnique({ where: { id } });
-    if (!caseRun) return null;
-    await findRun(ctx, caseRun.runId);
-    return caseRun;
-  },
-});
+defineNodeKind('CaseRun', { parseId: intDatabaseId, load: (ctx, id) => findCaseRun(ctx, id) });
 
 const RunTotals = builder.objectRef<{ passed: number; failed: number; skipped: number; broken: number; flaky: number }>('RunTotals').implement({
   fields: (t) => ({

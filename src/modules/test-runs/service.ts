@@ -95,6 +95,15 @@ export async function findRun<Q extends Pick<PrismaTypes.TestRunFindUniqueArgs, 
   return authorizedTestRecord(actor, 'Run', run, 'read');
 }
 
+/** One case of a run, readable by whoever may read the run; null when there is no such case. */
+export async function findCaseRun(actor: Actor, id: number) {
+  requireAuthenticated(actor.principal);
+  const caseRun = await actor.services.prisma.caseRun.findUnique({ where: { id } });
+  if (!caseRun) return null;
+  await findRun(actor, caseRun.runId);
+  return caseRun;
+}
+
 /** For the board's lists under a project: the caller may read its test reports, else NotFound. */
 export async function authorizeTestReads(actor: Actor, projectId: number): Promise<void> {
   await authorizedRecordProject(actor, 'Project', projectId, RULES.read, 'test-reports');

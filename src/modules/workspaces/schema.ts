@@ -1,11 +1,11 @@
-import { canSeeProject, isAdmin, visibleProjectsWhere } from '../../auth/permissions.ts';
+import { isAdmin, visibleProjectsWhere } from '../../auth/permissions.ts';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { builder, type GraphQLContext } from '../../graphql/builder.ts';
 import { WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface, prefixedDatabaseId } from '../../graphql/node.ts';
 import { PROJECT_ABILITIES } from '../../auth/abilities.ts';
-import { countTokens, createProject, createToken, createWorkspace, findProjects, revokeToken, tokenPage, visibleWorkspaces } from './service.ts';
+import { countTokens, createProject, createToken, createWorkspace, revokeToken, tokenPage, viewerUser, visibleProject, visibleProjects, visibleWorkspaces } from './service.ts';
 
 const WorkspaceNode = defineNodeKind('Workspace', {
   parseId: prefixedDatabaseId('ws'),
@@ -28,10 +28,7 @@ export const Workspace = builder.prismaObject('Workspace', {
 
 export const ProjectNode = defineNodeKind('Project', {
   parseId: intDatabaseId,
-  load: async (ctx, id) => {
-    const [project] = await findProjects(ctx.services.prisma, id);
-    return project && canSeeProject(ctx.principal, project) ? project : null;
-  },
+  load: (ctx, id) => visibleProject(ctx, id),
 });
 
 export const Project = builder.prismaObject('Project', {
@@ -118,8 +115,7 @@ builder.queryFields((t) => ({
     type: 'User',
     nullable: true,
     description: 'The person behind the request (null for tokens that are not personal).',
-    resolve: (query, _root, _args, ctx) =>
-      ctx.principal.kind === 'user' ? ctx.services.prisma.user.findUnique({ ...query, where: { id: ctx.principal.user.id } }) : null,
+    resolve: (query, _root, _args, ctx) => viewerUser(ctx, query),
   }),
   workspaces: t.prismaField({
     nullable: true,
@@ -132,17 +128,7 @@ builder.queryFields((t) => ({
     type: ['Project'],
     authScopes: { authenticated: true },
     args: { workspace: t.arg.string({ required: false, description: 'Workspace slug or id.' }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.services.prisma.project.findMany({
-        ...query,
-        where: {
-          AND: [
-            visibleProjectsWhere(ctx.principal),
-            args.workspace ? { workspace: args.workspace.startsWith('ws_') ? { id: args.workspace } : { slug: args.workspace } } : {},
-          ],
-        },
-        orderBy: { id: 'asc' },
-      }),
+    resolve: (query, _root, args, ctx) => visibleProjects(ctx, args.workspace, query),
   }),
   project: t.prismaField({
     type: 'Project',
@@ -153,8 +139,8 @@ builder.queryFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const ref = args.id ?? args.slug;
       if (ref === undefined || ref === null) throw ValidationFailed.field('id', 'Give an id or a slug.');
-      const [project] = await findProjects(ctx.services.prisma, ProjectNode.refOf(ref), query);
-      if (!project || !canSeeProject(ctx.principal, project)) return null;
+      const project = await visibleProject(ctx, ProjectNode.refOf(ref), query);
+      if (!project) return null;
       ctx.loaders.project.prime(project.id, project); // children that need their project get this one
       return project;
     },

@@ -5,7 +5,7 @@ import type { TokenKind } from '../../generated/prisma/enums.ts';
 import {
   ACCESS_ABILITIES, FEATURES, PERMISSIONS, PROJECT_ABILITIES, isAbility, isFeature, type Permission,
 } from '../../auth/abilities.ts';
-import { authorizeProject, isAdmin, requireAccess, requireAdmin, requireAuthenticated, visibleProjectsWhere } from '../../auth/permissions.ts';
+import { authorizeProject, canSeeProject, isAdmin, requireAccess, requireAdmin, requireAuthenticated, visibleProjectsWhere } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { mintSecret } from '../../auth/tokens.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
@@ -64,6 +64,28 @@ export function visibleWorkspaces<Q extends Pick<PrismaTypes.WorkspaceFindManyAr
     where: { ...(id === undefined ? {} : { id }), projects: isAdmin(actor.principal) ? undefined : { some: visibleProjectsWhere(actor.principal) } },
     orderBy: { slug: 'asc' },
   });
+}
+
+/** The projects the caller sees, oldest first; `workspace` (slug or ws_ id) narrows to one workspace. */
+export function visibleProjects<Q extends Pick<PrismaTypes.ProjectFindManyArgs, 'include' | 'select'>>(actor: Actor, workspace: string | null | undefined, query: Q = {} as Q) {
+  return actor.services.prisma.project.findMany({
+    ...query,
+    where: {
+      AND: [visibleProjectsWhere(actor.principal), workspace ? { workspace: workspace.startsWith('ws_') ? { id: workspace } : { slug: workspace } } : {}],
+    },
+    orderBy: { id: 'asc' },
+  });
+}
+
+/** The project a reference names (see `projectWhere`), or null when there is none the caller sees. */
+export async function visibleProject<Q extends object>(actor: Actor, ref: string | number, query: Q = {} as Q) {
+  const [project] = await findProjects(actor.services.prisma, ref, query);
+  return project && canSeeProject(actor.principal, project) ? project : null;
+}
+
+/** The person behind the request, or null for a token that is not personal. */
+export function viewerUser<Q extends Pick<PrismaTypes.UserFindUniqueArgs, 'include' | 'select'>>(actor: Actor, query: Q = {} as Q) {
+  return actor.principal.kind === 'user' ? actor.services.prisma.user.findUnique({ ...query, where: { id: actor.principal.user.id } }) : null;
 }
 
 export interface ProjectName {
