@@ -312,6 +312,9 @@ describe('GraphQL', () => {
   });
 
   it('lists with a filter and pages through a connection', async () => {
+    for (let i = 0; i < 3; i++) {
+      successData((await graphql(t.app, REPORT_ERROR, { source: 'AUTO_SERVER', errorMessage: `paged ${i} ${Date.now()}` }, seed.adminToken)).data.reportError);
+    }
     const page = (await graphql(t.app, BUG_REPORTS, { filter: { source: 'AUTO_SERVER' }, first: 2 }, seed.adminToken)).data.bugReports!;
     expect(page.edges).toHaveLength(2);
     expect(page.edges.every((e) => e.node.source === 'AUTO_SERVER')).toBe(true);
