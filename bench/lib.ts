@@ -76,13 +76,26 @@ function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildPr
   child.once('exit', () => liveServers.delete(child));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-    // The first line is the address; later ones are the server's log (BENCH_LOG_LEVEL), to stderr.
+    // One line is the address ({ "url" }); the others are the server's log (BENCH_LOG_LEVEL),
+    // which may start before it, passed on to stderr.
     const lines = readline.createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
-      resolve({ child, url: JSON.parse(line).url });
-      lines.on('line', (log) => process.stderr.write(`${log}\n`));
+    let listening = false;
+    lines.on('line', (line) => {
+      const url = listening ? undefined : addressOf(line);
+      if (url === undefined) return void process.stderr.write(`${line}\n`);
+      listening = true;
+      resolve({ child, url });
     });
   });
+}
+
+function addressOf(line: string): string | undefined {
+  try {
+    const parsed = JSON.parse(line) as { url?: unknown; level?: unknown };
+    return typeof parsed.url === 'string' && parsed.level === undefined ? parsed.url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function runCli(databaseUrl: string, args: string[]): Promise<any> {
@@ -154,9 +167,15 @@ export async function load(label: string, options: autocannon.Options): Promise<
   };
 }
 
-/** Warm the server up for two seconds, then measure. */
+/**
+ * Warm the server up for two seconds, let it finish what the warm-up left in flight, then
+ * measure. autocannon stops by closing its connections, and the server still completes the
+ * requests it had begun (50 uncached boards are ~0.3 s of work): without the pause the measured
+ * run's first 50 requests queued behind them, ~2% of a board run, which made its p99.
+ */
 export async function measure(label: string, options: autocannon.Options): Promise<Figures> {
   await load('warm-up', { ...options, duration: 2 });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
   return load(label, options);
 }
 
