@@ -93,6 +93,24 @@ describe('a batch with a bad row', () => {
   });
 });
 
+describe('text the database cannot hold', () => {
+  it('stores NUL and lone surrogates as U+FFFD in text and JSON, keys included, and finds them by the same text', async () => {
+    const token = (await projectToken(t.operator, other.project.id, ['bug-reports:write'])).secret;
+    const message = `nul \u0000 and \ud800 ${Date.now()}`;
+    const filed = await t.app.inject({
+      method: 'POST', url: '/api/bug-reports/auto', headers: bearer(token),
+      payload: { source: 'auto:server', errorMessage: message, context: { 'k\u0000': ['v\u0000', { deep: '\udc00x' }], plain: 'a\\u0000b' } },
+    });
+    expect(filed.statusCode).toBe(201);
+    const stored = await t.db.prisma.bugReport.findUniqueOrThrow({ where: { id: filed.json().data.id } });
+    expect(stored.errorMessage).toBe(message.replace('\u0000', '\uFFFD').replace('\ud800', '\uFFFD'));
+    // The escaped backslash stays text: only a real NUL is replaced.
+    expect(stored.context).toEqual({ 'k\uFFFD': ['v\uFFFD', { deep: '\uFFFDx' }], plain: 'a\\u0000b' });
+    const found = await t.db.prisma.bugReport.findMany({ where: { errorMessage: message } });
+    expect(found.map((r) => r.id)).toEqual([stored.id]);
+  });
+});
+
 describe('blobs', () => {
   it('collects blobs no attachment references after the grace period, never referenced ones', async () => {
     const kept = await submitWithScreenshot(201);

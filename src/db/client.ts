@@ -12,7 +12,7 @@ import { PrismaClient, type Prisma as PrismaTypes } from '../generated/prisma/cl
 import { isPostgresUrl } from '../config.ts';
 import { migrateDeploy, type SqlRunner } from './migrator.ts';
 import { seedDataDirectory } from './seed.ts';
-import { storableValue } from './storable.ts';
+import { storableAdapter } from './storable.ts';
 
 export type Prisma = PrismaClient;
 /** The client or an interactive transaction: what a function that only reads and writes takes. */
@@ -51,13 +51,6 @@ function withStatementCounter(prisma: PrismaClient, enabled: boolean | undefined
   let count = 0;
   if (enabled) (prisma as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => void count++);
   return () => count;
-}
-
-/** Every model operation's arguments made storable (NUL characters replaced), see storable.ts. */
-function withStorableArgs(prisma: PrismaClient): PrismaClient {
-  return prisma.$extends({
-    query: { $allModels: { $allOperations: ({ args, query }) => query(storableValue(args)) } },
-  }) as unknown as PrismaClient;
 }
 
 const queryLog = (enabled?: boolean) => (enabled ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {});
@@ -109,13 +102,14 @@ async function openThroughPg(
   // pool; unheard, it would end the process. The pool replaces the connection; queries in flight
   // fail on their own.
   pool.on('error', () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() }), ...queryLog(options.countStatements) });
+  const adapter = storableAdapter(new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() }));
+  const prisma = new PrismaClient({ adapter, ...queryLog(options.countStatements) });
   const sql: SqlRunner = {
     exec: async (text) => void (await pool.query(text)),
     rows: async (text, params) => (await pool.query(text, params)).rows,
   };
   return {
-    prisma: withStorableArgs(prisma),
+    prisma,
     kind,
     url,
     sql,

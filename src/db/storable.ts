@@ -1,8 +1,10 @@
 // What PostgreSQL can hold. `text` and `jsonb` refuse the NUL character, yet real clients send it
 // (PHP names anonymous classes `class@anonymous\0/path/File.php:12$0`), so it is never an error:
 // every string on its way into the database has NUL replaced by U+FFFD, the Unicode replacement
-// character. Applied once, at the database boundary (a Prisma query extension, and the raw
-// statements that bypass it), so no route, field or skin can forget it.
+// character. Applied once, at the database boundary: Prisma's driver adapter, which every
+// statement Prisma sends crosses with its parameters typed (`storableAdapter`), so no route,
+// field or skin can forget it. SQL written outside Prisma makes its own parameters storable.
+import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
 
 const NUL = /\u0000/g;
 export const REPLACEMENT_CHARACTER = '\uFFFD';
@@ -29,4 +31,50 @@ export function storableValue<T>(value: T, depth = 0): T {
   const copy: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) copy[storableText(key)] = storableValue(inner, depth + 1);
   return copy as T;
+}
+
+/**
+ * JSON text made storable. Prisma hands `Json` parameters to the driver as text, where a NUL or a
+ * lone surrogate can only appear as an escape (`\u0000`, `\ud800`), which jsonb refuses; text
+ * without such an escape is passed on untouched, so the common case costs one scan.
+ */
+export function storableJsonText(text: string): string {
+  if (!/\\u(?:0000|d[89a-f])/i.test(text)) return text;
+  return JSON.stringify(storableValue(JSON.parse(text)));
+}
+
+function storableArg(arg: unknown, type: ArgType | undefined): unknown {
+  if (typeof arg === 'string') return type?.scalarType === 'json' ? storableJsonText(arg) : storableText(arg);
+  if (Array.isArray(arg)) return arg.map((item) => storableArg(item, type));
+  return arg;
+}
+
+const storableQuery = (query: SqlQuery): SqlQuery => ({ ...query, args: query.args.map((arg, i) => storableArg(arg, query.argTypes[i])) });
+
+/** `queryable` with the parameters of every statement it runs made storable (and so its transactions'). */
+function storableQueryable<T extends SqlDriverAdapter | Transaction>(queryable: T): T {
+  return new Proxy(queryable, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (key === 'queryRaw' || key === 'executeRaw') return (query: SqlQuery) => value.call(target, storableQuery(query));
+      if (key === 'startTransaction') return async (...args: unknown[]) => storableQueryable((await value.apply(target, args)) as Transaction);
+      return value.bind(target);
+    },
+  });
+}
+
+/**
+ * Prisma's driver adapter with every parameter of every statement made storable. A query extension
+ * did this before, on the arguments of every model operation; it cost the uncached board 10–15%
+ * of its throughput, this one scan of the parameters (`bench/board-query.ts`).
+ */
+export function storableAdapter(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
+  return new Proxy(factory, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target) as unknown;
+      if (key === 'connect' && typeof value === 'function') return async () => storableQueryable((await value.call(target)) as SqlDriverAdapter);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

@@ -7,7 +7,7 @@ import type { ErrorGroupStatus } from '../../generated/prisma/enums.ts';
 import { requireAuthenticated, type ProjectRule } from '../../auth/permissions.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import type { PageQuery, Prisma } from '../../db/client.ts';
-import { storableText, storableValue } from '../../db/storable.ts';
+import { storableText } from '../../db/storable.ts';
 import { NotFound, ValidationFailed } from '../../errors.ts';
 import type { Actor, Services } from '../../services.ts';
 import { maxChars, parseInput } from '../../validation.ts';
@@ -130,7 +130,7 @@ async function upsertErrorGroups(prisma: Prisma, batch: GroupOccurrence[]): Prom
     WHERE u.event IS NOT NULL
       AND EXISTS (SELECT 1 FROM "Webhook" w WHERE w."projectId" = u."projectId" AND w."disabledAt" IS NULL AND u.event = ANY(w."events"))
     HAVING count(*) > 0`,
-    ...storableValue(params), // raw SQL bypasses the client's storable-args extension
+    ...params, // made storable by the driver adapter, like every statement's (db/storable.ts)
   );
 }
 
