@@ -3,7 +3,9 @@
 // every string on its way into the database has NUL replaced by U+FFFD, the Unicode replacement
 // character. Applied once, at the database boundary: Prisma's driver adapter, which every
 // statement Prisma sends crosses with its parameters typed (`storableAdapter`), so no route,
-// field or skin can forget it. SQL written outside Prisma makes its own parameters storable.
+// field or skin can forget it. Raw SQL through Prisma gets its strings made storable there too,
+// but JSON it passes arrives typed as plain text: such a caller applies `storableValue` itself,
+// as does SQL written outside Prisma.
 import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
 
 const NUL = /\u0000/g;
