@@ -23,8 +23,11 @@ const featureList = z.array(z.string()).refine((list) => list.every(isFeature), 
   message: `unknown feature; known: ${FEATURES.join(', ')}`,
 });
 
+/** How a workspace reference reads: its ws_ id or its slug. */
+const workspaceWhere = (ref: string) => (ref.startsWith('ws_') ? { id: ref } : { slug: ref });
+
 export async function findWorkspace(prisma: Db, ref: string): Promise<Workspace> {
-  const workspace = await prisma.workspace.findFirst({ where: ref.startsWith('ws_') ? { id: ref } : { slug: ref } });
+  const workspace = await prisma.workspace.findFirst({ where: workspaceWhere(ref) });
   if (!workspace) throw new NotFound(`Workspace "${ref}"`);
   return workspace;
 }
@@ -71,7 +74,7 @@ export function visibleProjects<Q extends Pick<PrismaTypes.ProjectFindManyArgs, 
   return actor.services.prisma.project.findMany({
     ...query,
     where: {
-      AND: [visibleProjectsWhere(actor.principal), workspace ? { workspace: workspace.startsWith('ws_') ? { id: workspace } : { slug: workspace } } : {}],
+      AND: [visibleProjectsWhere(actor.principal), workspace ? { workspace: workspaceWhere(workspace) } : {}],
     },
     orderBy: { id: 'asc' },
   });
@@ -101,7 +104,7 @@ export interface ProjectName {
  */
 export async function visibleProjectNamed(actor: Actor, ref: ProjectName) {
   requireAuthenticated(actor.principal);
-  const workspace = ref.workspace ? { workspace: ref.workspace.startsWith('ws_') ? { id: ref.workspace } : { slug: ref.workspace } } : {};
+  const workspace = ref.workspace ? { workspace: workspaceWhere(ref.workspace) } : {};
   const found = await actor.services.prisma.project.findMany({
     where: { AND: [visibleProjectsWhere(actor.principal), workspace, projectWhere(ref.project)] },
     include: { workspace: { select: { slug: true, features: true } } },
