@@ -53,16 +53,28 @@ function storableArg(arg: unknown, type: ArgType | undefined): unknown {
 
 const storableQuery = (query: SqlQuery): SqlQuery => ({ ...query, args: query.args.map((arg, i) => storableArg(arg, query.argTypes[i])) });
 
+type Method = (...args: never[]) => unknown;
+
+/** `target` with the named methods wrapped; its other methods and properties as they are. */
+function wrapMethods<T extends object>(target: T, wrappers: Record<string, (method: Method) => Method>): T {
+  return new Proxy(target, {
+    get(object, key) {
+      const value = Reflect.get(object, key, object) as unknown;
+      if (typeof value !== 'function') return value;
+      const method = (value as Method).bind(object);
+      const wrap = typeof key === 'string' && Object.hasOwn(wrappers, key) ? wrappers[key] : undefined;
+      return wrap ? wrap(method) : method;
+    },
+  });
+}
+
 /** `queryable` with the parameters of every statement it runs made storable (and so its transactions'). */
 function storableQueryable<T extends SqlDriverAdapter | Transaction>(queryable: T): T {
-  return new Proxy(queryable, {
-    get(target, key) {
-      const value = Reflect.get(target, key, target) as unknown;
-      if (typeof value !== 'function') return value;
-      if (key === 'queryRaw' || key === 'executeRaw') return (query: SqlQuery) => value.call(target, storableQuery(query));
-      if (key === 'startTransaction') return async (...args: unknown[]) => storableQueryable((await value.apply(target, args)) as Transaction);
-      return value.bind(target);
-    },
+  const storableRun = (run: Method) => (query: SqlQuery) => (run as (query: SqlQuery) => unknown)(storableQuery(query));
+  return wrapMethods(queryable, {
+    queryRaw: storableRun,
+    executeRaw: storableRun,
+    startTransaction: (start) => async (...args: never[]) => storableQueryable((await start(...args)) as Transaction),
   });
 }
 
@@ -72,11 +84,5 @@ function storableQueryable<T extends SqlDriverAdapter | Transaction>(queryable: 
  * of its throughput, this one scan of the parameters (`bench/board-query.ts`).
  */
 export function storableAdapter(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
-  return new Proxy(factory, {
-    get(target, key) {
-      const value = Reflect.get(target, key, target) as unknown;
-      if (key === 'connect' && typeof value === 'function') return async () => storableQueryable((await value.call(target)) as SqlDriverAdapter);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return wrapMethods(factory, { connect: (connect) => async () => storableQueryable((await connect()) as SqlDriverAdapter) });
 }
