@@ -280,6 +280,32 @@ describe('the GraphQL triage board', () => {
     expect(full.statements).toBeLessThanOrEqual(5);
   });
 
+  it('answers a card’s reporter, issue and attachments the same when the report is read on its own (nodes, a mutation’s payload)', async () => {
+    const own = await seedWorkspace(t.operator);
+    const project = String(own.project.id);
+    const secret = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
+    const form = new FormData();
+    form.append('title', 'With a file');
+    form.append('description', 'd');
+    form.append('files[]', new Blob([new Uint8Array(PNG(80, 7))]), 'shot.png');
+    const sent = await t.app.inject({ method: 'POST', url: url(own.project.id), headers: bearer(secret), payload: form });
+    expect(sent.statusCode).toBe(201);
+    successData((await graphql(t.app, PROMOTE, { project, reportIds: [String(sent.json().id)] }, own.adminToken)).data.promoteReports);
+    const filed = successData((await graphql(t.app, SUBMIT, { project, title: 'Read alone', description: 'd' }, own.adminToken)).data.submitReport);
+
+    const CARD = 'id reporter { id name } issue { id title status } attachments { filename mimeType size url }';
+    const cards = (await graphql(t.app, `query ($p: ID!) { project(id: $p) { reports(first: 10) { nodes { ${CARD} } } } }`, { p: project }, own.adminToken)).data.project.reports.nodes;
+    expect(cards).toMatchObject([
+      { reporter: null, issue: { title: 'With a file', status: 'OPEN' }, attachments: [{ filename: 'shot.png', mimeType: 'image/png', size: 80 }] },
+      { id: filed.id, reporter: { id: own.admin.id }, issue: null, attachments: [] },
+    ]);
+    const alone = await graphql(t.app, `query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Report { ${CARD} } } }`, { ids: cards.map((card: { id: string }) => card.id) }, own.adminToken);
+    expect(alone.errors).toBeUndefined();
+    expect(alone.data.nodes).toEqual(cards);
+    const promoted = successData((await graphql(t.app, `mutation ($p: ID!, $ids: [ID!]!) { promoteReports(input: { project: $p, reportIds: $ids }) { issue { id } reports { ${CARD} } userErrors { code } } }`, { p: project, ids: [filed.id] }, own.adminToken)).data.promoteReports);
+    expect(promoted.reports).toEqual([{ ...cards[1], issue: { id: promoted.issue.id, title: 'Read alone', status: 'OPEN' } }]);
+  });
+
   it('serves attachment bytes at their URL, only to callers who may read the project', async () => {
     const { edges } = (await graphql(t.app, BOARD, { project: String(board.project.id), first: 3 }, seed.adminToken)).data.project!.reports!;
     const attachmentUrl = new URL(edges[2]!.node.attachments[0]!.url);

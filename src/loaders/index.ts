@@ -2,7 +2,7 @@
 // their relations through these or through plugin-prisma's `t.relation`, so the number of SQL
 // statements of a page does not grow with its size.
 import DataLoader from 'dataloader';
-import type { Project, TriageEvent, Workspace } from '../generated/prisma/client.ts';
+import type { Attachment, Issue, Project, TriageEvent, User, Workspace } from '../generated/prisma/client.ts';
 import type { Prisma } from '../db/client.ts';
 import { historiesOf } from '../modules/history/service.ts';
 import { caseRollups, type CaseRollup } from '../modules/test-runs/cases.ts';
@@ -22,6 +22,13 @@ export function createLoaders(prisma: Prisma) {
     workspace: new DataLoader<string, Workspace | null>(async (ids) =>
       byKey(await prisma.workspace.findMany({ where: { id: { in: [...ids] } } }), (w) => w.id, ids),
     ),
+    user: new DataLoader<string, User | null>(async (ids) => byKey(await prisma.user.findMany({ where: { id: { in: [...ids] } } }), (u) => u.id, ids)),
+    issue: new DataLoader<number, Issue | null>(async (ids) => byKey(await prisma.issue.findMany({ where: { id: { in: [...ids] } } }), (i) => i.id, ids)),
+    /** A report's attachments in upload order, by report id. */
+    reportAttachments: new DataLoader<number, Attachment[]>(async (ids) => {
+      const rows = await prisma.attachment.findMany({ where: { reportId: { in: [...ids] } }, orderBy: { id: 'asc' } });
+      return ids.map((id) => rows.filter((row) => row.reportId === id));
+    }),
     /** Keys are `<SubjectType>:<id>`; each gets its newest triage events. */
     history: new DataLoader<string, TriageEvent[]>((keys) => historiesOf(prisma, keys), { maxBatchSize: 500 }),
     /** A test case's last runs, by TestCase id. */

@@ -5,7 +5,7 @@ import { defineMutation, type MutationInputFields } from '../../graphql/mutation
 import { guardedStream } from '../../graphql/live.ts';
 import { defineNodeKind, encodeGlobalId, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
 import { IssueNode, IssueType } from '../issues/schema.ts';
-import { Project, ProjectNode } from '../workspaces/schema.ts';
+import { Project, ProjectNode, Viewer } from '../workspaces/schema.ts';
 import { attachmentUrl } from './attachments.ts';
 import { anyOf } from '../../graphql/lists.ts';
 import {
@@ -19,7 +19,7 @@ const ReportSourceEnum = builder.enumType('ReportSource', {
   values: { PERSON: { value: 0, description: 'Filed by a person.' }, API: { value: 1, description: 'Submitted with a project token.' } } as const,
 });
 
-builder.prismaObject('Attachment', {
+const AttachmentType = builder.prismaObject('Attachment', {
   fields: (t) => ({
     id: t.exposeInt('id'),
     filename: t.exposeString('filename'),
@@ -32,22 +32,31 @@ builder.prismaObject('Attachment', {
 
 export const ReportNode = defineNodeKind('Report', { parseId: intDatabaseId, load: (ctx, id) => findReport(ctx, id) });
 
+/**
+ * A card's relations are read with the report wherever Pothos plans the query (joined into the same
+ * statement), and resolve from the row itself: as `t.relation` fields, Pothos looked up each row's
+ * selection per field, which cost the uncached board more than the joins (README, Footprint). A
+ * report read without them (a mutation's or subscription's) falls back to the request's loaders.
+ */
+const REPORT_CARD_RELATIONS = { createdBy: true, promotedIssue: true, attachments: { orderBy: { id: 'asc' } } } as const;
+
 const ReportType = builder.prismaObject('Report', {
   description: 'A feedback report in a project’s triage queue.',
   interfaces: [NodeInterface],
+  include: REPORT_CARD_RELATIONS,
   fields: (t) => ({
     databaseId: t.exposeInt('id', { description: 'The id the kendo REST routes use.' }),
     title: t.exposeString('title'),
     description: t.exposeString('description'),
     source: t.field({ type: ReportSourceEnum, resolve: (report) => report.source as 0 | 1 }),
     authorName: t.exposeString('authorName', { nullable: true, description: 'The external reporter named by a token submission.' }),
-    reporter: t.relation('createdBy', { nullable: true, description: 'The person who filed it (null for token submissions; see `authorName`).' }),
+    reporter: t.field({ type: Viewer, nullable: true, description: 'The person who filed it (null for token submissions; see `authorName`).', resolve: (report, _args, ctx) => (report.createdBy !== undefined ? report.createdBy : report.createdById === null ? null : ctx.loaders.user.load(report.createdById)) }),
     status: t.field({ type: ReportStatusEnum, resolve: (report) => reportStatus(report) }),
     order: t.exposeInt('order'),
-    issue: t.relation('promotedIssue', { nullable: true, description: 'The issue it was promoted into.' }),
+    issue: t.field({ type: IssueType, nullable: true, description: 'The issue it was promoted into.', resolve: (report, _args, ctx) => (report.promotedIssue !== undefined ? report.promotedIssue : report.promotedIssueId === null ? null : ctx.loaders.issue.load(report.promotedIssueId)) }),
     promotedAt: t.expose('promotedAt', { type: 'DateTime', nullable: true }),
     dismissedAt: t.expose('dismissedAt', { type: 'DateTime', nullable: true }),
-    attachments: t.relation('attachments', { query: { orderBy: { id: 'asc' } } }),
+    attachments: t.field({ type: [AttachmentType], resolve: (report, _args, ctx) => report.attachments ?? ctx.loaders.reportAttachments.load(report.id) }),
     project: t.field({ type: Project, description: 'Loaded once per request, whatever the page size.', resolve: (report, _args, ctx) => ctx.loaders.project.load(report.projectId).then((p) => p!) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -176,11 +185,11 @@ const ReportQueueEvent = builder.objectRef<{ projectId: number; reportId: number
     projectId: t.exposeInt('projectId'),
     reportId: t.exposeInt('reportId', { nullable: true, description: 'Null when the whole queue moved (REORDERED).' }),
     change: t.field({ type: ReportQueueChangeEnum, resolve: (event) => event.change }),
-    report: t.field({
-      type: ReportType,
+    report: t.prismaField({
+      type: 'Report',
       nullable: true,
       description: 'The report as it is after the change, read for this subscriber (null once DELETED, or for REORDERED).',
-      resolve: (event, _args, ctx) => (event.reportId === null || event.change === 'deleted' ? null : findReport(ctx, event.reportId).catch(() => null)),
+      resolve: (query, event, _args, ctx) => (event.reportId === null || event.change === 'deleted' ? null : findReport(ctx, event.reportId, query).catch(() => null)),
     }),
   }),
 });
