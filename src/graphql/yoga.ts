@@ -14,6 +14,7 @@ import { schema } from './schema.ts';
 import { isRefusedDocument, MAX_DOCUMENT_NESTING, nestingExceeds, operationLimits } from './limits.ts';
 import { boardResponseCache } from './response-cache.ts';
 import type { GraphQLContext } from './builder.ts';
+import { compiledExecution } from './compiled-execution.ts';
 
 interface ServerContext {
   req: FastifyRequest;
@@ -49,7 +50,7 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
     cors: false, // same-origin board; API clients are not browsers
     landingPage: false,
     maskedErrors: { maskError: maskGraphQLError },
-    plugins: [...operationLimits(), logUnexpectedErrors, boardResponseCache(services)],
+    plugins: [...operationLimits(), logUnexpectedErrors, compiledExecution(), boardResponseCache(services)],
     fetchAPI: createFetch({ formDataLimits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_UPLOAD_FILES, fieldSize: 1024 * 1024 } }),
     // A fresh context (and fresh loaders) per operation: complexity and loaders cache on it.
     context: ({ req }) => ({ services, principal: req.principal, loaders: createLoaders(services.prisma) }),
