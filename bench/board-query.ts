@@ -40,7 +40,7 @@ async function boardRun(cache: 'cached' | 'uncached') {
   return { hello, board, rss };
 }
 
-const ratio = (run: Awaited<ReturnType<typeof boardRun>>) => `${Math.round((run.board.requestsPerSecond / run.hello.requestsPerSecond) * 100)}%`;
+const ratio = (run: Awaited<ReturnType<typeof boardRun>>) => `${((run.board.requestsPerSecond / run.hello.requestsPerSecond) * 100).toFixed(1)}%`;
 
 // BENCH_UNCACHED_ONLY=1 skips the cached phase (for profiling the uncached one).
 if (process.env.BENCH_UNCACHED_ONLY) {
