@@ -25,10 +25,14 @@ export function createLoaders(prisma: Prisma) {
     user: new DataLoader<string, User | null>(async (ids) => byKey(await prisma.user.findMany({ where: { id: { in: [...ids] } } }), (u) => u.id, ids)),
     issue: new DataLoader<number, Issue | null>(async (ids) => byKey(await prisma.issue.findMany({ where: { id: { in: [...ids] } } }), (i) => i.id, ids)),
     /** A report's attachments in upload order, by report id. */
-    reportAttachments: new DataLoader<number, Attachment[]>(async (ids) => {
-      const rows = await prisma.attachment.findMany({ where: { reportId: { in: [...ids] } }, orderBy: { id: 'asc' } });
-      return ids.map((id) => rows.filter((row) => row.reportId === id));
-    }),
+    reportAttachments: new DataLoader<number, Attachment[]>(
+      async (ids) => {
+        const byReport = new Map<number, Attachment[]>(ids.map((id) => [id, []]));
+        for (const row of await prisma.attachment.findMany({ where: { reportId: { in: [...ids] } }, orderBy: { id: 'asc' } })) byReport.get(row.reportId!)?.push(row);
+        return ids.map((id) => byReport.get(id)!);
+      },
+      { maxBatchSize: 1000 },
+    ),
     /** Keys are `<SubjectType>:<id>`; each gets its newest triage events. */
     history: new DataLoader<string, TriageEvent[]>((keys) => historiesOf(prisma, keys), { maxBatchSize: 500 }),
     /** A test case's last runs, by TestCase id. */

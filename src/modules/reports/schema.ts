@@ -36,9 +36,12 @@ export const ReportNode = defineNodeKind('Report', { parseId: intDatabaseId, loa
  * A card's relations are read with the report wherever Pothos plans the query (joined into the same
  * statement), and resolve from the row itself: as `t.relation` fields, Pothos looked up each row's
  * selection per field, which cost the uncached board more than the joins (README, Footprint). A
- * report read without them (a mutation's or subscription's) falls back to the request's loaders.
+ * report read without them (a mutation's payload, `node`) falls back to the request's loaders.
  */
 const REPORT_CARD_RELATIONS = { createdBy: true, promotedIssue: true, attachments: { orderBy: { id: 'asc' } } } as const;
+/** The relation joined into the row, or its loader's answer (null when the row names none). */
+const joinedOrLoaded = <T, K>(joined: T | null | undefined, key: K | null, loader: { load(key: K): Promise<T | null> }) =>
+  joined !== undefined ? joined : key === null ? null : loader.load(key);
 
 const ReportType = builder.prismaObject('Report', {
   description: 'A feedback report in a project’s triage queue.',
@@ -50,10 +53,10 @@ const ReportType = builder.prismaObject('Report', {
     description: t.exposeString('description'),
     source: t.field({ type: ReportSourceEnum, resolve: (report) => report.source as 0 | 1 }),
     authorName: t.exposeString('authorName', { nullable: true, description: 'The external reporter named by a token submission.' }),
-    reporter: t.field({ type: Viewer, nullable: true, description: 'The person who filed it (null for token submissions; see `authorName`).', resolve: (report, _args, ctx) => (report.createdBy !== undefined ? report.createdBy : report.createdById === null ? null : ctx.loaders.user.load(report.createdById)) }),
+    reporter: t.field({ type: Viewer, nullable: true, description: 'The person who filed it (null for token submissions; see `authorName`).', resolve: (report, _args, ctx) => joinedOrLoaded(report.createdBy, report.createdById, ctx.loaders.user) }),
     status: t.field({ type: ReportStatusEnum, resolve: (report) => reportStatus(report) }),
     order: t.exposeInt('order'),
-    issue: t.field({ type: IssueType, nullable: true, description: 'The issue it was promoted into.', resolve: (report, _args, ctx) => (report.promotedIssue !== undefined ? report.promotedIssue : report.promotedIssueId === null ? null : ctx.loaders.issue.load(report.promotedIssueId)) }),
+    issue: t.field({ type: IssueType, nullable: true, description: 'The issue it was promoted into.', resolve: (report, _args, ctx) => joinedOrLoaded(report.promotedIssue, report.promotedIssueId, ctx.loaders.issue) }),
     promotedAt: t.expose('promotedAt', { type: 'DateTime', nullable: true }),
     dismissedAt: t.expose('dismissedAt', { type: 'DateTime', nullable: true }),
     attachments: t.field({ type: [AttachmentType], resolve: (report, _args, ctx) => report.attachments ?? ctx.loaders.reportAttachments.load(report.id) }),
