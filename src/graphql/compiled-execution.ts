@@ -35,6 +35,23 @@ interface DocumentPlan {
 
 /** Per parsed document (Yoga's parse cache and the response cache reuse them), so it goes with them. */
 const plans = new WeakMap<DocumentNode, DocumentPlan>();
+/**
+ * The plans holding compiled code, least recently used first. A compiled board document is ~42 KB
+ * of heap, and the caches above hold up to a thousand documents each: past this many, the least
+ * recently used plan drops its code (and compiles again from its next two uses).
+ */
+const MAX_COMPILED_DOCUMENTS = 100;
+const compiledPlans = new Set<DocumentPlan>();
+
+function touchCompiled(plan: DocumentPlan): void {
+  compiledPlans.delete(plan);
+  compiledPlans.add(plan);
+  if (compiledPlans.size <= MAX_COMPILED_DOCUMENTS) return;
+  const oldest = compiledPlans.values().next().value!;
+  compiledPlans.delete(oldest);
+  oldest.compiled = undefined;
+  oldest.uses = 0;
+}
 
 function isPlainKey(key: string, isLeaf: boolean): boolean {
   const rest = isLeaf && key.startsWith('__') ? key.slice(2) : key;
@@ -95,6 +112,7 @@ function compiledFor(schema: GraphQLSchema, document: DocumentNode, variables: R
     }
     plan.compiled = compiled;
   }
+  touchCompiled(plan);
   return plan.compiled;
 }
 
