@@ -35,6 +35,8 @@ export interface Config {
   errorRetentionDays: number;
   /** How long a cached GraphQL result may be served at most (0 turns the cache off). */
   graphqlCacheTtlMs: number;
+  /** A signed-in caller's plain query runs compiled from this use of its document on (graphql/compiled-execution.ts); 0 never compiles. */
+  graphqlCompileAfterUses: number;
   /** JSON POSTs skip Yoga's fetch-API adaptation (graphql/yoga.ts); GRAPHQL_FAST_PATH=0 turns it off. */
   graphqlFastPath: boolean;
   /** Open connections one client address may hold. */
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     errorRetentionDays: intFromEnv(env, 'ERROR_RETENTION_DAYS', 90),
     graphqlCacheTtlMs: intFromEnv(env, 'GRAPHQL_CACHE_TTL_MS', 2_000),
     graphqlFastPath: env.GRAPHQL_FAST_PATH !== '0',
+    graphqlCompileAfterUses: intFromEnv(env, 'GRAPHQL_COMPILE_AFTER_USES', 2),
     maxConnectionsPerClient: intFromEnv(env, 'MAX_CONNECTIONS_PER_CLIENT', 256),
     maxSubscriptionsPerPrincipal: intFromEnv(env, 'MAX_SUBSCRIPTIONS_PER_CREDENTIAL', 20),
     liveRecheckMs: Math.max(100, intFromEnv(env, 'LIVE_RECHECK_MS', 5_000)),

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, type TestApp } from './helpers.ts';
 import { projectToken, seedWorkspace } from './fixtures.ts';
+import { compiledRuns } from '../src/graphql/compiled-execution.ts';
 
 let t: TestApp;
 let seed: Awaited<ReturnType<typeof seedWorkspace>>;
@@ -33,10 +34,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function thrice(query: string, variables: Record<string, unknown>) {
+async function thrice(query: string, variables: Record<string, unknown>, operationName?: string) {
   const answers = [];
   for (let i = 0; i < 3; i++) {
-    const response = await t.app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', ...bearer(seed.adminToken) }, payload: { query, variables } });
+    const response = await t.app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', ...bearer(seed.adminToken) }, payload: { query, variables, operationName } });
     answers.push({ status: response.statusCode, body: response.body });
   }
   expect(answers[1]).toEqual(answers[0]);
@@ -45,13 +46,50 @@ async function thrice(query: string, variables: Record<string, unknown>) {
 }
 
 describe('compiled execution answers as interpreted execution does', () => {
-  it('the board’s page', async () => {
+  it('the board’s page (which does run compiled)', async () => {
+    const before = compiledRuns.count;
     const { body } = await thrice(
       `query ($p: ID!) { project(id: $p) { reports(first: 50) { edges { node { id title status source reporter { id } issue { id title } attachments { url } project { id slug } } } pageInfo { hasNextPage } } } }`,
       { p: String(seed.project.id) },
     );
     expect(body.errors).toBeUndefined();
     expect(body.data.project.reports.edges).toHaveLength(2);
+    expect(compiledRuns.count - before).toBe(2); // the second and third
+  });
+
+  it('with the response cache on, whose rewritten document runs compiled from its second use', async () => {
+    const cached = await createTestApp();
+    try {
+      const own = await seedWorkspace(cached.operator);
+      const secret = (await projectToken(cached.operator, own.project.id, ['report:create'])).secret;
+      for (const title of ['a', 'b', 'c']) await cached.app.inject({ method: 'POST', url: `/api/projects/${own.project.id}/reports`, headers: bearer(secret), payload: { title, description: 'd' } });
+      const page = async (first: number) =>
+        (await cached.app.inject({
+          method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', ...bearer(own.adminToken) },
+          payload: { query: 'query ($p: ID!, $first: Int) { project(id: $p) { reports(first: $first) { nodes { id title issue { id } } } } }', variables: { p: String(own.project.id), first } },
+        })).body;
+      const before = compiledRuns.count;
+      const pages = [await page(1), await page(2), await page(3)]; // no two alike: none is a cache hit
+      expect(compiledRuns.count - before).toBe(2);
+      expect(pages.map((body) => JSON.parse(body).data.project.reports.nodes.map((node: { title: string }) => node.title))).toEqual([['a'], ['a', 'b'], ['a', 'b', 'c']]);
+      expect(pages.join()).not.toContain('__responseCache');
+    } finally {
+      await cached.close();
+    }
+  });
+
+  it('a string literal never reaches generated code', async () => {
+    // graphql-jit turned this marker inside a literal into code; such documents run interpreted.
+    const injection = '__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d0)+(globalThis.compiledInjection=typeof process)+(0';
+    const { body } = await thrice(`{ project(id: "${injection}") { slug } }`, {});
+    expect(body.data).toEqual({ project: null });
+    expect((globalThis as { compiledInjection?: unknown }).compiledInjection).toBeUndefined();
+  });
+
+  it('an operation name the document does not hold', async () => {
+    const { status, body } = await thrice('query Name { viewer { name } }', {}, 'Other');
+    expect(status).toBe(400);
+    expect(body.errors[0].message).toMatch(/Could not determine what operation to execute/);
   });
 
   it('a refused argument: the same error, code and status', async () => {

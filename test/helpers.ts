@@ -122,7 +122,8 @@ export interface TestApp {
 export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
   const { db, release } = await borrowTestDatabase();
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-blobs-'));
-  const config: Config = { ...loadConfig({}), logLevel: 'silent', storageDir, databaseUrl: 'memory://', ...overrides };
+  // TEST_GRAPHQL_COMPILE_AFTER_USES=1 runs every eligible query compiled from its first use (.ci/run's Node 24 pass).
+  const config: Config = { ...loadConfig({ GRAPHQL_COMPILE_AFTER_USES: process.env.TEST_GRAPHQL_COMPILE_AFTER_USES }), logLevel: 'silent', storageDir, databaseUrl: 'memory://', ...overrides };
   const clock = new ManualClock();
   const app = await buildApp(config, { database: db, clock });
   await app.ready();

@@ -14,14 +14,19 @@
 //   (not inside an object or list literal, where graphql-jit puts null for an omitted variable
 //   instead of the field's default); each request's variables are first coerced by graphql-js,
 //   and any that it refuses run interpreted, so the error reads and is coded as always;
-// - never for anonymous callers, and only from a document's second use, so nobody makes the
-//   server compile documents they invent one request at a time.
-// A compiled result with errors is dropped and the query runs again interpreted (queries only
-// read), so every error is worded, located, coded, logged and masked exactly as graphql-js's:
+// - no string literals: graphql-jit writes literal arguments into the code it generates and turns
+//   a marker text inside them into a `new Date(…)` expression unchecked, so a crafted string ran
+//   as JavaScript on the server (found by review); strings reach compiled queries as variables;
+// - the operation the request names (Yoga executes even when the name matches none);
+// - never for anonymous callers, and only from a document's second use (GRAPHQL_COMPILE_AFTER_USES;
+//   0 turns compiled execution off), so nobody makes the server compile documents they invent
+//   one request at a time.
+// A compiled result with errors, or a compiled query that throws, is dropped and the query runs
+// again interpreted (queries only read), so every error is worded, located, coded, logged and masked exactly as graphql-js's:
 // graphql-jit's own errors carry no locations and no original error.
 import {
   getVariableValues, isEnumType, isScalarType, isSpecifiedScalarType, Kind, visit, BREAK,
-  getNamedType, typeFromAST, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode,
+  getNamedType, typeFromAST, type DocumentNode, type ExecutionArgs, type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
@@ -75,6 +80,10 @@ function compilableOperation(schema: GraphQLSchema, document: DocumentNode): Ope
       plain = false;
       return BREAK;
     },
+    StringValue() {
+      plain = false;
+      return BREAK;
+    },
     Field(field) {
       const key = field.alias?.value ?? field.name.value;
       if (field.name.value === '__schema' || field.name.value === '__type' || !isPlainKey(key, !field.selectionSet)) {
@@ -100,9 +109,15 @@ function planOf(schema: GraphQLSchema, document: DocumentNode): DocumentPlan {
   return plan;
 }
 
-function compiledFor(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined): CompiledQuery | null {
+/** Compiled runs since start (tests assert that compiled execution really ran). */
+export const compiledRuns = { count: 0 };
+
+function compiledFor(execution: ExecutionArgs, afterUses: number): CompiledQuery | null {
+  const { schema, document, operationName } = execution;
+  const variables = execution.variableValues as Record<string, unknown> | undefined;
   const plan = planOf(schema, document);
-  if (!plan.operation || ++plan.uses < 2) return null;
+  if (!plan.operation || ++plan.uses < afterUses) return null;
+  if (operationName != null && operationName !== plan.operation.name?.value) return null;
   if (getVariableValues(schema, plan.operation.variableDefinitions ?? [], variables ?? {}).errors) return null;
   if (!plan.compiled) {
     const compiled = compileQuery(schema, document);
@@ -116,17 +131,23 @@ function compiledFor(schema: GraphQLSchema, document: DocumentNode, variables: R
   return plan.compiled;
 }
 
-export const compiledExecution = (): Plugin<GraphQLContext> => ({
+export const compiledExecution = (afterUses: number): Plugin<GraphQLContext> => ({
   onExecute({ args, executeFn: interpret, setExecuteFn }) {
-    if (args.contextValue.principal.kind === 'anonymous') return;
+    if (afterUses === 0 || args.contextValue.principal.kind === 'anonymous') return;
     // The execute function is called with the document to run, which a later plugin (the
     // response cache) may have rewritten: decide on that one.
     setExecuteFn((execution) => {
-      const compiled = compiledFor(execution.schema, execution.document, execution.variableValues as Record<string, unknown> | undefined);
+      const compiled = compiledFor(execution, afterUses);
       if (!compiled) return interpret(execution);
-      return Promise.resolve(compiled.query(execution.rootValue, execution.contextValue, execution.variableValues)).then((result) =>
-        result.errors?.length ? interpret(execution) : { data: result.data },
-      );
+      compiledRuns.count++;
+      try {
+        return Promise.resolve(compiled.query(execution.rootValue, execution.contextValue, execution.variableValues)).then(
+          (result) => (result.errors?.length ? interpret(execution) : { data: result.data }),
+          () => interpret(execution),
+        );
+      } catch {
+        return interpret(execution);
+      }
     });
   },
 });

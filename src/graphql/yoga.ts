@@ -50,7 +50,7 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
     cors: false, // same-origin board; API clients are not browsers
     landingPage: false,
     maskedErrors: { maskError: maskGraphQLError },
-    plugins: [...operationLimits(), logUnexpectedErrors, compiledExecution(), boardResponseCache(services)],
+    plugins: [...operationLimits(), logUnexpectedErrors, compiledExecution(services.config.graphqlCompileAfterUses), boardResponseCache(services)],
     fetchAPI: createFetch({ formDataLimits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_UPLOAD_FILES, fieldSize: 1024 * 1024 } }),
     // A fresh context (and fresh loaders) per operation: complexity and loaders cache on it.
     context: ({ req }) => ({ services, principal: req.principal, loaders: createLoaders(services.prisma) }),
