@@ -14,7 +14,7 @@ let seed: Awaited<ReturnType<typeof seedWorkspace>>;
 let issueId = '';
 
 beforeAll(async () => {
-  t = await createTestApp({ graphqlCacheTtlMs: 0 });
+  t = await createTestApp({ graphqlCacheTtlMs: 0, graphqlCompileAfterUses: 2 }); // first use interpreted, whatever the pass
   seed = await seedWorkspace(t.operator);
   const secret = (await projectToken(t.operator, seed.project.id, ['report:create', 'error-events:write'])).secret;
   for (const title of ['first', 'second']) {
@@ -58,7 +58,7 @@ describe('compiled execution answers as interpreted execution does', () => {
   });
 
   it('with the response cache on, whose rewritten document runs compiled from its second use', async () => {
-    const cached = await createTestApp();
+    const cached = await createTestApp({ graphqlCompileAfterUses: 2 });
     try {
       const own = await seedWorkspace(cached.operator);
       const secret = (await projectToken(cached.operator, own.project.id, ['report:create'])).secret;
