@@ -2,28 +2,27 @@
 // their relations through these or through plugin-prisma's `t.relation`, so the number of SQL
 // statements of a page does not grow with its size.
 import DataLoader from 'dataloader';
-import type { Attachment, Issue, Project, TriageEvent, User, Workspace } from '../generated/prisma/client.ts';
+import type { Attachment, TriageEvent } from '../generated/prisma/client.ts';
 import type { Prisma } from '../db/client.ts';
 import { historiesOf } from '../modules/history/service.ts';
 import { caseRollups, type CaseRollup } from '../modules/test-runs/cases.ts';
 import { executionOverviews, type ExecutionOverview } from '../modules/test-runs/plans.ts';
 import { caseHistories, type CaseHistoryEntry } from '../modules/test-runs/service.ts';
 
-function byKey<K, V>(rows: V[], keyOf: (row: V) => K, keys: readonly K[]): (V | null)[] {
-  const map = new Map(rows.map((row) => [keyOf(row), row]));
-  return keys.map((key) => map.get(key) ?? null);
+/** Rows by primary key: one `findMany` per batch, null for an id that has no row. */
+function rowsById<K, V extends { id: K }>(findMany: (ids: K[]) => Promise<V[]>): DataLoader<K, V | null> {
+  return new DataLoader<K, V | null>(async (ids) => {
+    const rows = new Map((await findMany([...ids])).map((row) => [row.id, row]));
+    return ids.map((id) => rows.get(id) ?? null);
+  });
 }
 
 export function createLoaders(prisma: Prisma) {
   return {
-    project: new DataLoader<number, Project | null>(async (ids) =>
-      byKey(await prisma.project.findMany({ where: { id: { in: [...ids] } } }), (p) => p.id, ids),
-    ),
-    workspace: new DataLoader<string, Workspace | null>(async (ids) =>
-      byKey(await prisma.workspace.findMany({ where: { id: { in: [...ids] } } }), (w) => w.id, ids),
-    ),
-    user: new DataLoader<string, User | null>(async (ids) => byKey(await prisma.user.findMany({ where: { id: { in: [...ids] } } }), (u) => u.id, ids)),
-    issue: new DataLoader<number, Issue | null>(async (ids) => byKey(await prisma.issue.findMany({ where: { id: { in: [...ids] } } }), (i) => i.id, ids)),
+    project: rowsById((ids: number[]) => prisma.project.findMany({ where: { id: { in: ids } } })),
+    workspace: rowsById((ids: string[]) => prisma.workspace.findMany({ where: { id: { in: ids } } })),
+    user: rowsById((ids: string[]) => prisma.user.findMany({ where: { id: { in: ids } } })),
+    issue: rowsById((ids: number[]) => prisma.issue.findMany({ where: { id: { in: ids } } })),
     /** A report's attachments in upload order, by report id. */
     reportAttachments: new DataLoader<number, Attachment[]>(
       async (ids) => {
@@ -63,4 +62,3 @@ export function createLoaders(prisma: Prisma) {
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
-export { byKey };
