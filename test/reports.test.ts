@@ -306,6 +306,74 @@ describe('the GraphQL triage board', () => {
     expect(promoted.reports).toEqual([{ ...cards[1], issue: { id: promoted.issue.id, title: 'Read alone', status: 'OPEN' } }]);
   });
 
+  it('pages forwards and backwards in board order, under status filters, each card with all its attachments', async () => {
+    const own = await seedWorkspace(t.operator);
+    const project = String(own.project.id);
+    const secret = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
+    const ids: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const form = new FormData();
+      form.append('title', `card ${i}`);
+      form.append('description', 'd');
+      for (let f = 0; f < i % 4; f++) form.append('files[]', new Blob([new Uint8Array(PNG(60 + f, 100 * i + f))]), `card${i}-${f}.png`);
+      const sent = await t.app.inject({ method: 'POST', url: url(own.project.id), headers: bearer(secret), payload: form });
+      expect(sent.statusCode).toBe(201);
+      ids.push(sent.json().id);
+    }
+    const rest = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+      t.app.inject({ method, url: url(own.project.id, path), headers: { 'content-type': 'application/json', ...bearer(own.adminToken) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
+    expect((await rest('POST', '/reorder', { report_ids: [ids[4], ids[1], ids[6], ids[0], ids[5], ids[3], ids[2]] })).statusCode).toBe(200);
+    expect((await rest('POST', '/promote', { report_ids: [ids[6], ids[3]] })).statusCode).toBeLessThan(300);
+    expect((await rest('POST', `/${ids[1]}/dismiss`)).statusCode).toBe(200);
+    const restOrder = async (status?: string) => (await rest('GET', status ? `?status=${status}` : '')).json().map((r: { id: number }) => r.id);
+
+    const CARD = 'databaseId status attachments { filename size }';
+    const PAGE = `query ($p: ID!, $first: Int, $after: String, $last: Int, $before: String, $filter: ReportFilter) {
+      project(id: $p) { reports(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
+        nodes { ${CARD} } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`;
+    type Page = { nodes: Array<{ databaseId: number; status: string; attachments: Array<{ filename: string; size: number }> }>; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null } };
+    const page = async (variables: Record<string, unknown>): Promise<Page> => {
+      const result = await graphql(t.app, PAGE, { p: project, ...variables }, own.adminToken);
+      expect(result.errors).toBeUndefined();
+      return result.data.project.reports;
+    };
+    const walk = async (direction: 'forwards' | 'backwards', filter?: { status: string[] }) => {
+      const seen: Page['nodes'] = [];
+      let cursor: string | null | undefined;
+      for (;;) {
+        const next = direction === 'forwards' ? await page({ first: 2, after: cursor, filter }) : await page({ last: 2, before: cursor, filter });
+        if (direction === 'forwards') seen.push(...next.nodes);
+        else seen.unshift(...next.nodes);
+        const more = direction === 'forwards' ? next.pageInfo.hasNextPage : next.pageInfo.hasPreviousPage;
+        if (!more) return seen;
+        cursor = direction === 'forwards' ? next.pageInfo.endCursor : next.pageInfo.startCursor;
+      }
+    };
+
+    const everything = await walk('forwards');
+    expect(everything.map((card) => card.databaseId)).toEqual(await restOrder());
+    expect(everything.map((card) => card.databaseId)).toEqual([ids[4], ids[1], ids[6], ids[0], ids[5], ids[3], ids[2]]);
+    expect((await walk('backwards')).map((card) => card.databaseId)).toEqual(await restOrder());
+    // Cards with several attachments are one card each, their files in upload order.
+    const card = (id: number) => everything.find((c) => c.databaseId === id)!;
+    expect(card(ids[3]!).attachments).toEqual([{ filename: 'card3-0.png', size: 60 }, { filename: 'card3-1.png', size: 61 }, { filename: 'card3-2.png', size: 62 }]);
+    expect(card(ids[4]!).attachments).toEqual([]);
+    expect(everything.map((c) => c.status)).toEqual(['PENDING', 'DISMISSED', 'PROMOTED', 'PENDING', 'PENDING', 'PROMOTED', 'PENDING']);
+    for (const status of [['PENDING'], ['PROMOTED', 'DISMISSED']]) {
+      const expected = (await Promise.all(status.map((s) => restOrder(String(['PENDING', 'PROMOTED', 'DISMISSED'].indexOf(s)))))).flat();
+      const forwards = (await walk('forwards', { status })).map((c) => c.databaseId);
+      expect(forwards.toSorted()).toEqual(expected.toSorted());
+      expect(forwards).toEqual(everything.map((c) => c.databaseId).filter((id) => expected.includes(id)));
+      expect((await walk('backwards', { status })).map((c) => c.databaseId)).toEqual(forwards);
+    }
+    // The last two, and nothing past either end.
+    expect((await page({ last: 2 })).nodes.map((c) => c.databaseId)).toEqual([ids[3], ids[2]]);
+    const end = await page({ first: 7 });
+    expect(end.pageInfo.hasNextPage).toBe(false);
+    expect((await page({ first: 2, after: end.pageInfo.endCursor })).nodes).toEqual([]);
+    expect((await page({ last: 2, before: end.pageInfo.startCursor })).nodes).toEqual([]);
+  });
+
   it('serves attachment bytes at their URL, only to callers who may read the project', async () => {
     const { edges } = (await graphql(t.app, BOARD, { project: String(board.project.id), first: 3 }, seed.adminToken)).data.project!.reports!;
     const attachmentUrl = new URL(edges[2]!.node.attachments[0]!.url);

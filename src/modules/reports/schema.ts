@@ -12,6 +12,7 @@ import {
   boardReports, countReports, mayDeleteReport, mayTriageReport, QUEUE_CHANGES, type QueueChange, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, restoreReport, submitReport,
   MAX_REPORT_FILE_BYTES, type IncomingFile, type ReportStatus,
 } from './service.ts';
+import { REPORT_CARD_RELATIONS } from './board-page.ts';
 import { enumValues } from '../../graphql/enums.ts';
 
 const ReportStatusEnum = builder.enumType('ReportStatus', { values: ['PENDING', 'PROMOTED', 'DISMISSED'] as const });
@@ -38,7 +39,6 @@ export const ReportNode = defineNodeKind('Report', { parseId: intDatabaseId, loa
  * selection per field, which cost the uncached board more than the joins (README, Footprint). A
  * report read without them (a mutation's payload, `node`) falls back to the request's loaders.
  */
-const REPORT_CARD_RELATIONS = { createdBy: true, promotedIssue: true, attachments: { orderBy: { id: 'asc' } } } as const;
 /** The relation joined into the row, or its loader's answer (null when the row names none). */
 const joinedOrLoaded = <T, K>(joined: T | null | undefined, key: K | null, loader: { load(key: K): Promise<T | null> }) =>
   joined !== undefined ? joined : key === null ? null : loader.load(key);

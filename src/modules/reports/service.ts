@@ -2,11 +2,12 @@
 // promotion into issues, dismissal, deletion. Every queue change holds the project's queue lock,
 // so concurrent submissions and reorders never produce duplicate positions.
 import { z } from 'zod';
-import type { Prisma as PrismaTypes, Issue, Report } from '../../generated/prisma/client.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { Prisma, type Prisma as PrismaTypes, type Issue, type Report } from '../../generated/prisma/client.ts';
 import { requireAuthenticated, type ProjectRule, type Reach } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { lockForTransaction } from '../../db/advisory-lock.ts';
-import type { Db, PageQuery, Prisma } from '../../db/client.ts';
+import type { Db, PageQuery, Prisma as PrismaClient } from '../../db/client.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { Forbidden, NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
 import { announceChanged, type Actor, type ChangedRecord } from '../../services.ts';
@@ -17,6 +18,7 @@ import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
 import { authorizedProjectScope, authorizedRecordProject, viewerMay, viewerReach, type ProjectScope } from '../workspaces/project-scope.ts';
 import { emitEvents } from '../webhooks/events.ts';
+import { readBoardPage, REPORT_CARD_RELATIONS, type PageBounds, type ReportCard } from './board-page.ts';
 
 /** Every change to a project's queue order holds this lock (per project). */
 const REPORT_QUEUE_LOCK = 'reports.queue';
@@ -50,33 +52,34 @@ const isOwnReport = (actor: Actor, report: Pick<Report, 'createdById'>): boolean
 export const reportStatus = (report: Pick<Report, 'promotedIssueId' | 'dismissedAt'>): ReportStatus =>
   report.promotedIssueId !== null ? 'PROMOTED' : report.dismissedAt !== null ? 'DISMISSED' : 'PENDING';
 
-/** Prisma filter for a derived status. */
-export function reportStatusWhere(status: ReportStatus | null | undefined) {
-  if (status === 'PROMOTED') return { promotedIssueId: { not: null } };
-  if (status === 'DISMISSED') return { promotedIssueId: null, dismissedAt: { not: null } };
-  if (status === 'PENDING') return { promotedIssueId: null, dismissedAt: null };
-  return {};
-}
+/** A derived status as a Prisma filter, and as SQL over the Report table as `r` (the board's page). */
+const STATUS_FILTERS = {
+  PROMOTED: { where: { promotedIssueId: { not: null } }, sql: Prisma.sql`r."promotedIssueId" IS NOT NULL` },
+  DISMISSED: { where: { promotedIssueId: null, dismissedAt: { not: null } }, sql: Prisma.sql`r."promotedIssueId" IS NULL AND r."dismissedAt" IS NOT NULL` },
+  PENDING: { where: { promotedIssueId: null, dismissedAt: null }, sql: Prisma.sql`r."promotedIssueId" IS NULL AND r."dismissedAt" IS NULL` },
+} satisfies Record<ReportStatus, { where: PrismaTypes.ReportWhereInput; sql: PrismaTypes.Sql }>;
+
+export const reportStatusWhere = (status: ReportStatus | null | undefined): PrismaTypes.ReportWhereInput => (status ? STATUS_FILTERS[status].where : {});
 
 const withCount = { _count: { select: { attachments: true } } } as const;
 export type ReportWithCount = Report & { _count: { attachments: number } };
 
 const BOARD_ORDER = [{ order: 'asc' as const }, { id: 'asc' as const }];
 
-/** The filter of a project's queue, once the caller may read it. */
-/** The board's filter: any of `statuses` (none: all). */
-async function reportsWhere(actor: Actor, projectRef: string | number, statuses?: readonly ReportStatus[]) {
-  const project = await reportProject(actor, projectRef, 'read');
-  return { projectId: project.id, ...(statuses && statuses.length > 0 ? { OR: statuses.map((status) => reportStatusWhere(status)) } : {}) };
-}
-
-/** A page of the board (GraphQL passes its selection as `query`): relations joined in one statement. */
-export async function boardReports(actor: Actor, projectId: number, statuses: readonly ReportStatus[] | undefined, query: PageQuery<PrismaTypes.ReportFindManyArgs>) {
-  return actor.services.prisma.report.findMany({ ...query, relationLoadStrategy: 'join', where: await reportsWhere(actor, projectId, statuses), orderBy: BOARD_ORDER });
+/** A page of the board with each card's relations (GraphQL passes its page bounds as `query`), in one statement. */
+export async function boardReports(actor: Actor, projectId: number, statuses: readonly ReportStatus[] | undefined, query: PageQuery<PrismaTypes.ReportFindManyArgs>): Promise<ReportCard[]> {
+  if (query.select || !isDeepStrictEqual(query.include ?? {}, REPORT_CARD_RELATIONS)) {
+    // The Report type's include is the card's relations, and its other fields load their own data.
+    throw new Error('The board page reads exactly the card relations: a new relation field needs readBoardPage to read it.');
+  }
+  const project = await reportProject(actor, projectId, 'read');
+  const anyStatus = statuses && statuses.length > 0 ? Prisma.sql`AND (${Prisma.join(statuses.map((status) => Prisma.sql`(${STATUS_FILTERS[status].sql})`), ' OR ')})` : Prisma.empty;
+  return readBoardPage(actor.services.prisma, project.id, anyStatus, { take: query.take, skip: query.skip, cursor: query.cursor as PageBounds['cursor'] });
 }
 
 export async function countReports(actor: Actor, projectId: number, statuses?: readonly ReportStatus[]): Promise<number> {
-  return actor.services.prisma.report.count({ where: await reportsWhere(actor, projectId, statuses) });
+  const project = await reportProject(actor, projectId, 'read');
+  return actor.services.prisma.report.count({ where: { projectId: project.id, ...(statuses && statuses.length > 0 ? { OR: statuses.map((status) => reportStatusWhere(status)) } : {}) } });
 }
 
 /** Rows read per statement while a whole queue streams: memory stays flat whatever its length. */
@@ -116,7 +119,7 @@ export async function listReports(
   return chunks();
 }
 
-async function withAttachmentCounts(prisma: Prisma, reports: Report[]): Promise<ReportWithCount[]> {
+async function withAttachmentCounts(prisma: Db, reports: Report[]): Promise<ReportWithCount[]> {
   const counts = await prisma.attachment.groupBy({ by: ['reportId'], where: { reportId: { in: reports.map((r) => r.id) } }, _count: { _all: true } });
   const byReport = new Map(counts.map((c) => [c.reportId, c._count._all]));
   return reports.map((report) => ({ ...report, _count: { attachments: byReport.get(report.id) ?? 0 } }));
@@ -217,7 +220,7 @@ type NewReport = Omit<PrismaTypes.ReportUncheckedCreateInput, 'order'> & { submi
 const submissionQueue = groupCommitPerApp<NewReport, ReportWithCount>((services, reports) => appendReports(services.prisma, reports), { maxWaitMs: 2, maxBatch: 100 });
 
 /** Appends each project's new reports at the end of its queue, in arrival order. */
-async function appendReports(prisma: Prisma, reports: NewReport[]): Promise<ReportWithCount[]> {
+async function appendReports(prisma: PrismaClient, reports: NewReport[]): Promise<ReportWithCount[]> {
   const results = new Array<ReportWithCount>(reports.length);
   await prisma.$transaction(
     async (tx) => {
