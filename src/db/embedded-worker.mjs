@@ -11,13 +11,72 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, protocol } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 
 const { dataDir, loadDataDir, startParams, socketPath } = workerData;
+
+/**
+ * PGlite parses every reply it produces, for its own query API, even the replies it streams raw;
+ * this thread only forwards bytes. The parse was ~30% of this thread's time under the uncached
+ * board (README, "The embedded database's thread"), and 0.4 kept the parsed messages until its next
+ * parsed call. While `forwarding`, PGlite's parser (the class it exports as `protocol.Parser`)
+ * skips. Its parsed API still parses (PGlite's own start-up); the check after start fails loudly
+ * should a PGlite upgrade stop using the exported class.
+ */
+let forwarding = false;
+let parsed = 0;
+const parseReply = protocol.Parser.prototype.parse;
+protocol.Parser.prototype.parse = function parseUnlessForwarding(...args) {
+  if (forwarding) return undefined;
+  parsed++;
+  return parseReply.apply(this, args);
+};
+
 // Extensions the migrations create (prisma/schema.prisma's `extensions`) must be loaded here.
 const db = new PGlite({ dataDir, loadDataDir, extensions: { pg_trgm }, startParams: [...PGlite.defaultStartParams, ...startParams] });
 await db.waitReady;
+await db.exec('SELECT 1');
+if (parsed === 0) throw new Error('PGlite no longer parses its replies with its exported protocol.Parser: embedded-worker.mjs cannot skip the parse');
+
+/**
+ * Every statement this thread runs goes through here, unparsed, its reply to `onReply`; its own
+ * (a checkpoint, a rollback) too, with their own callback: PGlite keeps the last stream's reply
+ * callback for its later calls, parsed ones included.
+ */
+async function runRaw(bytes, onReply) {
+  let done;
+  forwarding = true;
+  try {
+    done = db.execProtocolRawStream(bytes, { onRawData: onReply });
+  } finally {
+    forwarding = false;
+  }
+  await done;
+}
+
+/** One simple-protocol Query (Q) message. */
+function simpleQuery(sql) {
+  const text = Buffer.from(`${sql}\0`);
+  const message = Buffer.alloc(5 + text.length);
+  message[0] = 0x51;
+  message.writeInt32BE(4 + text.length, 1);
+  text.copy(message, 5);
+  return new Uint8Array(message);
+}
+
+/** Runs one of this thread's own statements; resolves to PostgreSQL's error text, if it failed. */
+async function runOwnStatement(sql) {
+  const reply = [];
+  await db.runExclusive(() => runRaw(simpleQuery(sql), (data) => reply.push(data)));
+  const bytes = Buffer.concat(reply);
+  for (let offset = 0; offset + 5 <= bytes.length; offset += 1 + bytes.readInt32BE(offset + 1)) {
+    if (bytes[offset] !== 0x45) continue; // ErrorResponse: fields of a type byte and a text; M is the message
+    const fields = bytes.toString('utf8', offset + 5, offset + 1 + bytes.readInt32BE(offset + 1)).split('\0');
+    return fields.find((field) => field.startsWith('M'))?.slice(1) ?? 'unknown error';
+  }
+  return undefined;
+}
 
 const SSL_REQUEST = 80877103;
 const GSS_REQUEST = 80877104;
@@ -25,19 +84,6 @@ const CANCEL_REQUEST = 80877102;
 /** Messages that end an exchange: Sync, simple Query, Flush. */
 const EXCHANGE_END = new Set([0x53, 0x51, 0x48]);
 const TERMINATE = 0x58;
-
-/**
- * PGlite 0.4 also parses what execProtocolRawStream sends and keeps the parsed messages until the
- * next execProtocol call: with raw streaming only, they pile up in this thread's heap (~5 MB/s
- * under bench/analytics, until the thread hit its heap limit). An empty execProtocol after each
- * exchange drops them (pglite#1025 describes the pile; 0.5 no longer keeps it). Done once 4 MB
- * of results or 64 exchanges have passed, not after each: the board's uncached page ran 12%
- * faster (103 → 117 req/s) without the per-exchange call, and the pile stays a few MB.
- */
-const NOTHING = new Uint8Array(0);
-const DRAIN_AFTER_BYTES = 4 * 1024 * 1024;
-const DRAIN_AFTER_EXCHANGES = 64;
-let undrained = { bytes: 0, exchanges: 0 };
 /** EMBEDDED_DEBUG=1: every few seconds, this thread's heap and what it ran last (stderr). */
 const DEBUG = Boolean(process.env.EMBEDDED_DEBUG);
 let debugStarted;
@@ -102,8 +148,8 @@ async function runExchanges() {
     for (;;) {
       if (checkpointDue && !transactionOwner) {
         checkpointDue = false;
-        // exec takes PGlite's query lock itself (inside runExclusive it would wait for itself).
-        await db.exec('CHECKPOINT').catch((error) => process.stderr.write(`embedded database: checkpoint failed: ${error}\n`));
+        const failure = await runOwnStatement('CHECKPOINT');
+        if (failure) process.stderr.write(`embedded database: checkpoint failed: ${failure}\n`);
       }
       const index = transactionOwner ? ready.findIndex((e) => e.connection === transactionOwner) : 0;
       if (index < 0 || ready.length === 0) break; // the transaction's owner has not sent its next exchange yet
@@ -113,27 +159,20 @@ async function runExchanges() {
         debugStarted = { at: Date.now(), text: Buffer.from(exchange.bytes.subarray(0, 400)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ') };
         fs.writeFileSync(`${socketPath}.last-exchange`, `${new Date().toISOString()} ${debugStarted.text}\n`); // readable while this thread is busy
       }
+      let chunks = 0;
+      // The reply leaves in one write, however many chunks PGlite hands over.
+      connection.socket.cork();
       await db
-        .runExclusive(async () => {
-          try {
-            let chunks = 0;
-            await db.execProtocolRawStream(exchange.bytes, {
-              onRawData: (data) => {
-                if (chunks === 0 && exchange.name && data[0] === PARSE_COMPLETE) prepared.add(exchange.name);
-                if (DEBUG && chunks < 200) fs.appendFileSync(`${socketPath}.last-exchange`, `  out ${data.length}: ${Buffer.from(data.subarray(0, 300)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ')}\n`);
-                chunks++;
-                undrained.bytes += data.length;
-                connection.socket.write(data);
-              },
-            });
-          } finally {
-            if (++undrained.exchanges >= DRAIN_AFTER_EXCHANGES || undrained.bytes >= DRAIN_AFTER_BYTES) {
-              undrained = { bytes: 0, exchanges: 0 };
-              await db.execProtocol(NOTHING, { syncToFs: false, throwOnError: false });
-            }
-          }
-        })
-        .catch(() => connection.socket.destroy());
+        .runExclusive(() =>
+          runRaw(exchange.bytes, (data) => {
+            if (chunks === 0 && exchange.name && data[0] === PARSE_COMPLETE) prepared.add(exchange.name);
+            if (DEBUG && chunks < 200) fs.appendFileSync(`${socketPath}.last-exchange`, `  out ${data.length}: ${Buffer.from(data.subarray(0, 300)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ')}\n`);
+            chunks++;
+            connection.socket.write(data);
+          }),
+        )
+        .catch(() => connection.socket.destroy())
+        .finally(() => connection.socket.uncork());
       transactionOwner = db.isInTransaction() ? connection : null;
     }
   } finally {
@@ -186,7 +225,7 @@ function serve(socket) {
     for (let i = ready.length - 1; i >= 0; i--) if (ready[i].connection === connection) ready.splice(i, 1);
     if (transactionOwner === connection) {
       // A connection that dies inside its transaction must not leave the session holding it.
-      await db.exec('ROLLBACK').catch(() => {});
+      await runOwnStatement('ROLLBACK');
       transactionOwner = null;
       void runExchanges();
     }
