@@ -16,7 +16,7 @@ import { isoDateSchema, maxChars, parseInput, parseIsoDate } from '../../validat
 import { triageActor } from '../history/service.ts';
 import { promoteIntoIssue } from '../issues/service.ts';
 import { emitEvents } from '../webhooks/events.ts';
-import { authorizedRecordProject, viewerMay } from '../workspaces/project-scope.ts';
+import { authorizedRecordProject, forgetProjectScopes, viewerMay } from '../workspaces/project-scope.ts';
 import { changeFor, RULES, TASK_STATUSES, type TaskAction, type TaskStatus } from './rules.ts';
 
 /** The queued retry of an export waits this long, so the attempt made during the request goes first. */
@@ -224,6 +224,7 @@ export async function configureTaskExport(actor: Actor, project: TaskProject, ur
   if (parsed.url) await refusePrivateDestination(actor.services, parsed.url);
   const secret = parsed.url ? newSigningSecret() : null;
   await actor.services.prisma.project.update({ where: { id: project.id }, data: { taskExportUrl: parsed.url, taskExportSecret: secret } });
+  forgetProjectScopes(actor.services); // the cached row holds the hook
   return { url: parsed.url, secret };
 }
 

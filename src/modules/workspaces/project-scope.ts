@@ -1,11 +1,13 @@
 // Ingest paths look up the same few projects thousands of times a second; the scope they need
-// (id, workspace, feature flags) is cached per process for a few seconds, like principals.
-// A feature switched in this process takes effect at once; on other instances within the TTL,
+// (id, workspace, feature flags) is cached per process for a few seconds, like principals, and so
+// is the project's row, which the board's `project(id:)` reads on every request. A feature switched
+// or a project changed in this process takes effect at once; on other instances within the TTL,
 // counted by the domain clock (so tests decide when entries expire).
 import type { Feature } from '../../auth/abilities.ts';
 import { authorizeProject, authorizeWorkspace, canSeeProject, requireAuthenticated, requireFeature, type ProjectRule, type Reach, type WorkspaceRule } from '../../auth/permissions.ts';
 import { NotFound } from '../../errors.ts';
 import type { Actor, Services } from '../../services.ts';
+import type { Project } from '../../generated/prisma/client.ts';
 
 export interface ProjectScope {
   id: number;
@@ -14,10 +16,19 @@ export interface ProjectScope {
 }
 
 const TTL_MS = 5_000;
-const caches = new WeakMap<Services, Map<number, { scope: ProjectScope; expiresAt: number }>>();
+const caches = new WeakMap<Services, Map<number, { scope: ProjectScope; row: Project; expiresAt: number }>>();
 
 /** The project with this numeric id (as the kendo routes name it), or NotFound. */
 export async function projectScope(services: Services, ref: string | number): Promise<ProjectScope> {
+  return (await cachedProject(services, ref)).scope;
+}
+
+/** The project's row (the columns only) with this numeric id, or NotFound. */
+export async function projectRow(services: Services, ref: string | number): Promise<Project> {
+  return (await cachedProject(services, ref)).row;
+}
+
+async function cachedProject(services: Services, ref: string | number): Promise<{ scope: ProjectScope; row: Project }> {
   // Only a canonical decimal id names a project: `01`, `1.0`, `0x1`, `1e0` or ` 1` name none.
   if (typeof ref === 'string' && !/^[1-9]\d{0,9}$/.test(ref)) throw new NotFound('Project');
   const id = Number(ref);
@@ -26,12 +37,13 @@ export async function projectScope(services: Services, ref: string | number): Pr
   if (!cache) caches.set(services, (cache = new Map()));
   const now = services.clock.now().getTime();
   const hit = cache.get(id);
-  if (hit && hit.expiresAt > now) return hit.scope;
-  const project = await services.prisma.project.findUnique({ where: { id }, select: { id: true, workspaceId: true, workspace: { select: { features: true } } } });
-  if (!project) throw new NotFound('Project');
-  const scope = { id: project.id, workspaceId: project.workspaceId, features: project.workspace.features as Feature[] };
-  cache.set(id, { scope, expiresAt: now + TTL_MS });
-  return scope;
+  if (hit && hit.expiresAt > now) return hit;
+  const found = await services.prisma.project.findUnique({ where: { id }, include: { workspace: { select: { features: true } } } });
+  if (!found) throw new NotFound('Project');
+  const { workspace, ...row } = found;
+  const entry = { scope: { id: row.id, workspaceId: row.workspaceId, features: workspace.features as Feature[] }, row, expiresAt: now + TTL_MS };
+  cache.set(id, entry);
+  return entry;
 }
 
 export function forgetProjectScopes(services: Services): void {

@@ -14,7 +14,7 @@ import { Conflict, Forbidden, NotFound, ValidationFailed } from '../../errors.ts
 import { newId } from '../../ids.ts';
 import { announceChanged, type Actor } from '../../services.ts';
 import { parseInput, slugSchema } from '../../validation.ts';
-import { forgetProjectScopes } from './project-scope.ts';
+import { forgetProjectScopes, projectRow } from './project-scope.ts';
 
 /** What a plain workspace member may do: read everything (kendo's Member system role). */
 export const MEMBER_PERMISSIONS: Permission[] = PERMISSIONS.filter((p) => p.endsWith(':read'));
@@ -80,9 +80,16 @@ export function visibleProjects<Q extends Pick<PrismaTypes.ProjectFindManyArgs, 
   });
 }
 
-/** The project a reference names (see `projectWhere`), or null when there is none the caller sees. */
+/**
+ * The project a reference names (see `projectWhere`), or null when there is none the caller sees.
+ * By numeric id and with no relations asked for (the board's `project(id:)`), the cached row.
+ */
 export async function visibleProject<Q extends object>(actor: Actor, ref: string | number, query: Q = {} as Q) {
-  const [project] = await findProjects(actor.services.prisma, ref, query);
+  const where = projectWhere(ref);
+  const project =
+    'id' in where && where.id !== undefined && Object.keys(query).length === 0
+      ? await projectRow(actor.services, where.id).catch((error: unknown) => (error instanceof NotFound ? undefined : Promise.reject(error)))
+      : (await findProjects(actor.services.prisma, ref, query))[0];
   return project && canSeeProject(actor.principal, project) ? project : null;
 }
 
