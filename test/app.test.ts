@@ -94,8 +94,10 @@ describe('the service skeleton', () => {
     expect(await projects(mine.workspace.slug)).toEqual([mine.project.id]);
     expect(await projects(mine.workspace.id)).toEqual([mine.project.id]);
     expect(await projects(theirs.workspace.slug)).toEqual([]);
-    const byId = await graphql(t.app, 'query($id: ID!) { project(id: $id) { databaseId } }', { id: String(theirs.project.id) }, mine.memberToken);
-    expect(byId.data.project).toBeNull();
+    const byId = (id: string, token: string) => graphql(t.app, 'query($id: ID!) { project(id: $id) { databaseId } }', { id }, token);
+    expect((await byId(String(theirs.project.id), theirs.memberToken)).data.project).toEqual({ databaseId: theirs.project.id }); // now in the process's project cache
+    expect((await byId(String(theirs.project.id), mine.memberToken)).data.project).toBeNull();
+    for (const nothing of ['2147483647', '99999999999', '0']) expect((await byId(nothing, mine.memberToken)).data).toEqual({ project: null });
     const bySlug = await graphql(t.app, 'query($s: String!) { project(slug: $s) { databaseId } }', { s: `${mine.workspace.slug}/${mine.project.slug}` }, mine.memberToken);
     expect(bySlug.data.project).toEqual({ databaseId: mine.project.id });
   });
