@@ -293,7 +293,7 @@ describe('the GraphQL triage board', () => {
     successData((await graphql(t.app, PROMOTE, { project, reportIds: [String(sent.json().id)] }, own.adminToken)).data.promoteReports);
     const filed = successData((await graphql(t.app, SUBMIT, { project, title: 'Read alone', description: 'd' }, own.adminToken)).data.submitReport);
 
-    const CARD = 'id reporter { id name } issue { id title status } attachments { filename mimeType size url }';
+    const CARD = 'id createdAt updatedAt promotedAt dismissedAt reporter { id name } issue { id title status } attachments { filename mimeType size url }';
     const cards = (await graphql(t.app, `query ($p: ID!) { project(id: $p) { reports(first: 10) { nodes { ${CARD} } } } }`, { p: project }, own.adminToken)).data.project.reports.nodes;
     expect(cards).toMatchObject([
       { reporter: null, issue: { title: 'With a file', status: 'OPEN' }, attachments: [{ filename: 'shot.png', mimeType: 'image/png', size: 80 }] },
@@ -303,7 +303,7 @@ describe('the GraphQL triage board', () => {
     expect(alone.errors).toBeUndefined();
     expect(alone.data.nodes).toEqual(cards);
     const promoted = successData((await graphql(t.app, `mutation ($p: ID!, $ids: [ID!]!) { promoteReports(input: { project: $p, reportIds: $ids }) { issue { id } reports { ${CARD} } userErrors { code } } }`, { p: project, ids: [filed.id] }, own.adminToken)).data.promoteReports);
-    expect(promoted.reports).toEqual([{ ...cards[1], issue: { id: promoted.issue.id, title: 'Read alone', status: 'OPEN' } }]);
+    expect(promoted.reports).toEqual([{ ...cards[1], promotedAt: expect.stringMatching(/Z$/), updatedAt: expect.stringMatching(/Z$/), issue: { id: promoted.issue.id, title: 'Read alone', status: 'OPEN' } }]);
   });
 
   it('pages forwards and backwards in board order, under status filters, each card with all its attachments', async () => {

@@ -30,6 +30,12 @@ export interface Database {
   migrate(log?: (line: string) => void): Promise<string[]>;
   /** Raw runner for tools and tests (migrator, snapshots). */
   sql: SqlRunner;
+  /**
+   * A hot read's rows as arrays of column values, past Prisma's client (the board's page, whose
+   * mapping cost more than its statement): named and prepared as Prisma's statements are,
+   * int4 as numbers, text and enums as strings, `timestamp` columns as UTC Dates as Prisma reads them.
+   */
+  readRows(query: { text: string; values: unknown[] }): Promise<unknown[][]>;
   /** Counts SQL statements Prisma sent, when opened with `countStatements` (N+1 tests). */
   statementCount(): number;
   /** PGlite only: snapshot of the data directory (tests start workers from one). */
@@ -50,8 +56,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
 function withStatementCounter(prisma: PrismaClient, enabled: boolean | undefined) {
   let count = 0;
   if (enabled) (prisma as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => void count++);
-  return () => count;
+  return { count: () => count, countOne: () => void (enabled && count++) };
 }
+
+const TIMESTAMP_OID = 1114;
+/** Prisma's DateTime columns are `timestamp(3)` holding UTC: read as such whatever the process's time zone. */
+const utcTimestamp = (text: string) => new Date(`${text.replace(' ', 'T')}Z`);
 
 const queryLog = (enabled?: boolean) => (enabled ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {});
 
@@ -102,8 +112,11 @@ async function openThroughPg(
   // pool; unheard, it would end the process. The pool replaces the connection; queries in flight
   // fail on their own.
   pool.on('error', () => {});
-  const adapter = storableAdapter(new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() }));
+  const statementName = preparedStatementNames();
+  const adapter = storableAdapter(new PrismaPg(pool, { statementNameGenerator: statementName }));
   const prisma = new PrismaClient({ adapter, ...queryLog(options.countStatements) });
+  const statements = withStatementCounter(prisma, options.countStatements);
+  const readTypes = { getTypeParser: (oid: number, format?: string) => (oid === TIMESTAMP_OID ? utcTimestamp : pg.types.getTypeParser(oid, format as 'text')) };
   const sql: SqlRunner = {
     exec: async (text) => void (await pool.query(text)),
     rows: async (text, params) => (await pool.query(text, params)).rows,
@@ -113,7 +126,11 @@ async function openThroughPg(
     kind,
     url,
     sql,
-    statementCount: withStatementCounter(prisma, options.countStatements),
+    statementCount: statements.count,
+    async readRows({ text, values }) {
+      statements.countOne();
+      return (await pool.query({ name: statementName({ sql: text }) || undefined, text, values, rowMode: 'array', types: readTypes })).rows;
+    },
     async migrate(log) {
       // One dedicated connection: the advisory lock and BEGIN/COMMIT must share a session.
       const client = await pool.connect();

@@ -74,7 +74,7 @@ export async function boardReports(actor: Actor, projectId: number, statuses: re
   }
   const project = await reportProject(actor, projectId, 'read');
   const anyStatus = statuses && statuses.length > 0 ? Prisma.sql`AND (${Prisma.join(statuses.map((status) => Prisma.sql`(${STATUS_FILTERS[status].sql})`), ' OR ')})` : Prisma.empty;
-  return readBoardPage(actor.services.prisma, project.id, anyStatus, { take: query.take, skip: query.skip, cursor: query.cursor as PageBounds['cursor'] });
+  return readBoardPage(actor.services.db, project.id, anyStatus, { take: query.take, skip: query.skip, cursor: query.cursor as PageBounds['cursor'] });
 }
 
 export async function countReports(actor: Actor, projectId: number, statuses?: readonly ReportStatus[]): Promise<number> {
