@@ -374,6 +374,16 @@ describe('the GraphQL triage board', () => {
     expect((await page({ last: 2, before: end.pageInfo.startCursor })).nodes).toEqual([]);
   });
 
+  it('answers every stored time exactly, whatever its fraction of a second (PostgreSQL trims trailing zeros)', async () => {
+    const own = await seedWorkspace(t.operator);
+    const times = ['2026-01-02T03:04:05.000Z', '2026-01-02T03:04:05.100Z', '2026-01-02T03:04:05.120Z', '2026-01-02T03:04:05.123Z', '1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z'];
+    for (const [i, at] of times.entries()) {
+      await t.db.prisma.report.create({ data: { projectId: own.project.id, title: `t${i}`, description: 'd', source: 1, order: i + 1, createdAt: new Date(at), updatedAt: new Date(at), dismissedAt: new Date(at) } });
+    }
+    const board = await graphql(t.app, 'query ($p: ID!) { project(id: $p) { reports(first: 10) { nodes { createdAt updatedAt dismissedAt } } } }', { p: String(own.project.id) }, own.adminToken);
+    expect(board.data.project.reports.nodes).toEqual(times.map((at) => ({ createdAt: at, updatedAt: at, dismissedAt: at })));
+  });
+
   it('serves attachment bytes at their URL, only to callers who may read the project', async () => {
     const { edges } = (await graphql(t.app, BOARD, { project: String(board.project.id), first: 3 }, seed.adminToken)).data.project!.reports!;
     const attachmentUrl = new URL(edges[2]!.node.attachments[0]!.url);
