@@ -34,6 +34,7 @@ export interface Database {
    * A hot read's rows as arrays of column values, past Prisma's client (the board's page, whose
    * mapping cost more than its statement): named and prepared as Prisma's statements are,
    * int4 as numbers, text and enums as strings, `timestamp` columns as UTC Dates as Prisma reads them.
+   * Its parameters go to the database as given, not made storable (storable.ts): ids and bounds.
    */
   readRows(query: { text: string; values: unknown[] }): Promise<unknown[][]>;
   /** Counts SQL statements Prisma sent, when opened with `countStatements` (N+1 tests). */
