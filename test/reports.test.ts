@@ -372,6 +372,17 @@ describe('the GraphQL triage board', () => {
     expect(end.pageInfo.hasNextPage).toBe(false);
     expect((await page({ first: 2, after: end.pageInfo.endCursor })).nodes).toEqual([]);
     expect((await page({ last: 2, before: end.pageInfo.startCursor })).nodes).toEqual([]);
+
+    // A page that selects no card still pages.
+    const bare = await graphql(t.app, 'query ($p: ID!) { project(id: $p) { reports(first: 2) { edges { cursor } pageInfo { hasNextPage } } } }', { p: project }, own.adminToken);
+    expect(bare.errors).toBeUndefined();
+    expect(bare.data.project.reports).toEqual({ edges: [{ cursor: expect.any(String) }, { cursor: expect.any(String) }], pageInfo: { hasNextPage: true } });
+    // Cursors the board never gave out (another type, a fraction, past int4, null) are refused as the client's mistake.
+    for (const chunk of ['S:abc', 'N:1.5', 'N:99999999999', 'Z:', 'N:-1']) {
+      const forged = await graphql(t.app, PAGE, { p: project, first: 2, after: Buffer.from(`GPC:${chunk}`).toString('base64') }, own.adminToken);
+      expect(forged.errors?.[0]?.extensions?.code, chunk).not.toBe('internal');
+      expect(forged.data.project.reports, chunk).toBeNull();
+    }
   });
 
   it('answers every stored time exactly, whatever its fraction of a second (PostgreSQL trims trailing zeros)', async () => {

@@ -74,7 +74,8 @@ const digits = (text: string, from: number, to: number) => {
 function utcTimestamp(text: string): Date {
   const year = digits(text, 0, 4);
   // Date.UTC reads years 0–99 as 1900–1999: those parse as text too.
-  if (text.length < 19 || text.length > 23 || text[4] !== '-' || text[10] !== ' ' || year < 100) return new Date(`${text.replace(' ', 'T')}Z`);
+  const shaped = text.length <= 23 && text[4] === '-' && text[10] === ' ' && (text.length === 19 || (text.length > 20 && text[19] === '.'));
+  if (!shaped || year < 100) return new Date(`${text.replace(' ', 'T')}Z`);
   const fraction = text.length > 20 ? digits(text, 20, text.length) * 10 ** (23 - text.length) : 0;
   return new Date(Date.UTC(year, digits(text, 5, 7) - 1, digits(text, 8, 10), digits(text, 11, 13), digits(text, 14, 16), digits(text, 17, 19), fraction));
 }

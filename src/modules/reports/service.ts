@@ -68,8 +68,10 @@ const BOARD_ORDER = [{ order: 'asc' as const }, { id: 'asc' as const }];
 
 /** A page of the board with each card's relations (GraphQL passes its page bounds as `query`), in one statement. */
 export async function boardReports(actor: Actor, projectId: number, statuses: readonly ReportStatus[] | undefined, query: PageQuery<PrismaTypes.ReportFindManyArgs>): Promise<ReportCard[]> {
-  if (query.select || !isDeepStrictEqual(query.include ?? {}, REPORT_CARD_RELATIONS)) {
-    // The Report type's include is the card's relations, and its other fields load their own data.
+  // The Report type's include is the card's relations (its other fields load their own data); a
+  // page that selects no card asks for the cursor's column only. The page's rows hold both.
+  const cursorOnly = query.include === undefined && isDeepStrictEqual(query.select, { id: true });
+  if (!cursorOnly && (query.select || !isDeepStrictEqual(query.include, REPORT_CARD_RELATIONS))) {
     throw new Error('The board page reads exactly the card relations: a new relation field needs readBoardPage to read it.');
   }
   const project = await reportProject(actor, projectId, 'read');
