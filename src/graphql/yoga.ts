@@ -8,7 +8,7 @@ import { getOperationAST, type ExecutionResult } from 'graphql';
 import { createFetch } from '@whatwg-node/fetch';
 import type { Services } from '../services.ts';
 import { BadRequest, UnsupportedMediaType } from '../errors.ts';
-import { createLoaders } from '../loaders/index.ts';
+import { Loaders } from '../loaders/index.ts';
 import { isUnexpectedError, maskGraphQLError } from './errors.ts';
 import { schema } from './schema.ts';
 import { isRefusedDocument, MAX_DOCUMENT_NESTING, nestingExceeds, operationLimits } from './limits.ts';
@@ -53,7 +53,7 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
     plugins: [...operationLimits(), logUnexpectedErrors, compiledExecution(services.config.graphqlCompileAfterUses), boardResponseCache(services)],
     fetchAPI: createFetch({ formDataLimits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_UPLOAD_FILES, fieldSize: 1024 * 1024 } }),
     // A fresh context (and fresh loaders) per operation: complexity and loaders cache on it.
-    context: ({ req }) => ({ services, principal: req.principal, loaders: createLoaders(services.prisma) }),
+    context: ({ req }) => ({ services, principal: req.principal, loaders: new Loaders(services.prisma) }),
   });
 
   app.route({

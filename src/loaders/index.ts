@@ -2,7 +2,7 @@
 // their relations through these or through plugin-prisma's `t.relation`, so the number of SQL
 // statements of a page does not grow with its size.
 import DataLoader from 'dataloader';
-import type { Attachment, TriageEvent } from '../generated/prisma/client.ts';
+import type { Attachment, Issue, Project, TriageEvent, User, Workspace } from '../generated/prisma/client.ts';
 import type { Prisma } from '../db/client.ts';
 import { historiesOf } from '../modules/history/service.ts';
 import { caseRollups, type CaseRollup } from '../modules/test-runs/cases.ts';
@@ -17,48 +17,77 @@ function rowsById<K, V extends { id: K }>(findMany: (ids: K[]) => Promise<V[]>):
   });
 }
 
-export function createLoaders(prisma: Prisma) {
-  return {
-    project: rowsById((ids: number[]) => prisma.project.findMany({ where: { id: { in: ids } } })),
-    workspace: rowsById((ids: string[]) => prisma.workspace.findMany({ where: { id: { in: ids } } })),
-    user: rowsById((ids: string[]) => prisma.user.findMany({ where: { id: { in: ids } } })),
-    issue: rowsById((ids: number[]) => prisma.issue.findMany({ where: { id: { in: ids } } })),
-    /** A report's attachments in upload order, by report id. */
-    reportAttachments: new DataLoader<number, Attachment[]>(
+/**
+ * A request's loaders, each made on its first use: most operations use one or two of them, and
+ * every request (even `{ __typename }`) has a set.
+ */
+export class Loaders {
+  constructor(private readonly prisma: Prisma) {}
+  #project?: DataLoader<number, Project | null>;
+  #workspace?: DataLoader<string, Workspace | null>;
+  #user?: DataLoader<string, User | null>;
+  #issue?: DataLoader<number, Issue | null>;
+  #reportAttachments?: DataLoader<number, Attachment[]>;
+  #history?: DataLoader<string, TriageEvent[]>;
+  #caseHistory?: DataLoader<number, CaseHistoryEntry[]>;
+  #caseRollup?: DataLoader<number, CaseRollup>;
+  #executionOverview?: DataLoader<string, ExecutionOverview>;
+
+  get project() {
+    return (this.#project ??= rowsById((ids: number[]) => this.prisma.project.findMany({ where: { id: { in: ids } } })));
+  }
+  get workspace() {
+    return (this.#workspace ??= rowsById((ids: string[]) => this.prisma.workspace.findMany({ where: { id: { in: ids } } })));
+  }
+  get user() {
+    return (this.#user ??= rowsById((ids: string[]) => this.prisma.user.findMany({ where: { id: { in: ids } } })));
+  }
+  get issue() {
+    return (this.#issue ??= rowsById((ids: number[]) => this.prisma.issue.findMany({ where: { id: { in: ids } } })));
+  }
+  /** A report's attachments in upload order, by report id. */
+  get reportAttachments() {
+    return (this.#reportAttachments ??= new DataLoader<number, Attachment[]>(
       async (ids) => {
         const byReport = new Map<number, Attachment[]>(ids.map((id) => [id, []]));
-        for (const row of await prisma.attachment.findMany({ where: { reportId: { in: [...ids] } }, orderBy: { id: 'asc' } })) byReport.get(row.reportId!)?.push(row);
+        for (const row of await this.prisma.attachment.findMany({ where: { reportId: { in: [...ids] } }, orderBy: { id: 'asc' } })) byReport.get(row.reportId!)?.push(row);
         return ids.map((id) => byReport.get(id)!);
       },
       { maxBatchSize: 1000 },
-    ),
-    /** Keys are `<SubjectType>:<id>`; each gets its newest triage events. */
-    history: new DataLoader<string, TriageEvent[]>((keys) => historiesOf(prisma, keys), { maxBatchSize: 500 }),
-    /** A test case's last runs, by TestCase id. */
-    caseHistory: new DataLoader<number, CaseHistoryEntry[]>(
+    ));
+  }
+  /** Keys are `<SubjectType>:<id>`; each gets its newest triage events. */
+  get history() {
+    return (this.#history ??= new DataLoader<string, TriageEvent[]>((keys) => historiesOf(this.prisma, keys), { maxBatchSize: 500 }));
+  }
+  /** A test case's last runs, by TestCase id. */
+  get caseHistory() {
+    return (this.#caseHistory ??= new DataLoader<number, CaseHistoryEntry[]>(
       async (ids) => {
-        const histories = await caseHistories(prisma, ids);
+        const histories = await caseHistories(this.prisma, ids);
         return ids.map((id) => histories.get(id) ?? []);
       },
       { maxBatchSize: 1000 },
-    ),
-    /** A test case's pass rate and mean duration over its latest results, by TestCase id. */
-    caseRollup: new DataLoader<number, CaseRollup>(
+    ));
+  }
+  /** A test case's pass rate and mean duration over its latest results, by TestCase id. */
+  get caseRollup() {
+    return (this.#caseRollup ??= new DataLoader<number, CaseRollup>(
       async (ids) => {
-        const rollups = await caseRollups(prisma, ids);
+        const rollups = await caseRollups(this.prisma, ids);
         return ids.map((id) => rollups.get(id)!);
       },
       { maxBatchSize: 1000 },
-    ),
-    /** An execution's revision cases and summary, by execution id. */
-    executionOverview: new DataLoader<string, ExecutionOverview>(
+    ));
+  }
+  /** An execution's revision cases and summary, by execution id. */
+  get executionOverview() {
+    return (this.#executionOverview ??= new DataLoader<string, ExecutionOverview>(
       async (ids) => {
-        const overviews = await executionOverviews(prisma, ids);
+        const overviews = await executionOverviews(this.prisma, ids);
         return ids.map((id) => overviews.get(id) ?? new Error(`Execution ${id} is gone.`));
       },
       { maxBatchSize: 500 },
-    ),
-  };
+    ));
+  }
 }
-
-export type Loaders = ReturnType<typeof createLoaders>;
