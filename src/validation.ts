@@ -57,6 +57,8 @@ function messageFor(field: string, issue: z.core.$ZodIssue): string {
 /** The largest id an `int` column holds; anything past it is simply not an id of ours. */
 export const MAX_INT32 = 2_147_483_647;
 export const idSchema = z.number().int().positive().max(MAX_INT32);
+/** Whether a value could be one of our `int` ids: a whole number from 1 to MAX_INT32. */
+export const isDatabaseId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= MAX_INT32;
 
 /**
  * Dates a person could mean: years 1970 through 9999. PostgreSQL refuses years past 294276 and

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { canSeeProject, requireAuthenticated } from '../../auth/permissions.ts';
 import { projectScope } from '../workspaces/project-scope.ts';
 import { NotFound } from '../../errors.ts';
-import { MAX_INT32 } from '../../validation.ts';
+import { isDatabaseId } from '../../validation.ts';
 import type { Actor, Services } from '../../services.ts';
 import { reportProject } from './service.ts';
 import { IMAGE_TYPES } from '../../storage/file-type.ts';
@@ -17,7 +17,7 @@ export const attachmentUrl = (publicUrl: string, id: number) => `${publicUrl}/ap
  */
 export async function readableAttachment(actor: Actor, id: number) {
   requireAuthenticated(actor.principal);
-  const attachment = Number.isSafeInteger(id) && id > 0 && id <= MAX_INT32 ? await actor.services.prisma.attachment.findUnique({ where: { id } }) : null;
+  const attachment = isDatabaseId(id) ? await actor.services.prisma.attachment.findUnique({ where: { id } }) : null;
   if (!attachment) throw new NotFound('Attachment');
   // Whoever cannot see the project hears "not found", whatever rule would refuse them first.
   const project = await projectScope(actor.services, attachment.projectId);

@@ -6,6 +6,7 @@
 import { Prisma, type Attachment, type Issue, type Report, type User } from '../../generated/prisma/client.ts';
 import type { Database } from '../../db/client.ts';
 import { ValidationFailed } from '../../errors.ts';
+import { isDatabaseId } from '../../validation.ts';
 
 /** What the board shows with each report: the Report type's include, and what `readBoardPage` returns. */
 export const REPORT_CARD_RELATIONS = { createdBy: true, promotedIssue: true, attachments: { orderBy: { id: 'asc' } } } as const;
@@ -55,7 +56,7 @@ export async function readBoardPage(db: Database, projectId: number, filter: Pri
   const direction = Prisma.raw(backwards ? 'DESC' : 'ASC');
   const cursorId = bounds.cursor?.id;
   // A cursor is a client's text: one the board never gave out must not reach PostgreSQL as a non-id.
-  if (cursorId !== undefined && !(Number.isSafeInteger(cursorId) && cursorId > 0 && cursorId <= 2_147_483_647)) {
+  if (cursorId !== undefined && !isDatabaseId(cursorId)) {
     throw ValidationFailed.field('cursor', 'This is not a cursor of the board.');
   }
   const fromCursor =

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Issue } from '../../generated/prisma/client.ts';
 import { BadRequest, DomainError, PayloadTooLarge, ValidationFailed, type FieldErrors } from '../../errors.ts';
+import { isDatabaseId } from '../../validation.ts';
 import { wireNames } from '../../http/wire.ts';
 import type { Actor } from '../../services.ts';
 import {
@@ -153,7 +154,7 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
   type ReportParams = { Params: { projectId: string; reportId: string } };
   const reportIdOf = (raw: string) => {
     const id = Number(raw);
-    if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) throw ValidationFailed.field('report', 'The report id must be a positive integer.');
+    if (!isDatabaseId(id)) throw ValidationFailed.field('report', 'The report id must be a positive integer.');
     return id;
   };
 

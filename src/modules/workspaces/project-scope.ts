@@ -8,6 +8,7 @@ import { authorizeProject, authorizeWorkspace, canSeeProject, requireAuthenticat
 import { NotFound } from '../../errors.ts';
 import type { Actor, Services } from '../../services.ts';
 import type { Project } from '../../generated/prisma/client.ts';
+import { isDatabaseId } from '../../validation.ts';
 
 export interface ProjectScope {
   id: number;
@@ -32,7 +33,7 @@ async function cachedProject(services: Services, ref: string | number): Promise<
   // Only a canonical decimal id names a project: `01`, `1.0`, `0x1`, `1e0` or ` 1` name none.
   if (typeof ref === 'string' && !/^[1-9]\d{0,9}$/.test(ref)) throw new NotFound('Project');
   const id = Number(ref);
-  if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) throw new NotFound('Project');
+  if (!isDatabaseId(id)) throw new NotFound('Project');
   let cache = caches.get(services);
   if (!cache) caches.set(services, (cache = new Map()));
   const now = services.clock.now().getTime();
