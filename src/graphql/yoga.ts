@@ -69,6 +69,7 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
         throw new BadRequest(`The query nests deeper than ${MAX_DOCUMENT_NESTING} levels.`);
       }
       const fast = services.config.graphqlFastPath ? await executeJsonPost(yoga, req, reply) : undefined;
+      if (fast && 'plainJson' in fast) return reply.header('content-type', fast.contentType).send(fast.plainJson);
       const response = fast ?? (await yoga.handleNodeRequestAndResponse(req, reply, { req, reply }));
       if (response.status === 415) throw new UnsupportedMediaType('Send GraphQL requests as application/json, or multipart/form-data for uploads.');
       response.headers.forEach((value, key) => reply.header(key, value));
@@ -93,7 +94,7 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
  * request that fails to parse or validate, so its error reads exactly as Yoga words it) returns
  * undefined and goes through Yoga whole.
  */
-async function executeJsonPost(yoga: YogaServerInstance<ServerContext, GraphQLContext>, req: FastifyRequest, reply: FastifyReply): Promise<Response | undefined> {
+async function executeJsonPost(yoga: YogaServerInstance<ServerContext, GraphQLContext>, req: FastifyRequest, reply: FastifyReply): Promise<Response | PlainAnswer | undefined> {
   const accept = req.headers.accept ?? '';
   if (req.method !== 'POST' || !isPlainParams(req.body) || /text\/event-stream|multipart\/mixed/.test(accept)) return undefined;
   const params = req.body;
@@ -114,7 +115,16 @@ async function executeJsonPost(yoga: YogaServerInstance<ServerContext, GraphQLCo
     operationName: params.operationName,
   })) as ExecutionResult;
   const mediaType = accept.includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
-  return processRegularResult(result, yoga.fetchAPI, mediaType);
+  if (result.errors?.length || result.extensions) return processRegularResult(result, yoga.fetchAPI, mediaType);
+  // A plain success is 200 with its JSON, as processRegularResult answers it, without the Response
+  // it wraps the text in (which encodes it to bytes, for us to decode them back).
+  return { plainJson: JSON.stringify(result), contentType: `${mediaType}; charset=utf-8` };
+}
+
+/** A successful result's JSON and content type (status 200). */
+interface PlainAnswer {
+  plainJson: string;
+  contentType: string;
 }
 
 /**

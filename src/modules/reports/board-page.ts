@@ -19,24 +19,26 @@ export interface PageBounds {
   cursor?: { id?: number };
 }
 
-/** One model's columns in the page's rows (its id first): their SQL (from `alias`), and the row they read back. */
-function modelColumns<Row>(fields: Record<string, string>, alias: string) {
+/**
+ * One model's columns in the page's rows (its id first): their SQL (from `alias`), and the row they
+ * read back. Each record is made by one object literal generated from the column names (and the
+ * `slots` filled in later): built key by key, a card grew its property store as it went, ~7% of the
+ * uncached board's allocations.
+ */
+function modelColumns<Row>(fields: Record<string, string>, alias: string, slots: readonly string[] = []) {
   const names = Object.values(fields);
   if (names[0] !== 'id') throw new Error(`board-page.ts reads a model whose first column is ${names[0]}, not id`);
+  const keys = [...names.map((name, i) => `${JSON.stringify(name)}: row[offset + ${i}]`), ...slots.map((slot) => `${JSON.stringify(slot)}: null`)];
+  const record = new Function('row', 'offset', `return { ${keys.join(', ')} };`) as (row: unknown[], offset: number) => Row;
   return {
     names,
     sql: names.map((name) => `${alias}."${name}"`).join(', '),
     /** The model's row from the columns at `offset`, or null when the join found none (its id is null). */
-    read(row: unknown[], offset: number): Row | null {
-      if (row[offset] === null) return null;
-      const record: Record<string, unknown> = {};
-      for (let i = 0; i < names.length; i++) record[names[i]!] = row[offset + i];
-      return record as Row;
-    },
+    read: (row: unknown[], offset: number): Row | null => (row[offset] === null ? null : record(row, offset)),
   };
 }
 
-const report = modelColumns<ReportCard>(Prisma.ReportScalarFieldEnum, 'p');
+const report = modelColumns<ReportCard>(Prisma.ReportScalarFieldEnum, 'p', Object.keys(REPORT_CARD_RELATIONS));
 const author = modelColumns<User>(Prisma.UserScalarFieldEnum, 'u');
 const issue = modelColumns<Issue>(Prisma.IssueScalarFieldEnum, 'i');
 const attachment = modelColumns<Attachment>(Prisma.AttachmentScalarFieldEnum, 'a');

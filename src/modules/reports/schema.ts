@@ -17,7 +17,8 @@ import { enumValues } from '../../graphql/enums.ts';
 
 const ReportStatusEnum = builder.enumType('ReportStatus', { values: ['PENDING', 'PROMOTED', 'DISMISSED'] as const });
 const ReportSourceEnum = builder.enumType('ReportSource', {
-  values: { PERSON: { value: 0, description: 'Filed by a person.' }, API: { value: 1, description: 'Submitted with a project token.' } } as const,
+  // Typed as the column (a number), so the field reads it as it is, without a resolver per card.
+  values: { PERSON: { value: 0 as number, description: 'Filed by a person.' }, API: { value: 1 as number, description: 'Submitted with a project token.' } },
 });
 
 const AttachmentType = builder.prismaObject('Attachment', {
@@ -51,7 +52,7 @@ const ReportType = builder.prismaObject('Report', {
     databaseId: t.exposeInt('id', { description: 'The id the kendo REST routes use.' }),
     title: t.exposeString('title'),
     description: t.exposeString('description'),
-    source: t.field({ type: ReportSourceEnum, resolve: (report) => report.source as 0 | 1 }),
+    source: t.expose('source', { type: ReportSourceEnum }),
     authorName: t.exposeString('authorName', { nullable: true, description: 'The external reporter named by a token submission.' }),
     reporter: t.field({ type: Viewer, nullable: true, description: 'The person who filed it (null for token submissions; see `authorName`).', resolve: (report, _args, ctx) => joinedOrLoaded(report.createdBy, report.createdById, ctx.loaders.user) }),
     status: t.field({ type: ReportStatusEnum, resolve: (report) => reportStatus(report) }),
@@ -60,7 +61,10 @@ const ReportType = builder.prismaObject('Report', {
     promotedAt: t.expose('promotedAt', { type: 'DateTime', nullable: true }),
     dismissedAt: t.expose('dismissedAt', { type: 'DateTime', nullable: true }),
     attachments: t.field({ type: [AttachmentType], resolve: (report, _args, ctx) => report.attachments ?? ctx.loaders.reportAttachments.load(report.id) }),
-    project: t.field({ type: Project, description: 'Loaded once per request, whatever the page size.', resolve: (report, _args, ctx) => ctx.loaders.project.load(report.projectId).then((p) => p!) }),
+    project: t.field({ type: Project, description: 'Loaded once per request, whatever the page size.', resolve: (report, _args, ctx) => {
+      const project = ctx.loaders.projectOf(report.projectId); // a report's project outlives it (cascade)
+      return project instanceof Promise ? project.then((p) => p!) : project;
+    } }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     viewerCanUpdate: t.boolean({ description: 'Whether you may promote, dismiss, restore or reorder it.', resolve: (report, _args, ctx) => mayTriageReport(ctx, report) }),

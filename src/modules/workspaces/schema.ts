@@ -141,7 +141,7 @@ builder.queryFields((t) => ({
       if (ref === undefined || ref === null) throw ValidationFailed.field('id', 'Give an id or a slug.');
       const project = await visibleProject(ctx, ProjectNode.refOf(ref), query);
       if (!project) return null;
-      ctx.loaders.project.prime(project.id, project); // children that need their project get this one
+      ctx.loaders.holdProject(project); // children that need their project get this one
       return project;
     },
   }),
