@@ -4,6 +4,7 @@
 // the database id people copy from a REST answer or a URL.
 import { DomainError, NotFound, ValidationFailed } from '../errors.ts';
 import { builder, type GraphQLContext } from './builder.ts';
+import { readsRow } from './row-reads.ts';
 
 const NODE_TYPE = Symbol('node type');
 type NodeSource = { id: number | string; [NODE_TYPE]?: string };
@@ -17,7 +18,26 @@ interface NodeKind<Id> {
 
 const KINDS = new Map<string, NodeKind<never>>();
 
-export const encodeGlobalId = (typename: string, id: number | string): string => Buffer.from(`${typename}:${id}`, 'utf8').toString('base64url');
+/**
+ * Encoded ids by kind, kept for the next answer that names the same object (a board names each
+ * card, its project and its issue on every read: encoding each one anew was ~1.5% of the uncached
+ * board's CPU and 3% of its allocations). Bounded: emptied when it reaches its size.
+ */
+const encodedIds = new Map<string, Map<number | string, string>>();
+const MAX_ENCODED_IDS_PER_KIND = 5_000;
+const encodeText = (typename: string, id: number | string) => Buffer.from(`${typename}:${id}`, 'utf8').toString('base64url');
+
+export function encodeGlobalId(typename: string, id: number | string): string {
+  let ofKind = encodedIds.get(typename);
+  if (!ofKind) encodedIds.set(typename, (ofKind = new Map()));
+  let encoded = ofKind.get(id);
+  if (encoded === undefined) {
+    if (ofKind.size >= MAX_ENCODED_IDS_PER_KIND) ofKind.clear();
+    encoded = encodeText(typename, id);
+    ofKind.set(id, encoded);
+  }
+  return encoded;
+}
 
 /** `{typename, id}` of a canonical global id of a registered kind; null for anything else. */
 function decodeGlobalId(raw: string): { typename: string; text: string } | null {
@@ -27,7 +47,7 @@ function decodeGlobalId(raw: string): { typename: string; text: string } | null 
   if (colon <= 0) return null;
   const typename = decoded.slice(0, colon);
   const text = decoded.slice(colon + 1);
-  if (!KINDS.has(typename) || encodeGlobalId(typename, text) !== raw) return null;
+  if (!KINDS.has(typename) || encodeText(typename, text) !== raw) return null; // a client's text: not kept
   return { typename, text };
 }
 
@@ -79,6 +99,7 @@ export const NodeInterface = builder.interfaceRef<NodeSource>('Node').implement(
   fields: (t) => ({
     id: t.id({
       description: 'Opaque global id: one id type for every kind.',
+      extensions: readsRow(['id']),
       resolve: (node, _args, _ctx, info) => encodeGlobalId(info.parentType.name, node.id),
     }),
   }),
