@@ -1,7 +1,9 @@
 // The kendo Reports API (every curl of the sending-reports guide), triage, and the GraphQL board.
 import fs from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { getNamedType, isLeafType, type GraphQLObjectType } from 'graphql';
 import { encodeGlobalId } from '../src/graphql/node.ts';
+import { schema } from '../src/graphql/schema.ts';
 import { bearer, createTestApp, graphql, successData, type TestApp } from './helpers.ts';
 import { grant, projectToken, seedWorkspace } from './fixtures.ts';
 import { graphql as gql } from './gql/index.ts';
@@ -304,6 +306,60 @@ describe('the GraphQL triage board', () => {
     expect(alone.data.nodes).toEqual(cards);
     const promoted = successData((await graphql(t.app, `mutation ($p: ID!, $ids: [ID!]!) { promoteReports(input: { project: $p, reportIds: $ids }) { issue { id } reports { ${CARD} } userErrors { code } } }`, { p: project, ids: [filed.id] }, own.adminToken)).data.promoteReports);
     expect(promoted.reports).toEqual([{ ...cards[1], promotedAt: expect.stringMatching(/Z$/), updatedAt: expect.stringMatching(/Z$/), issue: { id: promoted.issue.id, title: 'Read alone', status: 'OPEN' } }]);
+  });
+
+  it('reads each field of a card the same as the report read whole, whatever the page selects and however', async () => {
+    // The page reads only the columns its fields use (board-page.ts): every Report field, and every
+    // field of what a card links to, answers on the board exactly as on the report read by `nodes`.
+    const own = await seedWorkspace(t.operator);
+    const project = String(own.project.id);
+    const secret = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const form = new FormData();
+      form.append('title', `full ${i}`);
+      form.append('description', `description ${i}`);
+      for (let f = 0; f < i; f++) form.append('files[]', new Blob([new Uint8Array(PNG(70 + f, 300 + 10 * i + f))]), `full${i}-${f}.png`);
+      const sent = await t.app.inject({ method: 'POST', url: url(own.project.id), headers: bearer(secret), payload: form });
+      expect(sent.statusCode).toBe(201);
+      ids.push(sent.json().id);
+    }
+    successData((await graphql(t.app, SUBMIT, { project, title: 'by a person', description: 'd' }, own.adminToken)).data.submitReport);
+    successData((await graphql(t.app, PROMOTE, { project, reportIds: [String(ids[1])] }, own.adminToken)).data.promoteReports);
+    const dismissed = await t.app.inject({ method: 'POST', url: url(own.project.id, `/${ids[2]}/dismiss`), headers: bearer(own.adminToken) });
+    expect(dismissed.statusCode).toBe(200);
+
+    // Every field without arguments, one level into each object it links to.
+    const type = (name: string) => schema.getType(name) as GraphQLObjectType;
+    const leaves = (of: GraphQLObjectType) => Object.values(of.getFields()).filter((f) => f.args.length === 0 && isLeafType(getNamedType(f.type))).map((f) => f.name);
+    const selection = Object.values(type('Report').getFields())
+      .filter((f) => f.args.length === 0)
+      .map((f) => {
+        const named = getNamedType(f.type);
+        return isLeafType(named) ? f.name : `${f.name} { ${leaves(named as GraphQLObjectType).join(' ')} }`;
+      })
+      .join(' ');
+    expect(selection).toContain('reporter {');
+    const board = async (card: string, fragments = '') =>
+      (await graphql(t.app, `query ($p: ID!) { project(id: $p) { reports(first: 10) { nodes { ${card} } } } } ${fragments}`, { p: project }, own.adminToken)).data.project.reports.nodes;
+    const alone = async (card: string, ids: string[], fragments = '') => {
+      const read = await graphql(t.app, `query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Report { ${card} } } } ${fragments}`, { ids }, own.adminToken);
+      expect(read.errors).toBeUndefined();
+      return read.data.nodes;
+    };
+    const full = await board(`id ${selection}`);
+    expect(full).toHaveLength(4);
+    expect(full.map((card: { status: string }) => card.status).sort()).toEqual(['DISMISSED', 'PENDING', 'PENDING', 'PROMOTED']);
+    expect(full.some((card: { reporter: unknown }) => card.reporter !== null)).toBe(true);
+    const cardIds = full.map((card: { id: string }) => card.id);
+    expect(full).toEqual(await alone(`id ${selection}`, cardIds));
+
+    // Few fields, through fragments and aliases, each asking a different part of the same relation.
+    const few = 'first: attachments { size } second: attachments { filename url } ... on Node { id } ...Card';
+    const fragment = 'fragment Card on Report { status issue { title } reporter { name } viewerCanDelete }';
+    const narrow = await board(few, fragment);
+    expect(narrow).toEqual(await alone(few, cardIds, fragment));
+    expect(narrow.find((card: { status: string }) => card.status === 'PROMOTED').issue).toEqual({ title: 'full 1' });
   });
 
   it('pages forwards and backwards in board order, under status filters, each card with all its attachments', async () => {

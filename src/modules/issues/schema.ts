@@ -3,6 +3,7 @@ import { viewerMay } from '../workspaces/project-scope.ts';
 import { WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface } from '../../graphql/node.ts';
+import { readsRow } from '../../graphql/row-reads.ts';
 import { countIssues, findIssue, mayUpdateIssue, projectIssues, updateIssue } from './service.ts';
 import { anyOf } from '../../graphql/lists.ts';
 
@@ -17,7 +18,7 @@ export const IssueType = builder.prismaObject('Issue', {
     databaseId: t.exposeInt('id', { description: 'The numeric id.' }),
     title: t.exposeString('title'),
     description: t.exposeString('description'),
-    status: t.field({ type: IssueStatusEnum, resolve: (issue) => issue.status }),
+    status: t.field({ type: IssueStatusEnum, extensions: readsRow(['status']), resolve: (issue) => issue.status }),
     project: t.relation('project'),
     createdBy: t.relation('createdBy', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

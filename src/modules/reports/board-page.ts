@@ -3,6 +3,9 @@
 // a JSON object per related row in correlated subqueries: 0.6–0.85 ms of PostgreSQL's CPU for a
 // 50-card page against 0.18–0.2 ms for this statement (pgbench, README "The uncached board"). The
 // rows are read past Prisma's client (`readRows`), whose mapping of them cost more than the statement.
+// It reads the columns and relations the query's fields use (`RowReads`), not every column of four
+// tables: a card's description, timestamps and hashes were parsed on every read that never showed
+// them (the uncached board ran ~17% faster without them, README "The uncached board, fourth pass").
 import { Prisma, type Attachment, type Issue, type Report, type User } from '../../generated/prisma/client.ts';
 import type { Database } from '../../db/client.ts';
 import { ValidationFailed } from '../../errors.ts';
@@ -10,6 +13,7 @@ import { isDatabaseId } from '../../validation.ts';
 
 /** What the board shows with each report: the Report type's include, and what `readBoardPage` returns. */
 export const REPORT_CARD_RELATIONS = { createdBy: true, promotedIssue: true, attachments: { orderBy: { id: 'asc' } } } as const;
+/** A report as the page reads it: the columns and relations its `RowReads` named (others are absent). */
 export type ReportCard = Report & { createdBy: User | null; promotedIssue: Issue | null; attachments: Attachment[] };
 
 /** A page's bounds as Pothos's cursor connection asks Prisma for them (a negative `take` pages backwards). */
@@ -19,40 +23,87 @@ export interface PageBounds {
   cursor?: { id?: number };
 }
 
+/** What a page reads of each row: these columns ('all', or a set), and of each relation named (unnamed: not joined). */
+export interface RowReads {
+  columns: ReadonlySet<string> | 'all';
+  relations: ReadonlyMap<string, RowReads>;
+}
+
+/** A relation slot of a card, and its value before the row's joined data is added. */
+const CARD_SLOTS = { createdBy: 'null', promotedIssue: 'null', attachments: '[]' } satisfies Record<keyof typeof REPORT_CARD_RELATIONS, string>;
+
 /**
  * One model's columns in the page's rows (its id first): their SQL (from `alias`), and the row they
  * read back. Each record is made by one object literal generated from the column names (and the
- * `slots` filled in later): built key by key, a card grew its property store as it went, ~7% of the
+ * card's `slots`): built key by key, a card grew its property store as it went, ~7% of the
  * uncached board's allocations.
  */
-function modelColumns<Row>(fields: Record<string, string>, alias: string, slots: readonly string[] = []) {
-  const names = Object.values(fields);
-  if (names[0] !== 'id') throw new Error(`board-page.ts reads a model whose first column is ${names[0]}, not id`);
-  const keys = [...names.map((name, i) => `${JSON.stringify(name)}: row[offset + ${i}]`), ...slots.map((slot) => `${JSON.stringify(slot)}: null`)];
-  const record = new Function('row', 'offset', `return { ${keys.join(', ')} };`) as (row: unknown[], offset: number) => Row;
+function modelColumns<Row>(names: readonly string[], alias: string, at: number, slots: Record<string, string> = {}) {
+  const keys = [...names.map((name, i) => `${JSON.stringify(name)}: row[${at + i}]`), ...Object.entries(slots).map(([slot, value]) => `${JSON.stringify(slot)}: ${value}`)];
+  const record = new Function('row', `return { ${keys.join(', ')} };`) as (row: unknown[]) => Row;
   return {
-    names,
+    end: at + names.length,
     sql: names.map((name) => `${alias}."${name}"`).join(', '),
-    /** The model's row from the columns at `offset`, or null when the join found none (its id is null). */
-    read: (row: unknown[], offset: number): Row | null => (row[offset] === null ? null : record(row, offset)),
+    /** The model's row from its columns, or null when the join found none (its id is null). */
+    read: (row: unknown[]): Row | null => (row[at] === null ? null : record(row)),
   };
 }
 
-const report = modelColumns<ReportCard>(Prisma.ReportScalarFieldEnum, 'p', Object.keys(REPORT_CARD_RELATIONS));
-const author = modelColumns<User>(Prisma.UserScalarFieldEnum, 'u');
-const issue = modelColumns<Issue>(Prisma.IssueScalarFieldEnum, 'i');
-const attachment = modelColumns<Attachment>(Prisma.AttachmentScalarFieldEnum, 'a');
-const AUTHOR_AT = report.names.length;
-const ISSUE_AT = AUTHOR_AT + author.names.length;
-const ATTACHMENT_AT = ISSUE_AT + issue.names.length;
-const COLUMNS = Prisma.raw([report, author, issue, attachment].map((model) => model.sql).join(', '));
+/** A model's columns that `reads` names, in the model's order, id first; all of them for a name that is not one. */
+function columnsRead(fields: Record<string, string>, reads: RowReads['columns']): string[] {
+  const names = Object.values(fields);
+  if (names[0] !== 'id') throw new Error(`board-page.ts reads a model whose first column is ${names[0]}, not id`);
+  if (reads === 'all' || [...reads].some((name) => !names.includes(name))) return names;
+  return names.filter((name) => name === 'id' || reads.has(name));
+}
+
+/** The statement's columns and joins, and the readers of its rows, for one `RowReads`. */
+function pagePlan(reads: RowReads) {
+  const joined = (relation: keyof typeof CARD_SLOTS) => reads.relations.get(relation);
+  const [author, issue, files] = [joined('createdBy'), joined('promotedIssue'), joined('attachments')];
+  const slots = Object.fromEntries(Object.entries(CARD_SLOTS).filter(([relation]) => reads.relations.has(relation)));
+  const report = modelColumns<ReportCard>(columnsRead(Prisma.ReportScalarFieldEnum, reads.columns), 'p', 0, slots);
+  const authorColumns = author && modelColumns<User>(columnsRead(Prisma.UserScalarFieldEnum, author.columns), 'u', report.end);
+  const issueColumns = issue && modelColumns<Issue>(columnsRead(Prisma.IssueScalarFieldEnum, issue.columns), 'i', authorColumns?.end ?? report.end);
+  const fileColumns = files && modelColumns<Attachment>(columnsRead(Prisma.AttachmentScalarFieldEnum, files.columns), 'a', issueColumns?.end ?? authorColumns?.end ?? report.end);
+  const models = [report, authorColumns, issueColumns, fileColumns].filter((model) => model !== undefined);
+  return {
+    columns: Prisma.raw(models.map((model) => model.sql).join(', ')),
+    joins: Prisma.raw(
+      [
+        authorColumns && 'LEFT JOIN "User" u ON u."id" = p."createdById"',
+        issueColumns && 'LEFT JOIN "Issue" i ON i."id" = p."promotedIssueId"',
+        fileColumns && 'LEFT JOIN "Attachment" a ON a."reportId" = p."id"',
+      ].filter(Boolean).join(' '),
+    ),
+    fileOrder: Prisma.raw(fileColumns ? ', a."id" ASC' : ''),
+    report,
+    author: authorColumns,
+    issue: issueColumns,
+    files: fileColumns,
+  };
+}
+
+/** Plans by what they read: one per kind of board query a client sends (bounded all the same). */
+const plans = new Map<string, ReturnType<typeof pagePlan>>();
+const MAX_PLANS = 100;
+
+function planFor(reads: RowReads): ReturnType<typeof pagePlan> {
+  const key = JSON.stringify(reads, (_key, value: unknown) => (value instanceof Set ? [...value].sort() : value instanceof Map ? Object.fromEntries(value) : value));
+  let plan = plans.get(key);
+  if (!plan) {
+    if (plans.size >= MAX_PLANS) plans.clear();
+    plans.set(key, (plan = pagePlan(reads)));
+  }
+  return plan;
+}
 
 /**
  * The reports matching `filter` (SQL over the Report table as `r`) in board order (`order`, then
  * `id`), bounded as Prisma bounds a `findMany`: from the cursor's row (inclusive), `skip` rows
  * skipped, `take` rows, backwards when `take` is negative; always returned in board order.
  */
-export async function readBoardPage(db: Database, projectId: number, filter: Prisma.Sql, bounds: PageBounds): Promise<ReportCard[]> {
+export async function readBoardPage(db: Database, projectId: number, filter: Prisma.Sql, bounds: PageBounds, reads: RowReads): Promise<ReportCard[]> {
   const take = bounds.take ?? 0;
   const backwards = take < 0;
   const direction = Prisma.raw(backwards ? 'DESC' : 'ASC');
@@ -65,28 +116,25 @@ export async function readBoardPage(db: Database, projectId: number, filter: Pri
     cursorId === undefined
       ? Prisma.empty
       : Prisma.sql`AND (r."order", r."id") ${Prisma.raw(backwards ? '<=' : '>=')} (SELECT c."order", c."id" FROM "Report" c WHERE c."id" = ${cursorId})`;
+  const plan = planFor(reads);
   const rows = await db.readRows(Prisma.sql`
     WITH page AS MATERIALIZED (
       SELECT * FROM "Report" r WHERE r."projectId" = ${projectId} ${filter} ${fromCursor}
       ORDER BY r."order" ${direction}, r."id" ${direction} LIMIT ${Math.abs(take)} OFFSET ${bounds.skip ?? 0}
     )
-    SELECT ${COLUMNS}
-    FROM page p
-      LEFT JOIN "User" u ON u."id" = p."createdById"
-      LEFT JOIN "Issue" i ON i."id" = p."promotedIssueId"
-      LEFT JOIN "Attachment" a ON a."reportId" = p."id"
-    ORDER BY p."order" ${direction}, p."id" ${direction}, a."id" ASC`);
+    SELECT ${plan.columns}
+    FROM page p ${plan.joins}
+    ORDER BY p."order" ${direction}, p."id" ${direction}${plan.fileOrder}`);
   const cards: ReportCard[] = [];
   for (const row of rows) {
     let card: ReportCard | undefined = cards[cards.length - 1];
     if (card === undefined || card.id !== row[0]) {
-      card = report.read(row, 0)!;
-      card.createdBy = author.read(row, AUTHOR_AT);
-      card.promotedIssue = issue.read(row, ISSUE_AT);
-      card.attachments = [];
+      card = plan.report.read(row)!;
+      if (plan.author) card.createdBy = plan.author.read(row);
+      if (plan.issue) card.promotedIssue = plan.issue.read(row);
       cards.push(card);
     }
-    const file = attachment.read(row, ATTACHMENT_AT);
+    const file = plan.files?.read(row);
     if (file) card.attachments.push(file);
   }
   return backwards ? cards.reverse() : cards;

@@ -8,6 +8,7 @@ import { IssueNode, IssueType } from '../issues/schema.ts';
 import { Project, ProjectNode, Viewer } from '../workspaces/schema.ts';
 import { attachmentUrl } from './attachments.ts';
 import { anyOf } from '../../graphql/lists.ts';
+import { readsRow, rowReadsOf } from '../../graphql/row-reads.ts';
 import {
   boardReports, countReports, mayDeleteReport, mayTriageReport, QUEUE_CHANGES, type QueueChange, deleteReport, dismissReport, findReport, promoteReports, reorderReports, reportProject, reportStatus, restoreReport, submitReport,
   MAX_REPORT_FILE_BYTES, type IncomingFile, type ReportStatus,
@@ -28,7 +29,7 @@ const AttachmentType = builder.prismaObject('Attachment', {
     mimeType: t.exposeString('mimeType', { description: 'Decided by the file’s magic bytes.' }),
     size: t.exposeInt('size'),
     sha256: t.exposeString('sha256'),
-    url: t.string({ description: 'The bytes; readable by whoever may read the project’s reports.', resolve: (a, _args, ctx) => attachmentUrl(ctx.services.config.publicUrl, a.id) }),
+    url: t.string({ description: 'The bytes; readable by whoever may read the project’s reports.', extensions: readsRow(['id']), resolve: (a, _args, ctx) => attachmentUrl(ctx.services.config.publicUrl, a.id) }),
   }),
 });
 
@@ -54,23 +55,26 @@ const ReportType = builder.prismaObject('Report', {
     description: t.exposeString('description'),
     source: t.expose('source', { type: ReportSourceEnum }),
     authorName: t.exposeString('authorName', { nullable: true, description: 'The external reporter named by a token submission.' }),
-    reporter: t.field({ type: Viewer, nullable: true, description: 'The person who filed it (null for token submissions; see `authorName`).', resolve: (report, _args, ctx) => joinedOrLoaded(report.createdBy, report.createdById, ctx.loaders.user) }),
-    status: t.field({ type: ReportStatusEnum, resolve: (report) => reportStatus(report) }),
+    reporter: t.field({ type: Viewer, nullable: true, description: 'The person who filed it (null for token submissions; see `authorName`).', extensions: readsRow(['createdById'], 'createdBy'), resolve: (report, _args, ctx) => joinedOrLoaded(report.createdBy, report.createdById, ctx.loaders.user) }),
+    status: t.field({ type: ReportStatusEnum, extensions: readsRow(['promotedIssueId', 'dismissedAt']), resolve: (report) => reportStatus(report) }),
     order: t.exposeInt('order'),
-    issue: t.field({ type: IssueType, nullable: true, description: 'The issue it was promoted into.', resolve: (report, _args, ctx) => joinedOrLoaded(report.promotedIssue, report.promotedIssueId, ctx.loaders.issue) }),
+    issue: t.field({ type: IssueType, nullable: true, description: 'The issue it was promoted into.', extensions: readsRow(['promotedIssueId'], 'promotedIssue'), resolve: (report, _args, ctx) => joinedOrLoaded(report.promotedIssue, report.promotedIssueId, ctx.loaders.issue) }),
     promotedAt: t.expose('promotedAt', { type: 'DateTime', nullable: true }),
     dismissedAt: t.expose('dismissedAt', { type: 'DateTime', nullable: true }),
-    attachments: t.field({ type: [AttachmentType], resolve: (report, _args, ctx) => report.attachments ?? ctx.loaders.reportAttachments.load(report.id) }),
-    project: t.field({ type: Project, description: 'Loaded once per request, whatever the page size.', resolve: (report, _args, ctx) => {
+    attachments: t.field({ type: [AttachmentType], extensions: readsRow(['id'], 'attachments'), resolve: (report, _args, ctx) => report.attachments ?? ctx.loaders.reportAttachments.load(report.id) }),
+    project: t.field({ type: Project, description: 'Loaded once per request, whatever the page size.', extensions: readsRow(['projectId']), resolve: (report, _args, ctx) => {
       const project = ctx.loaders.projectOf(report.projectId); // a report's project outlives it (cascade)
       return project instanceof Promise ? project.then((p) => p!) : project;
     } }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    viewerCanUpdate: t.boolean({ description: 'Whether you may promote, dismiss, restore or reorder it.', resolve: (report, _args, ctx) => mayTriageReport(ctx, report) }),
-    viewerCanDelete: t.boolean({ description: 'Whether you may delete it (some may delete only the reports they filed).', resolve: (report, _args, ctx) => mayDeleteReport(ctx, report) }),
+    viewerCanUpdate: t.boolean({ description: 'Whether you may promote, dismiss, restore or reorder it.', extensions: readsRow(['projectId']), resolve: (report, _args, ctx) => mayTriageReport(ctx, report) }),
+    viewerCanDelete: t.boolean({ description: 'Whether you may delete it (some may delete only the reports they filed).', extensions: readsRow(['projectId', 'createdById']), resolve: (report, _args, ctx) => mayDeleteReport(ctx, report) }),
   }),
 });
+
+/** Where a connection's selection holds its cards. */
+const CARD_PATHS = [['edges', 'node'], ['nodes']] as const;
 
 const ReportFilterInput = builder.inputType('ReportFilter', {
   fields: (t) => ({ status: t.field({ type: [ReportStatusEnum], required: false, description: 'Any of these.' }) }),
@@ -84,7 +88,7 @@ builder.prismaObjectField('Project', 'reports', (t) =>
     description: 'The queue in board order.',
     args: { filter: t.arg({ type: ReportFilterInput, required: false }) },
     totalCount: (project, args, ctx) => countReports(ctx, project.id, anyOf(args.filter?.status)),
-    resolve: (query, project, args, ctx) => boardReports(ctx, project.id, anyOf(args.filter?.status), query),
+    resolve: (query, project, args, ctx, info) => boardReports(ctx, project.id, anyOf(args.filter?.status), query, rowReadsOf(info, 'Report', CARD_PATHS)),
   }),
 );
 

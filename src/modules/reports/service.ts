@@ -18,7 +18,7 @@ import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
 import { authorizedProjectScope, authorizedRecordProject, viewerMay, viewerReach, type ProjectScope } from '../workspaces/project-scope.ts';
 import { emitEvents } from '../webhooks/events.ts';
-import { readBoardPage, REPORT_CARD_RELATIONS, type PageBounds, type ReportCard } from './board-page.ts';
+import { readBoardPage, REPORT_CARD_RELATIONS, type PageBounds, type ReportCard, type RowReads } from './board-page.ts';
 
 /** Every change to a project's queue order holds this lock (per project). */
 const REPORT_QUEUE_LOCK = 'reports.queue';
@@ -66,8 +66,17 @@ export type ReportWithCount = Report & { _count: { attachments: number } };
 
 const BOARD_ORDER = [{ order: 'asc' as const }, { id: 'asc' as const }];
 
-/** A page of the board with each card's relations (GraphQL passes its page bounds as `query`), in one statement. */
-export async function boardReports(actor: Actor, projectId: number, statuses: readonly ReportStatus[] | undefined, query: PageQuery<PrismaTypes.ReportFindManyArgs>): Promise<ReportCard[]> {
+/**
+ * A page of the board in one statement (GraphQL passes its page bounds as `query`), reading the
+ * columns and card relations that `reads` names: the fields the caller asked for.
+ */
+export async function boardReports(
+  actor: Actor,
+  projectId: number,
+  statuses: readonly ReportStatus[] | undefined,
+  query: PageQuery<PrismaTypes.ReportFindManyArgs>,
+  reads: RowReads,
+): Promise<ReportCard[]> {
   // The Report type's include is the card's relations (its other fields load their own data); a
   // page that selects no card asks for the cursor's column only. The page's rows hold both.
   const cursorOnly = query.include === undefined && isDeepStrictEqual(query.select, { id: true });
@@ -76,7 +85,7 @@ export async function boardReports(actor: Actor, projectId: number, statuses: re
   }
   const project = await reportProject(actor, projectId, 'read');
   const anyStatus = statuses && statuses.length > 0 ? Prisma.sql`AND (${Prisma.join(statuses.map((status) => Prisma.sql`(${STATUS_FILTERS[status].sql})`), ' OR ')})` : Prisma.empty;
-  return readBoardPage(actor.services.db, project.id, anyStatus, { take: query.take, skip: query.skip, cursor: query.cursor as PageBounds['cursor'] });
+  return readBoardPage(actor.services.db, project.id, anyStatus, { take: query.take, skip: query.skip, cursor: query.cursor as PageBounds['cursor'] }, reads);
 }
 
 export async function countReports(actor: Actor, projectId: number, statuses?: readonly ReportStatus[]): Promise<number> {

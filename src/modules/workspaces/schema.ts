@@ -4,6 +4,7 @@ import { builder, type GraphQLContext } from '../../graphql/builder.ts';
 import { WRITE_ERRORS } from '../../graphql/errors.ts';
 import { defineMutation } from '../../graphql/mutations.ts';
 import { defineNodeKind, intDatabaseId, NodeInterface, prefixedDatabaseId } from '../../graphql/node.ts';
+import { readsRow } from '../../graphql/row-reads.ts';
 import { PROJECT_ABILITIES } from '../../auth/abilities.ts';
 import { countTokens, createProject, createToken, createWorkspace, revokeToken, tokenPage, viewerUser, visibleProject, visibleProjects, visibleWorkspaces } from './service.ts';
 
@@ -55,12 +56,14 @@ const Viewer = builder.prismaObject('User', {
     email: t.string({
       nullable: true,
       description: 'Visible to the person and to administrators; null for anyone else.',
+      extensions: readsRow(['id', 'email']),
       resolve: (user, _args, ctx) => (readsPrivateFields(ctx, user) ? user.email : null),
     }),
     name: t.exposeString('name'),
     isAdmin: t.boolean({
       nullable: true,
       description: 'Visible to the person and to administrators; null for anyone else.',
+      extensions: readsRow(['id', 'role']),
       resolve: (user, _args, ctx) => (readsPrivateFields(ctx, user) ? user.role === 'ADMIN' : null),
     }),
     avatarUrl: t.exposeString('avatarUrl', { nullable: true }),
