@@ -84,17 +84,24 @@ function pagePlan(reads: RowReads) {
   };
 }
 
-/** Plans by what they read: one per kind of board query a client sends (bounded all the same). */
+/**
+ * Plans by what they read: one per kind of board query a client sends (bounded all the same), and
+ * by the `RowReads` object itself, which GraphQL keeps per parsed query.
+ */
 const plans = new Map<string, ReturnType<typeof pagePlan>>();
+const plansByReads = new WeakMap<RowReads, ReturnType<typeof pagePlan>>();
 const MAX_PLANS = 100;
 
 function planFor(reads: RowReads): ReturnType<typeof pagePlan> {
+  const known = plansByReads.get(reads);
+  if (known) return known;
   const key = JSON.stringify(reads, (_key, value: unknown) => (value instanceof Set ? [...value].sort() : value instanceof Map ? Object.fromEntries(value) : value));
   let plan = plans.get(key);
   if (!plan) {
     if (plans.size >= MAX_PLANS) plans.clear();
     plans.set(key, (plan = pagePlan(reads)));
   }
+  plansByReads.set(reads, plan);
   return plan;
 }
 
