@@ -244,6 +244,23 @@ const PROMOTE = gql(`
   }`);
 const UPDATE_ISSUE = gql(`mutation UpdateIssue($id: ID!, $status: IssueStatus) { updateIssue(input: { id: $id, status: $status }) { issue { status } userErrors { code } } }`);
 
+/** Files `count` reports by project token (multipart, each with its PNGs); their ids in filing order. */
+async function submitCards(projectId: number, count: number, card: (i: number) => { title: string; description: string; files: ReadonlyArray<readonly [Buffer, string]> }): Promise<number[]> {
+  const secret = (await projectToken(t.operator, projectId, ['report:create'])).secret;
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const { title, description, files } = card(i);
+    const form = new FormData();
+    form.append('title', title);
+    form.append('description', description);
+    for (const [bytes, filename] of files) form.append('files[]', new Blob([new Uint8Array(bytes)]), filename);
+    const sent = await t.app.inject({ method: 'POST', url: url(projectId), headers: bearer(secret), payload: form });
+    expect(sent.statusCode).toBe(201);
+    ids.push(sent.json().id);
+  }
+  return ids;
+}
+
 describe('the GraphQL triage board', () => {
   let board: Awaited<ReturnType<typeof seedWorkspace>>;
 
@@ -313,17 +330,11 @@ describe('the GraphQL triage board', () => {
     // field of what a card links to, answers on the board exactly as on the report read by `nodes`.
     const own = await seedWorkspace(t.operator);
     const project = String(own.project.id);
-    const secret = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
-    const ids: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const form = new FormData();
-      form.append('title', `full ${i}`);
-      form.append('description', `description ${i}`);
-      for (let f = 0; f < i; f++) form.append('files[]', new Blob([new Uint8Array(PNG(70 + f, 300 + 10 * i + f))]), `full${i}-${f}.png`);
-      const sent = await t.app.inject({ method: 'POST', url: url(own.project.id), headers: bearer(secret), payload: form });
-      expect(sent.statusCode).toBe(201);
-      ids.push(sent.json().id);
-    }
+    const ids = await submitCards(own.project.id, 3, (i) => ({
+      title: `full ${i}`,
+      description: `description ${i}`,
+      files: Array.from({ length: i }, (_, f) => [PNG(70 + f, 300 + 10 * i + f), `full${i}-${f}.png`] as const),
+    }));
     successData((await graphql(t.app, SUBMIT, { project, title: 'by a person', description: 'd' }, own.adminToken)).data.submitReport);
     successData((await graphql(t.app, PROMOTE, { project, reportIds: [String(ids[1])] }, own.adminToken)).data.promoteReports);
     const dismissed = await t.app.inject({ method: 'POST', url: url(own.project.id, `/${ids[2]}/dismiss`), headers: bearer(own.adminToken) });
@@ -365,17 +376,11 @@ describe('the GraphQL triage board', () => {
   it('pages forwards and backwards in board order, under status filters, each card with all its attachments', async () => {
     const own = await seedWorkspace(t.operator);
     const project = String(own.project.id);
-    const secret = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
-    const ids: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const form = new FormData();
-      form.append('title', `card ${i}`);
-      form.append('description', 'd');
-      for (let f = 0; f < i % 4; f++) form.append('files[]', new Blob([new Uint8Array(PNG(60 + f, 100 * i + f))]), `card${i}-${f}.png`);
-      const sent = await t.app.inject({ method: 'POST', url: url(own.project.id), headers: bearer(secret), payload: form });
-      expect(sent.statusCode).toBe(201);
-      ids.push(sent.json().id);
-    }
+    const ids = await submitCards(own.project.id, 7, (i) => ({
+      title: `card ${i}`,
+      description: 'd',
+      files: Array.from({ length: i % 4 }, (_, f) => [PNG(60 + f, 100 * i + f), `card${i}-${f}.png`] as const),
+    }));
     const rest = (method: 'GET' | 'POST', path: string, body?: unknown) =>
       t.app.inject({ method, url: url(own.project.id, path), headers: { 'content-type': 'application/json', ...bearer(own.adminToken) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
     expect((await rest('POST', '/reorder', { report_ids: [ids[4], ids[1], ids[6], ids[0], ids[5], ids[3], ids[2]] })).statusCode).toBe(200);
