@@ -371,6 +371,17 @@ describe('the GraphQL triage board', () => {
     const narrow = await board(few, fragment);
     expect(narrow).toEqual(await alone(few, cardIds, fragment));
     expect(narrow.find((card: { status: string }) => card.status === 'PROMOTED').issue).toEqual({ title: 'full 1' });
+
+    // The cards reached through a fragment on the connection and on its edges.
+    const spread = await graphql(
+      t.app,
+      `query ($p: ID!) { project(id: $p) { reports(first: 10) { ...Page } } }
+       fragment Page on ProjectReportsConnection { edges { ... on ProjectReportsConnectionEdge { node { id status reporter { name } } } } }`,
+      { p: project },
+      own.adminToken,
+    );
+    expect(spread.errors).toBeUndefined();
+    expect(spread.data.project.reports.edges.map((edge: { node: unknown }) => edge.node)).toEqual(await alone('id status reporter { name }', cardIds));
   });
 
   it('pages forwards and backwards in board order, under status filters, each card with all its attachments', async () => {
