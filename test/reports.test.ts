@@ -372,6 +372,10 @@ describe('the GraphQL triage board', () => {
     expect(narrow).toEqual(await alone(few, cardIds, fragment));
     expect(narrow.find((card: { status: string }) => card.status === 'PROMOTED').issue).toEqual({ title: 'full 1' });
 
+    // An author and an issue asked for their ids alone are the report's foreign keys: no join.
+    const keysOnly = 'id reporter { id } issue { id databaseId }';
+    expect(await board(keysOnly)).toEqual(await alone(keysOnly, cardIds));
+
     // The cards reached through a fragment on the connection and on its edges.
     const spread = await graphql(
       t.app,

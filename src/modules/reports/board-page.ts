@@ -33,28 +33,38 @@ export interface RowReads {
 const CARD_SLOTS = { createdBy: 'null', promotedIssue: 'null', attachments: '[]' } satisfies Record<keyof typeof REPORT_CARD_RELATIONS, string>;
 
 /**
- * One model's columns in the page's rows (its id first): their SQL (from `alias`), and the row they
- * read back. Each record is made by one object literal generated from the column names (and the
- * card's `slots`): built key by key, a card grew its property store as it went, ~7% of the
- * uncached board's allocations.
+ * One model's columns in the page's rows: their SQL (from `alias`), and the record they read back.
+ * Each record is made by one object literal generated from the column names (and the card's
+ * `slots`): built key by key, a card grew its property store as it went, ~7% of the uncached
+ * board's allocations. Values the row need not carry come from elsewhere: `idAt`, the position of
+ * the report's foreign key that the join matched (the author's id is the report's `createdById`),
+ * and a report's `projectId`, the page's own project (`pageProject`). Every column not read saves
+ * a string per row.
  */
-function modelColumns<Row>(names: readonly string[], alias: string, at: number, slots: Record<string, string> = {}) {
-  const keys = [...names.map((name, i) => `${JSON.stringify(name)}: row[${at + i}]`), ...Object.entries(slots).map(([slot, value]) => `${JSON.stringify(slot)}: ${value}`)];
-  const record = new Function('row', `return { ${keys.join(', ')} };`) as (row: unknown[]) => Row;
+function modelColumns<Row>(names: readonly string[], alias: string, at: number, from: { slots?: Record<string, string>; idAt?: number; pageProject?: boolean } = {}) {
+  const selected = names.filter((name) => !(name === 'id' && from.idAt !== undefined) && !(name === 'projectId' && from.pageProject));
+  const valueOf = (name: string) =>
+    name === 'id' && from.idAt !== undefined ? `row[${from.idAt}]` : name === 'projectId' && from.pageProject ? 'projectId' : `row[${at + selected.indexOf(name)}]`;
+  const keys = [...names.map((name) => `${JSON.stringify(name)}: ${valueOf(name)}`), ...Object.entries(from.slots ?? {}).map(([slot, value]) => `${JSON.stringify(slot)}: ${value}`)];
+  const record = new Function('row', 'projectId', `return { ${keys.join(', ')} };`) as (row: unknown[], projectId: number) => Row;
+  const idAt = from.idAt ?? at;
   return {
-    end: at + names.length,
-    sql: names.map((name) => `${alias}."${name}"`).join(', '),
-    /** The model's row from its columns, or null when the join found none (its id is null). */
-    read: (row: unknown[]): Row | null => (row[at] === null ? null : record(row)),
+    /** Where the model's columns end in the row: the next model's start. */
+    end: at + selected.length,
+    /** Where the report's columns are in the row, by name. */
+    positionOf: (name: string) => at + selected.indexOf(name),
+    sql: selected.map((name) => `${alias}."${name}"`).join(', '),
+    /** The model's record from its columns, or null when the join found none (its id is null). */
+    read: (row: unknown[], projectId: number): Row | null => (row[idAt] === null ? null : record(row, projectId)),
   };
 }
 
-/** A model's columns that `reads` names, in the model's order, id first; all of them for a name that is not one. */
-function columnsRead(fields: Record<string, string>, reads: RowReads['columns']): string[] {
+/** A model's columns that `reads` names (and `also`), in the model's order, id first; all of them for a name that is not one. */
+function columnsRead(fields: Record<string, string>, reads: RowReads['columns'], also: readonly string[] = []): string[] {
   const names = Object.values(fields);
   if (names[0] !== 'id') throw new Error(`board-page.ts reads a model whose first column is ${names[0]}, not id`);
   if (reads === 'all' || [...reads].some((name) => !names.includes(name))) return names;
-  return names.filter((name) => name === 'id' || reads.has(name));
+  return names.filter((name) => name === 'id' || reads.has(name) || also.includes(name));
 }
 
 /** The statement's columns and joins, and the readers of its rows, for one `RowReads`. */
@@ -62,17 +72,21 @@ function pagePlan(reads: RowReads) {
   const joined = (relation: keyof typeof CARD_SLOTS) => reads.relations.get(relation);
   const [author, issue, files] = [joined('createdBy'), joined('promotedIssue'), joined('attachments')];
   const slots = Object.fromEntries(Object.entries(CARD_SLOTS).filter(([relation]) => reads.relations.has(relation)));
-  const report = modelColumns<ReportCard>(columnsRead(Prisma.ReportScalarFieldEnum, reads.columns), 'p', 0, slots);
-  const authorColumns = author && modelColumns<User>(columnsRead(Prisma.UserScalarFieldEnum, author.columns), 'u', report.end);
-  const issueColumns = issue && modelColumns<Issue>(columnsRead(Prisma.IssueScalarFieldEnum, issue.columns), 'i', authorColumns?.end ?? report.end);
-  const fileColumns = files && modelColumns<Attachment>(columnsRead(Prisma.AttachmentScalarFieldEnum, files.columns), 'a', issueColumns?.end ?? authorColumns?.end ?? report.end);
-  const models = [report, authorColumns, issueColumns, fileColumns].filter((model) => model !== undefined);
+  // A joined author or issue takes its id from the report's foreign key, so the report reads that.
+  const keys = [author && 'createdById', issue && 'promotedIssueId'].filter((key) => typeof key === 'string');
+  const report = modelColumns<ReportCard>(columnsRead(Prisma.ReportScalarFieldEnum, reads.columns, keys), 'p', 0, { slots, pageProject: true });
+  const authorColumns = author && modelColumns<User>(columnsRead(Prisma.UserScalarFieldEnum, author.columns), 'u', report.end, { idAt: report.positionOf('createdById') });
+  const issueAt = authorColumns?.end ?? report.end;
+  const issueColumns = issue && modelColumns<Issue>(columnsRead(Prisma.IssueScalarFieldEnum, issue.columns), 'i', issueAt, { idAt: report.positionOf('promotedIssueId') });
+  const fileColumns = files && modelColumns<Attachment>(columnsRead(Prisma.AttachmentScalarFieldEnum, files.columns), 'a', issueColumns?.end ?? issueAt);
+  const models = [report, authorColumns, issueColumns, fileColumns].filter((model) => model !== undefined && model.sql !== '');
   return {
-    columns: Prisma.raw(models.map((model) => model.sql).join(', ')),
+    columns: Prisma.raw(models.map((model) => model!.sql).join(', ')),
     joins: Prisma.raw(
       [
-        authorColumns && 'LEFT JOIN "User" u ON u."id" = p."createdById"',
-        issueColumns && 'LEFT JOIN "Issue" i ON i."id" = p."promotedIssueId"',
+        // An author or issue asked for its id alone is the report's foreign key: nothing to join.
+        authorColumns?.sql && 'LEFT JOIN "User" u ON u."id" = p."createdById"',
+        issueColumns?.sql && 'LEFT JOIN "Issue" i ON i."id" = p."promotedIssueId"',
         fileColumns && 'LEFT JOIN "Attachment" a ON a."reportId" = p."id"',
       ].filter(Boolean).join(' '),
     ),
@@ -136,12 +150,12 @@ export async function readBoardPage(db: Database, projectId: number, filter: Pri
   for (const row of rows) {
     let card: ReportCard | undefined = cards[cards.length - 1];
     if (card === undefined || card.id !== row[0]) {
-      card = plan.report.read(row)!;
-      if (plan.author) card.createdBy = plan.author.read(row);
-      if (plan.issue) card.promotedIssue = plan.issue.read(row);
+      card = plan.report.read(row, projectId)!;
+      if (plan.author) card.createdBy = plan.author.read(row, projectId);
+      if (plan.issue) card.promotedIssue = plan.issue.read(row, projectId);
       cards.push(card);
     }
-    const file = plan.files?.read(row);
+    const file = plan.files?.read(row, projectId);
     if (file) card.attachments.push(file);
   }
   return backwards ? cards.reverse() : cards;
