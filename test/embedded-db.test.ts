@@ -34,6 +34,26 @@ describe.skipIf(usingPostgres)('the embedded database thread (PGlite only)', () 
     }
   });
 
+  // The board's statements follow the fields a client selects (board-page.ts): however many a
+  // client sends, they must not take the names Prisma's statements are prepared under.
+  it('keeps the names of readRows statements apart from Prisma\'s, and bounded', async () => {
+    const { db, drop } = await cloneTestDatabase();
+    try {
+      for (let shape = 0; shape < 300; shape++) {
+        for (let use = 0; use < 3; use++) expect(await db.readRows({ text: `SELECT $1::int AS shape_${shape}`, values: [shape] })).toEqual([[shape]]);
+      }
+      for (let use = 0; use < 3; use++) await db.prisma.workspace.findMany({ where: { slug: 'none' }, select: { id: true } });
+      const named = await db.prisma.$queryRaw<Array<{ shapes: number; prisma: number }>>`
+        SELECT count(*) FILTER (WHERE statement LIKE 'SELECT $1::int AS shape_%')::int AS shapes,
+               count(*) FILTER (WHERE statement LIKE 'SELECT "t0"."id" FROM "public"."Workspace" AS "t0" WHERE "t0"."slug" = $1%')::int AS prisma
+        FROM pg_prepared_statements WHERE name LIKE 'intake%'`;
+      expect(named).toEqual([{ shapes: 64, prisma: 1 }]);
+    } finally {
+      await db.close();
+      await drop();
+    }
+  });
+
   it('keeps nothing of the results it has sent: 300,000 rows later it still answers', async () => {
     for (let round = 0; round < 1_500; round += 4) {
       // Through the pool Prisma uses, without Prisma's row mapping (the client's cost, not the thread's).

@@ -91,17 +91,20 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
  * parses and plans each only once: the board's page query took 1.7 ms a round trip unnamed, 1.2 ms
  * named (PostgreSQL, this machine). The name is a hash of the statement's text. A text is named
  * from its third use, so one-off shapes (a batch insert of an odd size, an IN list of a new length)
- * do not take the room, and at most PREPARED_STATEMENTS texts are named: neither this process's nor
- * the server's cache of them grows without bound. Other statements run unnamed, as before.
+ * do not take the room, and at most `max` texts are named: neither this process's nor the
+ * server's cache of them grows without bound. Other statements run unnamed, as before.
+ * `readRows` has its own names: the board's text follows the fields a client selects, and a
+ * client sending many selections must not take the room of Prisma's statements.
  */
 const PREPARED_STATEMENTS = 256;
+const PREPARED_ROW_STATEMENTS = 64;
 const NAMED_FROM_USE = 3;
-function preparedStatementNames(): (query: { sql: string }) => string {
+function preparedStatementNames(max: number): (query: { sql: string }) => string {
   const names = new Map<string, string>();
-  const uses = new LRUCache<string, number>({ max: 4 * PREPARED_STATEMENTS });
+  const uses = new LRUCache<string, number>({ max: 4 * max });
   return ({ sql }) => {
     const named = names.get(sql);
-    if (named !== undefined || names.size >= PREPARED_STATEMENTS) return named ?? '';
+    if (named !== undefined || names.size >= max) return named ?? '';
     const used = (uses.get(sql) ?? 0) + 1;
     if (used < NAMED_FROM_USE) {
       uses.set(sql, used);
@@ -129,7 +132,8 @@ async function openThroughPg(
   // pool; unheard, it would end the process. The pool replaces the connection; queries in flight
   // fail on their own.
   pool.on('error', () => {});
-  const statementName = preparedStatementNames();
+  const statementName = preparedStatementNames(PREPARED_STATEMENTS);
+  const rowStatementName = preparedStatementNames(PREPARED_ROW_STATEMENTS);
   const adapter = storableAdapter(new PrismaPg(pool, { statementNameGenerator: statementName }));
   const prisma = new PrismaClient({ adapter, ...queryLog(options.countStatements) });
   const statements = withStatementCounter(prisma, options.countStatements);
@@ -146,7 +150,7 @@ async function openThroughPg(
     statementCount: statements.count,
     async readRows({ text, values }) {
       statements.countOne();
-      return (await pool.query({ name: statementName({ sql: text }) || undefined, text, values, rowMode: 'array', types: readTypes })).rows;
+      return (await pool.query({ name: rowStatementName({ sql: text }) || undefined, text, values, rowMode: 'array', types: readTypes })).rows;
     },
     async migrate(log) {
       // One dedicated connection: the advisory lock and BEGIN/COMMIT must share a session.
