@@ -21,6 +21,16 @@ export type Db = PrismaClient | PrismaTypes.TransactionClient;
 export type PageQuery<FindManyArgs> = Pick<FindManyArgs, Extract<keyof FindManyArgs, 'include' | 'select' | 'take' | 'skip' | 'cursor'>>;
 export type DatabaseKind = 'postgres' | 'pglite';
 
+/**
+ * What a hand-written read needs of each row: these columns ('all', or a set), and of each relation
+ * named, what it needs in turn (a relation not named is not read). GraphQL works it out from a
+ * query's selection (graphql/row-reads.ts); `readRows` callers read that much and no more.
+ */
+export interface RowReads {
+  columns: Set<string> | 'all';
+  relations: Map<string, RowReads>;
+}
+
 export interface Database {
   prisma: PrismaClient;
   kind: DatabaseKind;

@@ -3,6 +3,7 @@
 // reads its column; a field with a resolver says what it reads with `readsRow`, next to that
 // resolver; a field that says nothing reads every column, so a new field is never short of data.
 import { getNamedType, isObjectType, Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import type { RowReads } from '../db/client.ts';
 
 interface FieldReads {
   columns: readonly string[];
@@ -12,12 +13,6 @@ interface FieldReads {
 
 /** A field's `extensions`: the columns its resolver reads, and the relation it returns, if any. */
 export const readsRow = (columns: readonly string[], relation?: string) => ({ rowReads: { columns, relation } satisfies FieldReads });
-
-export interface SelectionReads {
-  /** The columns read ('all' when a selected field does not say what it reads). */
-  columns: Set<string> | 'all';
-  relations: Map<string, SelectionReads>;
-}
 
 /**
  * The fields of a selection, through its fragments. Type conditions and directives are ignored:
@@ -35,7 +30,7 @@ function selectedFields(info: GraphQLResolveInfo, selectionSet: SelectionSetNode
   return into;
 }
 
-function addReads(into: SelectionReads, info: GraphQLResolveInfo, selectionSet: SelectionSetNode, type: GraphQLObjectType): void {
+function addReads(into: RowReads, info: GraphQLResolveInfo, selectionSet: SelectionSetNode, type: GraphQLObjectType): void {
   for (const node of selectedFields(info, selectionSet)) {
     const field = type.getFields()[node.name.value];
     if (!field) continue; // __typename
@@ -53,20 +48,20 @@ function addReads(into: SelectionReads, info: GraphQLResolveInfo, selectionSet: 
   }
 }
 
-const readsByField = new WeakMap<FieldNode, SelectionReads>();
+const readsByField = new WeakMap<FieldNode, RowReads>();
 
 /**
  * What the current field's selection reads of the rows of object type `typeName` found at each of
  * `paths` below it (a connection: `['edges', 'node']` and `['nodes']`). Kept per field of a parsed
  * document, which the parse cache reuses.
  */
-export function rowReadsOf(info: GraphQLResolveInfo, typeName: string, paths: readonly (readonly string[])[]): SelectionReads {
-  const type = info.schema.getType(typeName);
-  if (!isObjectType(type)) throw new Error(`${typeName} is not an object type`);
+export function rowReadsOf(info: GraphQLResolveInfo, typeName: string, paths: readonly (readonly string[])[]): RowReads {
   const key = info.fieldNodes[0]!;
   const known = readsByField.get(key);
   if (known && info.fieldNodes.length === 1) return known;
-  const reads: SelectionReads = { columns: new Set(), relations: new Map() };
+  const type = info.schema.getType(typeName);
+  if (!isObjectType(type)) throw new Error(`${typeName} is not an object type`);
+  const reads: RowReads = { columns: new Set(), relations: new Map() };
   const walk = (selectionSet: SelectionSetNode | undefined, path: readonly string[]) => {
     if (!selectionSet) return;
     if (path.length === 0) return addReads(reads, info, selectionSet, type);

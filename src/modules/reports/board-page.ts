@@ -7,7 +7,7 @@
 // tables: a card's description, timestamps and hashes were parsed on every read that never showed
 // them (the uncached board ran ~17% faster without them, README "The uncached board, fourth pass").
 import { Prisma, type Attachment, type Issue, type Report, type User } from '../../generated/prisma/client.ts';
-import type { Database } from '../../db/client.ts';
+import type { Database, RowReads } from '../../db/client.ts';
 import { ValidationFailed } from '../../errors.ts';
 import { isDatabaseId } from '../../validation.ts';
 
@@ -21,12 +21,6 @@ export interface PageBounds {
   take?: number;
   skip?: number;
   cursor?: { id?: number };
-}
-
-/** What a page reads of each row: these columns ('all', or a set), and of each relation named (unnamed: not joined). */
-export interface RowReads {
-  columns: ReadonlySet<string> | 'all';
-  relations: ReadonlyMap<string, RowReads>;
 }
 
 /** A relation slot of a card, and its value before the row's joined data is added. */

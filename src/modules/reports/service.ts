@@ -7,7 +7,7 @@ import { Prisma, type Prisma as PrismaTypes, type Issue, type Report } from '../
 import { requireAuthenticated, type ProjectRule, type Reach } from '../../auth/permissions.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { lockForTransaction } from '../../db/advisory-lock.ts';
-import type { Db, PageQuery, Prisma as PrismaClient } from '../../db/client.ts';
+import type { Db, PageQuery, Prisma as PrismaClient, RowReads } from '../../db/client.ts';
 import { groupCommitPerApp } from '../../db/group-commit.ts';
 import { Forbidden, NotFound, ValidationFailed, type FieldErrors } from '../../errors.ts';
 import { announceChanged, type Actor, type ChangedRecord } from '../../services.ts';
@@ -18,7 +18,7 @@ import { promoteIntoIssue } from '../issues/service.ts';
 import { recordTriage } from '../history/service.ts';
 import { authorizedProjectScope, authorizedRecordProject, viewerMay, viewerReach, type ProjectScope } from '../workspaces/project-scope.ts';
 import { emitEvents } from '../webhooks/events.ts';
-import { readBoardPage, REPORT_CARD_RELATIONS, type PageBounds, type ReportCard, type RowReads } from './board-page.ts';
+import { readBoardPage, REPORT_CARD_RELATIONS, type PageBounds, type ReportCard } from './board-page.ts';
 
 /** Every change to a project's queue order holds this lock (per project). */
 const REPORT_QUEUE_LOCK = 'reports.queue';
