@@ -23,13 +23,18 @@ export function collectInput<S extends z.ZodType>(schema: S, input: unknown, fie
   return undefined;
 }
 
+/** zod's names of the kinds it expected, as a person (or a JSON document) says them. */
+const EXPECTED_WORDS: Record<string, string> = {
+  int: 'an integer', bigint: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false',
+  object: 'an object', record: 'an object', map: 'an object', array: 'an array', tuple: 'an array', set: 'an array', date: 'a date',
+};
+
 /** Messages are for people, in Laravel's words; no library jargon reaches a client. */
 function messageFor(field: string, issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined || issue.input === null) return `The ${field} field is required.`;
-      if (issue.expected === 'int') return `The ${field} field must be an integer.`;
-      return `The ${field} field must be ${issue.expected === 'object' || issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}.`;
+      return `The ${field} field must be ${EXPECTED_WORDS[issue.expected] ?? `a ${issue.expected}`}.`;
     case 'custom':
       if (typeof issue.params?.message === 'string') return `The ${field} field ${issue.params.message}.`;
       if (typeof issue.params?.maxChars === 'number') return `The ${field} field must not be greater than ${issue.params.maxChars} characters.`;

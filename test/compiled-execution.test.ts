@@ -94,8 +94,11 @@ describe('compiled execution answers as interpreted execution does', () => {
 
   it('a refused argument: the same error, code and status', async () => {
     const { status, body } = await thrice(`query ($p: ID!, $first: Int) { project(id: $p) { slug reports(first: $first) { nodes { id } } } }`, { p: String(seed.project.id), first: -1 });
-    expect(status).toBe(400);
+    expect(status).toBe(200); // the project's slug arrived beside the refused field
     expect(body.errors[0].extensions.code).toBe('bad_request');
+    expect(body.data).toEqual({ project: { slug: seed.project.slug, reports: null } });
+    const alone = await thrice(`query ($first: Int) { bugReports(first: $first) { nodes { id } } }`, { first: -1 });
+    expect([alone.status, alone.body.errors[0].extensions.code]).toEqual([400, 'bad_request']); // nothing arrived
   });
 
   it('a document of several operations answers the one named', async () => {

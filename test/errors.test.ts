@@ -285,6 +285,11 @@ describe('GraphQL triage of error groups', () => {
     expect(after).toMatchObject({ isRegression: true, regressedAt: expect.any(String) });
     const row = await t.db.prisma.errorGroup.findUniqueOrThrow({ where: { id: databaseId } });
     expect(row).toMatchObject({ status: 'UNRESOLVED', resolvedAt: null, occurrenceCount: 2 });
+    const history = (await graphql(t.app, `query ($id: ID!) { errorGroup(id: $id) { history { action from to actor { kind name } } } }`, { id }, seed.adminToken)).data.errorGroup.history;
+    expect(history.slice(0, 2)).toEqual([
+      { action: 'status_changed', from: 'RESOLVED', to: 'UNRESOLVED', actor: { kind: 'system', name: 'Intake (it occurred again)' } },
+      { action: 'status_changed', from: 'UNRESOLVED', to: 'RESOLVED', actor: { kind: 'user', name: seed.admin.name } },
+    ]);
   });
 
   it('keeps ignored groups ignored when they occur again, until reopened', async () => {

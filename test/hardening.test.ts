@@ -1,6 +1,8 @@
 // Hardening: one bad request never fails the others sharing its batch; unreferenced blobs are
 // collected; kendo's "Own" delete scope; dates and ids nobody means are refused, not stored.
+import { once } from 'node:events';
 import fs from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../src/db/group-commit.ts';
 import { RECURRING_JOBS } from '../src/modules/index.ts';
@@ -189,5 +191,100 @@ describe('review findings', () => {
     expect(theirs.errors).toBeUndefined();
     expect(theirs.data).toEqual(unknown.data);
     expect((await ask({ project: String(other.project.id) })).data).toEqual((await ask({ project: '99999999' })).data);
+  });
+});
+
+describe('second review', () => {
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const ISSUES = `query ($p: ID!, $after: String) { viewer { email } project(id: $p) { issues(first: 2, after: $after) { edges { node { id } } } } }`;
+
+  it('refuses a forged cursor on any connection as the client’s mistake, and keeps the data that did arrive (200)', async () => {
+    for (const forged of ['GPC:N:2147483648', 'GPC:S:abc', 'GPC:Z:']) {
+      const answer = await graphql(t.app, ISSUES, { p: String(seed.project.id), after: b64(forged) }, seed.adminToken);
+      expect(answer.status).toBe(200);
+      expect(answer.errors).toEqual([expect.objectContaining({ message: `Invalid cursor: ${b64(forged)}`, extensions: { code: 'bad_request' } })]);
+      expect(answer.data).toMatchObject({ viewer: { email: seed.admin.email }, project: { issues: null } });
+    }
+    // Nothing came back at all: the whole operation was refused.
+    const alone = await graphql(t.app, `query ($after: String) { bugReports(first: 2, after: $after) { edges { node { id } } } }`, { after: b64('GPC:N:5') }, seed.adminToken);
+    expect([alone.status, alone.errors?.[0]?.extensions?.code, alone.data]).toEqual([400, 'bad_request', { bugReports: null }]);
+  });
+
+  it('answers a JSON body that is not an object 400 in the GraphQL envelope, without the parser’s error', async () => {
+    for (const body of ['null', '42', '"x"', 'true', '[]']) {
+      const response = await t.app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', ...bearer(seed.adminToken) }, payload: body });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({ errors: [{ message: 'The request body must be a JSON object with a "query".', extensions: { code: 'bad_request' } }] });
+    }
+  });
+
+  it('refuses a query past the complexity, token or introspection limits with 400', async () => {
+    const costly = await graphql(t.app, `{ workspaces { projects { reports(first: 100) { nodes { history { action } } } } } }`, {}, seed.adminToken);
+    expect([costly.status, costly.errors?.[0]?.message]).toEqual([400, expect.stringMatching(/^Query exceeds the maximum complexity/)]);
+    // Without a token: limits hold for anonymous callers first.
+    const tokens = await graphql(t.app, `{ nodes(ids: [${Array.from({ length: 4_000 }, () => '"x"').join(',')}]) { id } }`);
+    expect([tokens.status, tokens.errors]).toEqual([400, [{ message: 'Syntax Error: Token limit of 3000 exceeded.', extensions: { code: 'bad_request' } }]]);
+    const repeated = await graphql(t.app, `{ ${Array.from({ length: 1_600 }, () => '__typename').join(' ')} }`);
+    expect([repeated.status, repeated.errors?.[0]?.message]).toEqual([400, 'The document repeats too many fields to validate; ask for each field once.']);
+    const introspection = await graphql(t.app, `{ a: __schema { queryType { name } } b: __schema { queryType { name } } }`);
+    expect([introspection.status, introspection.errors?.[0]?.message]).toEqual([400, 'Introspection is limited to 1 __schema field per document.']);
+  });
+
+  it('words a wrong JSON kind for people: an object, not zod’s record', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/api/bug-reports/auto', headers: bearer(seed.adminToken), payload: { source: 'auto:server', errorMessage: 'x', workspaceId: seed.workspace.id, context: 'str' } });
+    expect([response.statusCode, response.json().error.details.fields.context]).toEqual([422, ['The context field must be an object.']]);
+  });
+
+  it('stores a NUL inside attachment meta however deep the kensho step holding it', async () => {
+    const token = (await createToken(t.operator, { kind: 'WORKSPACE', name: 'ci', workspace: seed.workspace.slug, abilities: ['read', 'write'] })).secret;
+    const startedAt = '2026-11-30T12:00:00.000Z';
+    let step: Record<string, unknown> = { id: 'deep', title: 'deep', status: 'pass', startedAt, duration: 1, attachments: [{ id: 'a', kind: 'text', relativePath: 'a.txt', mimeType: 'text/plain', meta: { '\u0000key': 'x\u0000' } }] };
+    for (let i = 0; i < 30; i++) step = { id: `s${i}`, title: 't', status: 'pass', startedAt, duration: 1, children: [step] };
+    const run = {
+      schemaVersion: 'kensho/v1', id: 'deep-meta', project: { name: seed.project.name, slug: seed.project.slug }, framework: { name: 'playwright', version: '1' },
+      startedAt, finishedAt: '2026-11-30T12:01:00.000Z', totals: { pass: 1, fail: 0, broken: 0, skip: 0 }, env: { branch: 'main' },
+      testCases: [{ id: 'tc_0000000000000000', name: 'c', fullName: 'c', status: 'pass', startedAt, duration: 1, steps: [step] }],
+    };
+    const response = await t.app.inject({ method: 'POST', url: '/v1/ingest/kensho/finalize', headers: bearer(token), payload: { workspace: seed.workspace.slug, run } });
+    expect(response.statusCode).toBe(201);
+    const stored = await t.db.prisma.caseRun.findFirstOrThrow({ where: { projectId: seed.project.id }, orderBy: { id: 'desc' } });
+    expect(JSON.stringify(stored.detail)).toContain('"\uFFFDkey":"x\uFFFD"');
+  });
+
+  it('answers the hostile inputs the issue names with their documented statuses', async () => {
+    const promote = await t.app.inject({ method: 'POST', url: `/api/projects/${seed.project.id}/reports/promote`, headers: bearer(seed.adminToken), payload: { report_ids: [1], issue_id: 2147483648 } });
+    expect([promote.statusCode, Object.keys(promote.json().errors)]).toEqual([422, ['issue_id']]);
+    for (const status of ['__proto__', 'constructor']) {
+      const list = await t.app.inject({ method: 'GET', url: `/api/projects/${seed.project.id}/reports?status=${status}`, headers: bearer(seed.adminToken) });
+      expect([list.statusCode, Object.keys(list.json().errors)]).toEqual([422, ['status']]);
+    }
+    const plain = await t.app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'text/plain', ...bearer(seed.adminToken) }, payload: '{ __typename }' });
+    expect([plain.statusCode, plain.json().errors[0].extensions.code]).toEqual([415, 'unsupported_media_type']);
+  });
+});
+
+describe('shutting down', () => {
+  it('answers a request that arrives while the server closes 503 with Retry-After, in its family’s envelope', async () => {
+    const closing = await createTestApp();
+    await closing.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = closing.app.server.address() as AddressInfo;
+    // A request begun before close() keeps its connection open; it completes once closing has begun.
+    const socket = net.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET /api/projects/1/reports HTTP/1.1\r\nHost: intake\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const socketClosed = once(socket, 'close');
+    const done = closing.app.close(); // the server's own close: the helper's would cut the connection
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.write('\r\n');
+    await socketClosed;
+    await done;
+    await closing.close();
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 503 /);
+    expect(head).toMatch(/\r\nretry-after: 5\r\n/i);
+    expect(JSON.parse(body!)).toMatchObject({ message: 'The server is shutting down; retry shortly.' });
   });
 });

@@ -20,19 +20,36 @@ export const storableText = (text: string): string => {
   return withoutNul.isWellFormed() ? withoutNul : withoutNul.toWellFormed();
 };
 
+/** Arrays and plain objects are copied; Date, Decimal, Buffer and Prisma's sentinels pass as they are. */
+const isCopied = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && (Array.isArray(value) || [Object.prototype, null].includes(Object.getPrototypeOf(value)));
+
 /**
- * A copy of `value` with every string (and object key) storable. Values nested deeper than any
- * input validation lets through are left as they are rather than recursed into.
+ * A copy of `value` with every string (and object key) storable, however deep: it walks with a
+ * stack of its own, not by recursion (a kensho case nests 64 steps, two JSON levels each, and the
+ * attachment meta inside them). `value` is data read from JSON, so it has no cycles.
  */
-export function storableValue<T>(value: T, depth = 0): T {
-  if (typeof value === 'string') return storableText(value) as T;
-  if (value === null || typeof value !== 'object' || depth > 64) return value;
-  if (Array.isArray(value)) return value.map((item) => storableValue(item, depth + 1)) as T;
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value; // Date, Decimal, Buffer, Prisma's sentinels
-  const copy: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) copy[storableText(key)] = storableValue(inner, depth + 1);
-  return copy as T;
+export function storableValue<T>(value: T): T {
+  const storable = (inner: unknown): unknown => {
+    if (typeof inner === 'string') return storableText(inner);
+    if (!isCopied(inner)) return inner;
+    const copy = Array.isArray(inner) ? [] : {};
+    pending.push([inner, copy]);
+    return copy;
+  };
+  const pending: Array<[object, object]> = [];
+  const root = storable(value);
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [source, copy] = next;
+    if (Array.isArray(source)) for (const item of source) (copy as unknown[]).push(storable(item));
+    else {
+      for (const [key, inner] of Object.entries(source)) {
+        // defineProperty: a `__proto__` key (JSON.parse makes it an own property) stays a key.
+        Object.defineProperty(copy, storableText(key), { value: storable(inner), enumerable: true, writable: true, configurable: true });
+      }
+    }
+  }
+  return root as T;
 }
 
 /**

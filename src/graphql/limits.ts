@@ -26,9 +26,15 @@ const refusal = (message: string) => new GraphQLError(message, { extensions: { c
 /**
  * A document refused by a limit gets 400 whichever path served it (Yoga answers validation
  * errors 200 to application/json clients, as GraphQL over HTTP allows; a refusal is not that).
+ * Refused means nothing came back: no data (a validation limit), or only nulls at the root (the
+ * complexity limit, checked as the first root field runs). A partial result, say one field's bad
+ * cursor beside data that arrived, stays 200 so that clients keep the data.
  */
-export const isRefusedDocument = (status: number, body: string): boolean =>
-  status === 200 && body.startsWith('{"errors":') && body.includes('"code":"bad_request"');
+export function isRefusedDocument(status: number, body: string): boolean {
+  if (status !== 200 || !body.startsWith('{"errors":') || !body.includes('"code":"bad_request"')) return false;
+  const { data } = JSON.parse(body) as { data?: Record<string, unknown> | null };
+  return data == null || Object.values(data).every((value) => value === null);
+}
 
 function introspectionLimitRule(context: ValidationContext): ASTVisitor {
   let schemaFields = 0;
@@ -104,8 +110,21 @@ export function operationLimits(): Plugin[] {
   return [
     maxAliasesPlugin({ ...armorRejection, onReject, n: GRAPHQL_LIMITS.aliases, allowList: [] }), // __typename aliases count too
     maxDepthPlugin({ ...armorRejection, onReject, n: GRAPHQL_LIMITS.depth, ignoreIntrospection: true }),
-    maxTokensPlugin({ ...armorRejection, onReject, n: GRAPHQL_LIMITS.tokens }),
+    // The token count is taken while parsing, where there is no validation context to report to:
+    // refused by throwing, as a syntax error (with our code; a 400 either way).
+    maxTokensPlugin({ ...armorRejection, propagateOnRejection: true, onReject, n: GRAPHQL_LIMITS.tokens }),
     maxDirectivesPlugin({ ...armorRejection, onReject, n: GRAPHQL_LIMITS.directives }),
-    { onValidate: ({ addValidationRule }) => addValidationRule(introspectionLimitRule) },
+    {
+      onValidate: ({ addValidationRule }) => {
+        addValidationRule(introspectionLimitRule);
+        // graphql-js stops comparing a selection's fields past a bound (800 repeated `__typename`
+        // do it) and says only "Validation aborted.": a refusal like the others, said plainly.
+        return ({ result, setResult }) => {
+          if (result.length === 1 && result[0]!.message === 'Validation aborted.' && !result[0]!.extensions.code) {
+            setResult([refusal('The document repeats too many fields to validate; ask for each field once.')]);
+          }
+        };
+      },
+    },
   ] as Plugin[];
 }

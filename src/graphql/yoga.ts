@@ -61,8 +61,10 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
     method: ['GET', 'POST', 'OPTIONS'],
     config: { family: 'graphql', rateLimitFamily: 'graphql' },
     handler: async (req, reply) => {
-      if (req.method === 'POST' && req.body === undefined && /json/.test(req.headers['content-type'] ?? '')) {
-        throw new BadRequest('The request body is empty: send a JSON object with a "query".');
+      // Yoga would read the body again, find it consumed and answer "invalid JSON" with the parser's error.
+      const body = req.body as unknown;
+      if (req.method === 'POST' && /json/.test(req.headers['content-type'] ?? '') && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+        throw new BadRequest(body === undefined ? 'The request body is empty: send a JSON object with a "query".' : 'The request body must be a JSON object with a "query".');
       }
       const query = (req.method === 'GET' ? (req.query as { query?: unknown }) : (req.body as { query?: unknown } | undefined))?.query;
       if (typeof query === 'string' && nestingExceeds(query)) {

@@ -100,7 +100,8 @@ async function upsertErrorGroups(prisma: Prisma, batch: GroupOccurrence[]): Prom
     return `(${p(1)}::int, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}::int, ${p(9)}::timestamp(3), ${p(10)}::timestamp(3))`;
   });
   // One statement, so the events of new and regressed groups commit with them (an event.dispatch
-  // job only where a webhook of the project listens for it): see modules/webhooks/events.ts.
+  // job only where a webhook of the project listens for it, see modules/webhooks/events.ts), and
+  // so does the history record of each reopened group.
   await prisma.$executeRawUnsafe(
     `WITH upserted AS (
      INSERT INTO "ErrorGroup" AS g ("projectId", "environment", "fingerprint", "exceptionClass", "message", "stackTrace", "release", "occurrenceCount", "firstSeenAt", "lastSeenAt")
@@ -117,6 +118,11 @@ async function upsertErrorGroups(prisma: Prisma, batch: GroupOccurrence[]): Prom
        "status" = CASE WHEN g."status" = 'RESOLVED' THEN 'UNRESOLVED'::"ErrorGroupStatus" ELSE g."status" END
      RETURNING "id", "projectId", "environment", "exceptionClass", "message", "occurrenceCount", "firstSeenAt", "lastSeenAt",
        CASE WHEN xmax = 0 THEN 'error_group.created' WHEN "regressedAt" = "lastSeenAt" THEN 'error_group.regressed' END AS event
+    ), reopened AS (
+     -- A resolved group that occurs again is reopened by Intake itself: its history says so.
+     INSERT INTO "TriageEvent" ("subjectType", "subjectId", "action", "fromValue", "toValue", "actorKind", "actorId", "actorName", "at")
+     SELECT 'ErrorGroup', u."id"::text, 'status_changed', 'RESOLVED', 'UNRESOLVED', 'system', NULL, 'Intake (it occurred again)', u."lastSeenAt"
+     FROM upserted u WHERE u.event = 'error_group.regressed'
     )
     INSERT INTO "Job" ("kind", "runAt", "payload")
     SELECT 'event.dispatch', min(u."lastSeenAt"), jsonb_build_object('events', jsonb_agg(jsonb_build_object(

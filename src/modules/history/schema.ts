@@ -2,10 +2,12 @@ import { builder, type GraphQLContext } from '../../graphql/builder.ts';
 import { HISTORY_LIMIT, type TriageSubject } from './service.ts';
 
 const TriageActor = builder.objectRef<{ actorKind: string; actorId: string | null; actorName: string }>('TriageActor').implement({
-  description: 'Who acted: a person, a token, or the local operator; the name as it was then.',
+  description: 'Who acted: a person, a token, the local operator, or Intake itself; the name as it was then.',
   fields: (t) => ({
-    kind: t.exposeString('actorKind', { description: 'user, project-token, workspace-token or operator' }),
-    id: t.exposeString('actorId', { nullable: true, description: 'The user id, or the token id.' }),
+    kind: t.exposeString('actorKind', { description: 'user, project-token, workspace-token, operator, or system (a change Intake made itself: a resolved error group that occurs again is reopened)' }),
+    // Not `id`: that name is for global ids (GRAPHQL.md), and the response cache takes a type with
+    // an `id` for a cached entity (a null one leaked its `__responseCacheId` alias into answers).
+    databaseId: t.exposeString('actorId', { nullable: true, description: 'The user id, or the token id; null for anonymous callers, the operator and Intake itself.' }),
     name: t.exposeString('actorName'),
   }),
 });
