@@ -288,3 +288,20 @@ describe('shutting down', () => {
     expect(JSON.parse(body!)).toMatchObject({ message: 'The server is shutting down; retry shortly.' });
   });
 });
+
+describe('errors before there is a request', () => {
+  it('answers an oversized URL 431 in its family’s envelope: GraphQL’s for a long GraphQL GET', async () => {
+    const server = await createTestApp();
+    await server.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = server.app.server.address() as AddressInfo;
+    try {
+      const query = encodeURIComponent(`{ ${'__typename '.repeat(3_000)} }`);
+      const graphqlGet = await fetch(`http://127.0.0.1:${port}/graphql?query=${query}`);
+      expect([graphqlGet.status, await graphqlGet.json()]).toEqual([431, { errors: [{ message: 'The request headers (or the URL) are too large.', extensions: { code: 'headers_too_large' } }] }]);
+      const elsewhere = await fetch(`http://127.0.0.1:${port}/healthz?pad=${'x'.repeat(40_000)}`);
+      expect([elsewhere.status, (await elsewhere.json()).error.code]).toEqual([431, 'headers_too_large']);
+    } finally {
+      await server.close();
+    }
+  });
+});

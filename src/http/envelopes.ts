@@ -88,10 +88,10 @@ const jsonPath = (key: string) => `$${key.split('.').map((part) => (/^\d+$/.test
 
 /**
  * The raw bytes of an error answered before Fastify has a request (malformed HTTP, oversized
- * headers, timeouts): the URL is unknown, so our own envelope.
+ * headers, timeouts), in the envelope of the URL's family when the request line was read, else our own.
  */
-export function rawErrorResponse(error: DomainError): string {
-  const { status, body } = errorReply('intake', error);
+export function rawErrorResponse(error: DomainError, family: ErrorFamily = 'intake'): string {
+  const { status, body } = errorReply(family, error);
   const text = JSON.stringify(body);
   return `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`;
 }

@@ -81,8 +81,15 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: import('
       : error.code === 'HPE_HEADER_OVERFLOW'
         ? new HeadersTooLarge('The request headers (or the URL) are too large.')
         : new BadRequest('Malformed HTTP request.');
-  if (socket.writable) socket.write(rawErrorResponse(domain));
+  if (socket.writable) socket.write(rawErrorResponse(domain, familyOfRawRequest(error)));
   socket.destroy(error);
+}
+
+/** The family of the URL on the request line of what Node had read (a long GraphQL GET is GraphQL's). */
+function familyOfRawRequest(error: NodeJS.ErrnoException): ErrorFamily {
+  const head = (error as { rawPacket?: Buffer }).rawPacket?.subarray(0, 512).toString('latin1');
+  const url = head && /^[A-Z]+ (\/\S*)/.exec(head)?.[1];
+  return url ? familyOfUrl(url) : 'intake';
 }
 
 /**
