@@ -3,6 +3,7 @@
 // standalone and while `npm start`'s server holds that directory, and the job queue across that
 // server's crash (kill -9).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -326,6 +327,39 @@ describe('the data-directory lock (in-process)', () => {
       lock.release();
       expect(fs.existsSync(lockPath(runtime))).toBe(false);
     } finally {
+      fs.rmSync(runtime, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the data-directory lock, taken over by two processes at once', () => {
+  it('leaves it to one: the process whose new lock was removed under it backs off as busy', async () => {
+    const runtime = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-lock-'));
+    const file = lockPath(runtime);
+    const theirs = path.join(runtime, 'theirs');
+    // The other process has read the same stale lock; it removes and rewrites the file the moment ours appears.
+    const other = spawn(process.execPath, ['-e', `
+      const fs = require('node:fs');
+      process.stdout.write('ready\\n');
+      const deadline = Date.now() + 10000;
+      while (Date.now() < deadline) {
+        let text = '';
+        try { text = fs.readFileSync(${JSON.stringify(file)}, 'utf8'); } catch {}
+        if (text.startsWith('${process.pid} ') && fs.existsSync(${JSON.stringify(theirs)})) {
+          fs.rmSync(${JSON.stringify(file)});
+          fs.writeFileSync(${JSON.stringify(file)}, fs.readFileSync(${JSON.stringify(theirs)}, 'utf8'));
+          break;
+        }
+      }
+      setTimeout(() => {}, 3000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await once(other.stdout!, 'data');
+      fs.writeFileSync(theirs, `${other.pid} ${processStartTime(other.pid!)}`);
+      fs.writeFileSync(file, '1'); // stale
+      expect(() => acquireDataDirLock(runtime)).toThrow(new DataDirBusy(other.pid!));
+      expect(lockHolder(runtime)).toBe(other.pid);
+    } finally {
+      other.kill();
       fs.rmSync(runtime, { recursive: true, force: true });
     }
   });

@@ -67,13 +67,31 @@ export class DataDirBusy extends Error {
   }
 }
 
-/** Take the lock or throw DataDirBusy. A stale lock (dead pid) is taken over. */
+/** Blocks this thread for `ms` (only while taking over a stale lock, before anything is served). */
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Take the lock or throw DataDirBusy. A stale lock (dead pid) is taken over. Two processes taking
+ * over the same stale lock could both remove it, the second removing the first's new one: so a
+ * takeover waits a moment and checks the file still names it, and the process that finds the
+ * other's name there backs off as busy.
+ */
 export function acquireDataDirLock(runtimeDir: string): DataDirLock {
   fs.mkdirSync(runtimeDir, { recursive: true });
   const file = lockPath(runtimeDir);
+  let tookOver = false;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       fs.writeFileSync(file, lockContent(process.pid), { flag: 'wx' }); // atomic: fails if it exists
+      if (tookOver) {
+        pause(100);
+        const named = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
+        if (named !== lockContent(process.pid)) {
+          const holder = lockHolder(runtimeDir);
+          if (holder !== undefined) throw new DataDirBusy(holder);
+          continue; // removed under us and not yet retaken: try again
+        }
+      }
       let released = false;
       return {
         socketPath: socketPath(runtimeDir),
@@ -88,6 +106,7 @@ export function acquireDataDirLock(runtimeDir: string): DataDirLock {
       const holder = lockHolder(runtimeDir);
       if (holder !== undefined) throw new DataDirBusy(holder);
       fs.rmSync(file, { force: true }); // stale: its process is gone
+      tookOver = true;
     }
   }
   throw new Error(`could not take ${file}`);
