@@ -1,6 +1,7 @@
 // zod → catalogue: every domain validates its input with a zod schema and reports field errors.
 import { z } from 'zod';
 import { ValidationFailed, type FieldErrors } from './errors.ts';
+import { storableText } from './db/storable.ts';
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const fields: FieldErrors = {};
@@ -58,6 +59,13 @@ function messageFor(field: string, issue: z.core.$ZodIssue): string {
       return `The ${field} field is invalid.`;
   }
 }
+
+/**
+ * The items of a `String[]` column, made storable before Prisma sees them: Prisma writes list values
+ * into its query itself and refuses a lone surrogate there ("unexpected end of hex escape"), before
+ * the driver adapter (db/storable.ts) could replace it as it does in every other string.
+ */
+export const storableItems = (item: z.ZodType<string, string>) => z.array(item.transform(storableText));
 
 /** The largest id an `int` column holds; anything past it is simply not an id of ours. */
 export const MAX_INT32 = 2_147_483_647;

@@ -108,6 +108,10 @@ describe('executions', () => {
       expect((await p.call('PATCH', `/v1/executions/${execution.id}/cases/${caseId(0)}`, body)).statusCode, JSON.stringify(body)).toBe(400);
     }
     expect((await p.call('PATCH', `/v1/executions/${execution.id}/cases/${caseId(3)}`, { verdict: 'pass' })).statusCode).toBe(404);
+    // A lone surrogate in an attachment id is stored as U+FFFD, like any text (not a 500).
+    const odd = await p.call('PATCH', `/v1/executions/${execution.id}/cases/${caseId(0)}`, { verdict: 'pass', attachmentIds: ['shot\ud800'] });
+    expect(odd.statusCode).toBe(200);
+    expect((await p.call('GET', `/v1/executions/${execution.id}`)).json().results[0].attachmentIds).toEqual(['shot\uFFFD']);
     expect((await p.call('POST', `/v1/plans/${plan.id}/executions`, { mode: 'exploratory' })).statusCode).toBe(400);
 
     const other = await project();

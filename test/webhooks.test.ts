@@ -81,6 +81,14 @@ const register = (who: Awaited<ReturnType<typeof tenant>>, body: object) =>
 const deliveriesTo = (pathName: string) => receiver.received.filter((request) => request.path === pathName);
 
 describe('webhooks', () => {
+  it('stores a lone surrogate or a NUL in a branch or environment filter as U+FFFD', async () => {
+    const who = await tenant();
+    const created = await register(who, { url: `${base}/odd`, events: ['run.finalized'], branches: ['main\ud800', 'x\u0000'], environments: ['\udfffprod'] });
+    expect(created.statusCode).toBe(201);
+    const stored = await t.db.prisma.webhook.findUniqueOrThrow({ where: { id: created.json().id } });
+    expect([stored.branches, stored.environments]).toEqual([['main\uFFFD', 'x\uFFFD'], ['\uFFFDprod']]);
+  });
+
   it('delivers a signed report.created that the README’s code verifies; lists without the secret', async () => {
     const who = await tenant();
     const created = await register(who, { url: `${base}/reports`, events: ['report.created'] });

@@ -84,5 +84,5 @@ const isVariableCoercionError = (wrapper: Partial<GraphQLError> & Error): boolea
 /** Did a resolver fail unexpectedly (a bug, or the database), as opposed to a refused input? */
 export function isUnexpectedError(error: GraphQLError): boolean {
   const original = error.originalError;
-  return Boolean(original) && !(original instanceof DomainError) && !isClientArgumentError(original) && !(original as GraphQLError).locations;
+  return Boolean(original) && !(original instanceof DomainError) && !isClientArgumentError(original) && !(original as GraphQLError).locations && !isVariableCoercionError(error);
 }

@@ -9,7 +9,7 @@ import type { Db, PageQuery } from '../../db/client.ts';
 import { Conflict, NotFound } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Actor } from '../../services.ts';
-import { maxChars, parseInput } from '../../validation.ts';
+import { maxChars, parseInput, storableItems } from '../../validation.ts';
 import { triageActor } from '../history/service.ts';
 import { knownCases } from './cases.ts';
 import { runProject } from './ingest.ts';
@@ -31,7 +31,7 @@ const executionInput = z.strictObject({ mode: z.enum(EXECUTION_MODES).default('m
 const verdictInput = z.strictObject({
   verdict: z.enum(VERDICTS),
   note: maxChars(10_000).nullish(),
-  attachmentIds: z.array(maxChars(200, z.string().min(1))).max(20).default([]),
+  attachmentIds: storableItems(maxChars(200, z.string().min(1))).max(20).default([]),
 });
 export const PLAN_INPUT = planInput;
 export const PLAN_CHANGE = planChange;

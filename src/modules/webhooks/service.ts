@@ -10,7 +10,7 @@ import { newSigningSecret, OUTBOUND_TIMEOUT_MS, postSigned, refusePrivateDestina
 import { newId } from '../../ids.ts';
 import { enqueueJob, type JobKind } from '../../jobs/queue.ts';
 import type { Actor, Services } from '../../services.ts';
-import { parseInput } from '../../validation.ts';
+import { parseInput, storableItems } from '../../validation.ts';
 import { authorizedRecordProject } from '../workspaces/project-scope.ts';
 import { visibleProjectNamed } from '../workspaces/service.ts';
 import { eventBody, eventId, EVENT_TYPES, passesFilter, type DispatchedEvent, type DispatchPayload } from './events.ts';
@@ -24,8 +24,8 @@ const webhookInput = z.object({
     .refine((url) => !/[\u0000-\u001f\u007f]/.test(url), { params: { message: 'must not contain control characters' } }),
   events: z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length),
   format: z.enum(['json', 'slack']).default('json'),
-  environments: z.array(z.string().min(1).max(255)).max(50).default([]),
-  branches: z.array(z.string().min(1).max(1000)).max(50).default([]),
+  environments: storableItems(z.string().min(1).max(255)).max(50).default([]),
+  branches: storableItems(z.string().min(1).max(1000)).max(50).default([]),
 });
 
 export const WEBHOOK_INPUT = webhookInput;
