@@ -23,6 +23,21 @@ const BOARD = `query Board($project: ID!, $first: Int) {
 }`;
 
 describe('triage history', () => {
+  it('shows each subject its own newest 50 events, newest first, when a page asks for several', async () => {
+    const own = await seedWorkspace(t.operator);
+    const ownIngest = (await projectToken(t.operator, own.project.id, ['report:create'])).secret;
+    const [long, short] = [await submit('long history', own.project.id, ownIngest), await submit('short history', own.project.id, ownIngest)];
+    const at = new Date('2026-12-01T00:00:00Z');
+    const event = (id: number, n: number) => ({ subjectType: 'Report', subjectId: String(id), action: 'reordered', fromValue: String(n), toValue: String(n + 1), actorKind: 'operator', actorName: 'ops', at });
+    await t.db.prisma.triageEvent.createMany({ data: Array.from({ length: 70 }, (_, n) => event(long, n)) });
+    await t.db.prisma.triageEvent.createMany({ data: [event(short, 0), event(short, 1)] });
+    const page = await graphql(t.app, BOARD, { project: String(own.project.id), first: 10 }, seed.adminToken);
+    const historyOf = (id: number) => page.data.project.reports.edges.find((edge: { node: { databaseId: number } }) => edge.node.databaseId === id).node.history;
+    expect(historyOf(long)).toHaveLength(50);
+    expect(historyOf(long).map((e: { from: string }) => Number(e.from))).toEqual(Array.from({ length: 50 }, (_, i) => 69 - i));
+    expect(historyOf(short).map((e: { action: string; from: string | null }) => [e.action, e.from])).toEqual([['reordered', '1'], ['reordered', '0'], ['submitted', null]]);
+  });
+
   it('records submission, reorder, promotion, dismissal and issue status changes with actor, from and to', async () => {
     // A project of its own: its first three reports (orders 1–3), whatever ran before.
     const own = await seedWorkspace(t.operator);

@@ -52,21 +52,24 @@ export async function recordTriage(tx: Db, principal: Principal, at: Date, chang
 export const HISTORY_LIMIT = 50;
 
 /**
- * The newest events of many subjects in one statement (a window per subject), for the history
- * DataLoader: a 50-card board with every card's history costs one query, not fifty.
+ * The newest events of many subjects in one statement, for the history DataLoader: a 50-card board
+ * with every card's history costs one query, not fifty. Each subject's events are read newest
+ * first from its index and stop at the limit (a LATERAL join), however long its history.
  */
 export async function historiesOf(prisma: Prisma, keys: readonly string[]): Promise<TriageEvent[][]> {
   const pairs = keys.map((key) => key.split(':', 2) as [string, string]);
   const params: string[] = [];
-  const tuples = pairs.map(([type, id]) => `($${params.push(type)}, $${params.push(id)})`);
-  const rows = await prisma.$queryRawUnsafe<Array<TriageEvent & { rank: bigint }>>(
-    `SELECT * FROM (
-       SELECT e.*, row_number() OVER (PARTITION BY e."subjectType", e."subjectId" ORDER BY e.id DESC) AS rank
-       FROM "TriageEvent" e WHERE (e."subjectType", e."subjectId") IN (${tuples.join(', ')})
-     ) ranked WHERE rank <= ${HISTORY_LIMIT} ORDER BY id DESC`,
+  const tuples = pairs.map(([type, id]) => `($${params.push(type)}::text, $${params.push(id)}::text)`);
+  const rows = await prisma.$queryRawUnsafe<TriageEvent[]>(
+    `SELECT e.* FROM (VALUES ${tuples.join(', ')}) AS s("subjectType", "subjectId")
+     CROSS JOIN LATERAL (
+       SELECT * FROM "TriageEvent" t WHERE t."subjectType" = s."subjectType" AND t."subjectId" = s."subjectId"
+       ORDER BY t.id DESC LIMIT ${HISTORY_LIMIT}
+     ) e
+     ORDER BY e.id DESC`,
     ...params,
   );
   const byKey = new Map<string, TriageEvent[]>(keys.map((key) => [key, []]));
-  for (const { rank: _rank, ...event } of rows) byKey.get(`${event.subjectType}:${event.subjectId}`)?.push(event);
+  for (const event of rows) byKey.get(`${event.subjectType}:${event.subjectId}`)?.push(event);
   return keys.map((key) => byKey.get(key)!);
 }
