@@ -21,8 +21,11 @@ export const storableText = (text: string): string => {
 };
 
 /** Arrays and plain objects are copied; Date, Decimal, Buffer and Prisma's sentinels pass as they are. */
-const isCopied = (value: unknown): value is object =>
-  typeof value === 'object' && value !== null && (Array.isArray(value) || [Object.prototype, null].includes(Object.getPrototypeOf(value)));
+const isCopied = (value: unknown): value is object => {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return Array.isArray(value) || proto === Object.prototype || proto === null;
+};
 
 /**
  * A copy of `value` with every string (and object key) storable, however deep: it walks with a
@@ -30,6 +33,7 @@ const isCopied = (value: unknown): value is object =>
  * attachment meta inside them). `value` is data read from JSON, so it has no cycles.
  */
 export function storableValue<T>(value: T): T {
+  const pending: Array<[object, object]> = [];
   const storable = (inner: unknown): unknown => {
     if (typeof inner === 'string') return storableText(inner);
     if (!isCopied(inner)) return inner;
@@ -37,15 +41,16 @@ export function storableValue<T>(value: T): T {
     pending.push([inner, copy]);
     return copy;
   };
-  const pending: Array<[object, object]> = [];
   const root = storable(value);
   for (let next = pending.pop(); next; next = pending.pop()) {
     const [source, copy] = next;
     if (Array.isArray(source)) for (const item of source) (copy as unknown[]).push(storable(item));
     else {
       for (const [key, inner] of Object.entries(source)) {
-        // defineProperty: a `__proto__` key (JSON.parse makes it an own property) stays a key.
-        Object.defineProperty(copy, storableText(key), { value: storable(inner), enumerable: true, writable: true, configurable: true });
+        const storableKey = storableText(key);
+        // A `__proto__` key (JSON.parse makes it an own property) must stay a key, not set the prototype.
+        if (storableKey === '__proto__') Object.defineProperty(copy, storableKey, { value: storable(inner), enumerable: true, writable: true, configurable: true });
+        else (copy as Record<string, unknown>)[storableKey] = storable(inner);
       }
     }
   }
