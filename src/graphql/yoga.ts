@@ -66,7 +66,7 @@ export function registerGraphQL(app: FastifyInstance, services: Services): void 
       if (req.method === 'POST' && /json/.test(req.headers['content-type'] ?? '') && (typeof body !== 'object' || body === null || Array.isArray(body))) {
         throw new BadRequest(body === undefined ? 'The request body is empty: send a JSON object with a "query".' : 'The request body must be a JSON object with a "query".');
       }
-      const query = (req.method === 'GET' ? (req.query as { query?: unknown }) : (req.body as { query?: unknown } | undefined))?.query;
+      const query = (req.method === 'GET' ? (req.query as { query?: unknown }) : (body as { query?: unknown } | undefined))?.query;
       if (typeof query === 'string' && nestingExceeds(query)) {
         throw new BadRequest(`The query nests deeper than ${MAX_DOCUMENT_NESTING} levels.`);
       }
